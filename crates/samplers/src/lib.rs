@@ -1,0 +1,7 @@
+//! # sobolev-samplers
+//!
+//! ODE and SDE solvers, diffusion-model samplers, and MCMC/SMC with
+//! diagnostics. Problems, solvers and step-size controllers are orthogonal;
+//! MCMC kernels are explicit state plus a step function, with adaptation as
+//! a separate layer.
+#![forbid(unsafe_code)]

@@ -1,0 +1,6 @@
+//! The Sobolev book: one chapter per module, written in `docs/` as
+//! markdown and included here, so that every code block in it is compiled
+//! and run as a doctest.
+
+#[doc = include_str!("../../../docs/getting-started.md")]
+pub mod getting_started {}

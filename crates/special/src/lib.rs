@@ -1,0 +1,13 @@
+//! # sobolev-special
+//!
+//! Special functions on `f64` that stay finite and accurate over the whole
+//! double range. Where a function overflows or underflows in its natural
+//! form it is offered in log space (`log_bessel_i`, `ln_gamma`,
+//! `log_ndtr`, ...), so callers never see `inf`, `NaN` or `0` where the true
+//! value is an ordinary number.
+//!
+//! This crate owns every special function in Sobolev and depends on no other
+//! Sobolev crate. Scalar functions follow IEEE habits: NaN in gives NaN out,
+//! and arguments outside a function's domain give NaN (each function's docs
+//! say which).
+#![forbid(unsafe_code)]

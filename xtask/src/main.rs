@@ -1,0 +1,283 @@
+//! Build orchestration for Sobolev, in plain Rust: `cargo xtask <command>`.
+//!
+//! One subcommand per job. Every external tool that is missing (nvcc,
+//! python3, cargo-fuzz, a GPU) is reported as a clear error, never a panic.
+
+mod gpu;
+mod peers;
+mod python;
+mod run;
+
+use clap::{Parser, Subcommand};
+use run::{Step, cargo, repo_root};
+use std::process::ExitCode;
+
+/// Result type of every subcommand: errors are printed and turn into exit code 1.
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build orchestration for the Sobolev workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// What CI runs: fmt check, clippy (warnings denied), all tests and
+    /// doctests, and a type-check of the CUDA path.
+    Test,
+    /// The main job: build in release and run the end-to-end tour.
+    Demo,
+    /// Criterion benchmarks, of one bench target (`special`, `linalg`, ...) or all.
+    Bench {
+        /// Bench target to run; all when omitted.
+        target: Option<String>,
+        /// Extra arguments passed to criterion (after `--`).
+        #[arg(last = true)]
+        criterion_args: Vec<String>,
+    },
+    /// Side-by-side timings and errors against the Python peers of one area;
+    /// writes target/peers/<area>.json and prints a table.
+    Peers {
+        /// Area: special, linalg, kernels, rkhs, manifolds, samplers, mcmc.
+        area: String,
+        /// Threads for us and for the peer (RAYON_NUM_THREADS, OMP_NUM_THREADS, ...);
+        /// defaults to every core.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Regenerate the committed high-precision reference tables with mpmath.
+    Refdata {
+        /// Only the scripts whose file name contains this.
+        filter: Option<String>,
+    },
+    /// Compile cuda/*.cu to cuda/ptx/*.ptx with nvcc.
+    Ptx,
+    /// Build the GPU test binaries with `--features cuda`, pack them for a
+    /// machine with a GPU, and run them when a device is present.
+    Gpu {
+        /// Only build and pack; do not try to run.
+        #[arg(long)]
+        no_run: bool,
+    },
+    /// Build rustdoc for the workspace, the book included (warnings denied).
+    Doc {
+        /// Open the facade's page in a browser afterwards.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Run a cargo-fuzz target for a bounded time on the stable toolchain.
+    Fuzz {
+        /// Fuzz target name (a file in fuzz/fuzz_targets/).
+        target: String,
+        /// Seconds to fuzz.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Test => test(),
+        Command::Demo => demo(),
+        Command::Bench {
+            target,
+            criterion_args,
+        } => bench(target, criterion_args),
+        Command::Peers { area, threads } => peers::run(&area, threads),
+        Command::Refdata { filter } => refdata(filter.as_deref()),
+        Command::Ptx => gpu::ptx(),
+        Command::Gpu { no_run } => gpu::gpu(!no_run),
+        Command::Doc { open } => doc(open),
+        Command::Fuzz { target, seconds } => fuzz(&target, seconds),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result {
+    let cuda_env = gpu::typecheck_env()?;
+    let steps = [
+        Step::new("format check", cargo(["fmt", "--all", "--", "--check"])),
+        Step::new(
+            "clippy, warnings denied",
+            cargo([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        ),
+        Step::new(
+            "clippy of the CUDA path (feature `cuda`)",
+            cargo([
+                "clippy",
+                "-p",
+                "sobolev-gpu",
+                "--features",
+                "cuda",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .envs(cuda_env),
+        ),
+        Step::new("tests and doctests", cargo(["test", "--workspace"])),
+    ];
+    run::steps(&steps)
+}
+
+fn demo() -> Result {
+    let root = repo_root();
+    let examples_dir = root.join("crates/sobolev/examples");
+    let mut examples: Vec<String> = std::fs::read_dir(&examples_dir)
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().into_string().ok()?;
+                    name.strip_suffix(".rs").map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    examples.sort();
+    if examples.is_empty() {
+        return Err(format!(
+            "no end-to-end examples in {} yet",
+            examples_dir.display()
+        ));
+    }
+    println!(
+        "demo: running {} end-to-end example(s) in release: {}",
+        examples.len(),
+        examples.join(", ")
+    );
+    let steps: Vec<Step> = examples
+        .iter()
+        .map(|ex| {
+            Step::new(
+                format!("example `{ex}`"),
+                cargo(["run", "--release", "-p", "sobolev", "--example", ex]),
+            )
+        })
+        .collect();
+    run::steps(&steps)
+}
+
+fn bench(target: Option<String>, criterion_args: Vec<String>) -> Result {
+    let mut args = vec!["bench".to_owned(), "-p".into(), "sobolev-benches".into()];
+    if let Some(t) = &target {
+        args.extend(["--bench".into(), t.clone()]);
+    }
+    if !criterion_args.is_empty() {
+        args.push("--".into());
+        args.extend(criterion_args);
+    }
+    run::steps(&[Step::new(
+        format!("criterion benches ({})", target.as_deref().unwrap_or("all")),
+        cargo(args),
+    )])
+}
+
+fn refdata(filter: Option<&str>) -> Result {
+    let root = repo_root();
+    let dir = root.join("xtask/refdata");
+    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .filter(|p| {
+            filter.is_none_or(|f| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(f))
+            })
+        })
+        .collect();
+    scripts.sort();
+    if scripts.is_empty() {
+        return Err(format!("no refdata scripts in {} match", dir.display()));
+    }
+    let venv = python::venv("refdata", &root.join("xtask/refdata/requirements.txt"))?;
+    let steps: Vec<Step> = scripts
+        .iter()
+        .map(|s| {
+            let name = s.file_name().unwrap_or_default().to_string_lossy();
+            Step::new(format!("refdata {name}"), venv.python([s.as_os_str()]))
+        })
+        .collect();
+    run::steps(&steps)
+}
+
+fn doc(open: bool) -> Result {
+    let mut args = vec!["doc", "--workspace", "--no-deps", "--exclude", "xtask"];
+    if open {
+        args.push("--open");
+    }
+    run::steps(&[Step::new(
+        "rustdoc with the book, warnings denied",
+        cargo(args).env("RUSTDOCFLAGS", "-D warnings"),
+    )])?;
+    println!(
+        "book: {}",
+        repo_root()
+            .join("target/doc/sobolev/book/index.html")
+            .display()
+    );
+    Ok(())
+}
+
+fn fuzz(target: &str, seconds: u64) -> Result {
+    let root = repo_root();
+    let path = root.join("fuzz/fuzz_targets").join(format!("{target}.rs"));
+    if !path.exists() {
+        let known: Vec<String> = std::fs::read_dir(root.join("fuzz/fuzz_targets"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter_map(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .strip_suffix(".rs")
+                            .map(str::to_owned)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Err(format!("no fuzz target `{target}`; known: {known:?}"));
+    }
+    if !run::succeeds(cargo(["fuzz", "--version"])) {
+        run::steps(&[Step::new(
+            "install cargo-fuzz",
+            cargo(["install", "cargo-fuzz", "--locked"]),
+        )])?;
+    }
+    // cargo-fuzz asks for nightly only for the sanitizers; with `-s none`
+    // the remaining unstable flags are accepted on stable under
+    // RUSTC_BOOTSTRAP.
+    let max_time = format!("-max_total_time={seconds}");
+    run::steps(&[Step::new(
+        format!("fuzz `{target}` for {seconds} s"),
+        cargo([
+            "fuzz",
+            "run",
+            "--sanitizer",
+            "none",
+            target,
+            "--",
+            max_time.as_str(),
+        ])
+        .env("RUSTC_BOOTSTRAP", "1"),
+    )])
+}
