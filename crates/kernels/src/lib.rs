@@ -8,3 +8,7 @@
 //! Special functions come from `sobolev-special`, structured solves from
 //! `sobolev-linalg`.
 #![forbid(unsafe_code)]
+
+pub mod error;
+
+pub use error::{Error, Result};

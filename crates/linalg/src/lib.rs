@@ -8,3 +8,7 @@
 //!
 //! Dense factorisations are faer's; this crate owns the structure on top.
 #![forbid(unsafe_code)]
+
+pub mod error;
+
+pub use error::{Error, Result};

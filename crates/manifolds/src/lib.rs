@@ -6,3 +6,7 @@
 //! (Frechet means, tangent PCA), distributions (von Mises-Fisher, wrapped
 //! normal) and Riemannian optimisers written once against the interface.
 #![forbid(unsafe_code)]
+
+pub mod error;
+
+pub use error::{Error, Result};

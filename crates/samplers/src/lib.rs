@@ -5,3 +5,7 @@
 //! MCMC kernels are explicit state plus a step function, with adaptation as
 //! a separate layer.
 #![forbid(unsafe_code)]
+
+pub mod error;
+
+pub use error::{Error, Result};
