@@ -108,8 +108,8 @@ fn print_table(path: &std::path::Path) -> Result {
     };
     println!("\npeers: {} ({})", report.area, path.display());
     println!(
-        "{:<36} {:>9} {:>10} {:>10} {:>8} {:>9}  {}",
-        "case", "n", "ours_s", "peer_s", "speedup", "max_err", "peer / notes"
+        "{:<36} {:>9} {:>10} {:>10} {:>8} {:>9}  peer / notes",
+        "case", "n", "ours_s", "peer_s", "speedup", "max_err"
     );
     for c in &report.cases {
         println!(
