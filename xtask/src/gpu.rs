@@ -97,16 +97,24 @@ fn fetch_debian_libcuda(dir: &std::path::Path) -> Result {
     }
     let scratch = dir.join("deb");
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
-    let sources = "/etc/apt/sources.list.d/sobolev-non-free.list";
-    if !std::path::Path::new(sources).exists() {
-        std::fs::write(
-            sources,
-            "deb http://deb.debian.org/debian bookworm contrib non-free non-free-firmware\n",
-        )
-        .map_err(|e| format!("cannot add the non-free apt source (need root): {e}"))?;
-    }
+    // A private apt configuration (its own source list, lists and cache
+    // under target/) so that the machine's apt set-up is left untouched.
+    let apt = dir.join("apt");
+    std::fs::create_dir_all(apt.join("lists/partial")).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(apt.join("cache/archives/partial")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        apt.join("sources.list"),
+        "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
+         http://deb.debian.org/debian bookworm main contrib non-free\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let opts = format!(
+        "-o Dir::Etc::SourceList={a}/sources.list -o Dir::Etc::SourceParts=- \
+         -o Dir::State::Lists={a}/lists -o Dir::Cache={a}/cache",
+        a = apt.display()
+    );
     let script = format!(
-        "set -e; apt-get update -qq; cd '{s}'; apt-get download libcuda1; \
+        "set -e; apt-get {opts} update -qq; cd '{s}'; apt-get {opts} download libcuda1; \
          dpkg -x libcuda1_*.deb x; mkdir -p '{d}/lib64'; \
          cp -a x/usr/lib/x86_64-linux-gnu/nvidia/current/libcuda.so* '{d}/lib64/'; \
          cd '{d}/lib64'; [ -e libcuda.so ] || ln -s libcuda.so.1 libcuda.so",
