@@ -11,3 +11,11 @@
 //! and arguments outside a function's domain give NaN (each function's docs
 //! say which).
 #![forbid(unsafe_code)]
+
+pub mod gamma;
+pub mod logexp;
+
+pub use gamma::{gamma, ln_gamma, ln_gamma_sign};
+pub use logexp::{
+    LogSumExp, log_sigmoid, log1mexp, log1pexp, logaddexp, logsubexp, logsumexp, softplus,
+};
