@@ -40,7 +40,7 @@
 use std::f64::consts::PI;
 
 /// `ln(2π) / 2`.
-const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 /// `ln π`.
 const LN_PI: f64 = 1.144_729_885_849_400_2;
 /// `sqrt(2π)`.
@@ -80,7 +80,7 @@ const LN_GAMMA_2_SERIES: [f64; 28] = [
 ];
 
 /// `B_{2k} / (2k (2k-1))` for `k = 1..=9`: Stirling's series in `1/x`.
-const STIRLING: [f64; 9] = [
+pub(crate) const STIRLING: [f64; 9] = [
     8.333_333_333_333_333e-2,
     -2.777_777_777_777_778e-3,
     7.936_507_936_507_937e-4,
@@ -93,7 +93,7 @@ const STIRLING: [f64; 9] = [
 ];
 
 /// Below this, `ln Γ` is reduced to `[3/2, 5/2)`; above, Stirling's series.
-const STIRLING_FROM: f64 = 10.0;
+pub(crate) const STIRLING_FROM: f64 = 10.0;
 
 /// Beyond this `Γ(x)` overflows `f64`.
 const GAMMA_OVERFLOW: f64 = 171.624_376_956_302_7;
@@ -114,7 +114,7 @@ fn ln_gamma_2_plus(z: f64) -> f64 {
 /// Stirling's correction `ln Γ(x) - [(x-1/2) ln x - x + ln(2π)/2]` for
 /// `x >= 10`.
 #[inline]
-fn stirling_correction(x: f64) -> f64 {
+pub(crate) fn stirling_correction(x: f64) -> f64 {
     let r = x.recip();
     r * horner(r * r, &STIRLING)
 }
@@ -143,6 +143,25 @@ pub(crate) fn sin_pi(x: f64) -> f64 {
         (PI * (0.5 - r)).cos()
     };
     sign * s
+}
+
+/// `cos(πx)`, with the same exact reduction as [`sin_pi`].
+pub(crate) fn cos_pi(x: f64) -> f64 {
+    if !x.is_finite() {
+        return f64::NAN;
+    }
+    let mut r = x.abs() % 2.0;
+    if r > 1.0 {
+        // cos(πr) = cos(π(2-r)); exact on (1, 2).
+        r = 2.0 - r;
+    }
+    if r < 0.25 {
+        (PI * r).cos()
+    } else if r <= 0.75 {
+        (PI * (0.5 - r)).sin()
+    } else {
+        -(PI * (1.0 - r)).cos()
+    }
 }
 
 /// `ln |Γ(x)|` for finite `x >= -1/2`, `x != 0`.
@@ -209,9 +228,10 @@ pub fn ln_gamma_sign(x: f64) -> (f64, f64) {
     if fl == x {
         return (f64::INFINITY, f64::NAN);
     }
-    // Γ(x) = π / (sin(πx) Γ(1-x)); 1 - x > 3/2.
+    // Γ(x) = π / (sin(πx) Γ(1-x)) with Γ(1-x) = -x Γ(-x): -x is exact where
+    // 1 - x might not be.
     let s = sin_pi(x);
-    let ln_abs = LN_PI - s.abs().ln() - ln_gamma_from_minus_half(1.0 - x);
+    let ln_abs = LN_PI - (s * x).abs().ln() - ln_gamma_from_minus_half(-x);
     // Γ is negative on (-1,0), (-3,-2), ...: where floor(x) is odd.
     let sign = if (fl * 0.5).floor() * 2.0 == fl {
         1.0
@@ -283,9 +303,10 @@ pub fn gamma(x: f64) -> f64 {
     if x.floor() == x {
         return f64::NAN;
     }
-    // Reflection: Γ(x) = π / (sin(πx) Γ(1-x)), with 1 - x > 3/2.
-    let y = 1.0 - x;
-    let s = sin_pi(x);
+    // Reflection: Γ(x) = π / (sin(πx) Γ(1-x)) = -π / (x sin(πx) Γ(-x)),
+    // with -x > 1/2 exact.
+    let y = -x;
+    let s = sin_pi(x) * y;
     if y < STIRLING_FROM {
         return PI / (s * gamma(y));
     }
@@ -295,6 +316,25 @@ pub fn gamma(x: f64) -> f64 {
     }
     let (h, rest) = gamma_stirling_parts(y);
     PI / s / h / rest
+}
+
+/// The multivariate gamma function in log form,
+/// `ln Γ_p(a) = p(p-1)/4 ln π + Σ_{j=1}^{p} ln Γ(a + (1-j)/2)`.
+///
+/// This is the normaliser of the Wishart distribution (DLMF 35.3.1).
+/// Domain: `a > (p-1)/2`; NaN otherwise and for NaN. `p = 0` gives 0.
+/// Accuracy: that of the `p` [`ln_gamma`] terms, which all have the same
+/// sign once `a > (p+1)/2`.
+pub fn ln_multigamma(p: usize, a: f64) -> f64 {
+    let pf = p as f64;
+    if a.is_nan() || a <= 0.5 * (pf - 1.0) {
+        return f64::NAN;
+    }
+    let mut sum = 0.25 * pf * (pf - 1.0) * LN_PI;
+    for j in 0..p {
+        sum += ln_gamma(a - 0.5 * j as f64);
+    }
+    sum
 }
 
 #[cfg(test)]

@@ -13,9 +13,16 @@
 #![forbid(unsafe_code)]
 
 pub mod gamma;
+pub mod gamma_ratio;
 pub mod logexp;
+pub mod polygamma;
 
-pub use gamma::{gamma, ln_gamma, ln_gamma_sign};
+pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
+pub use gamma_ratio::{
+    beta, falling_factorial, gamma_ratio, ln_beta, ln_falling_factorial, ln_gamma_ratio,
+    ln_rising_factorial, rising_factorial,
+};
 pub use logexp::{
     LogSumExp, log_sigmoid, log1mexp, log1pexp, logaddexp, logsubexp, logsumexp, softplus,
 };
+pub use polygamma::{digamma, polygamma, trigamma};
