@@ -156,5 +156,120 @@ def gamma_family():
     t.write()
 
 
+def owens_t(h, a):
+    """T(h, a) by quadrature of e^{-h²x²/2}/(1+x²), with e^{-h²/2} outside
+    and breakpoints every 1/(2|h|) where the Gaussian factor lives."""
+    h, a = abs(mp.mpf(h)), mp.mpf(a)
+    g = lambda x: mp.exp(-h * h * x * x / 2) / (1 + x * x)
+    pts = [mp.mpf(0)]
+    if h > 0:
+        pts += [k / (2 * h) for k in range(1, 30) if k / (2 * h) < abs(a)]
+    pts += [x for x in mp.linspace(pts[-1], abs(a), 8)[1:]]
+    return mp.sign(a) * mp.exp(-h * h / 2) * mp.quad(g, pts) / (2 * mp.pi)
+
+
+def erfcx_ref(x):
+    x = mp.mpf(x)
+    if x > 1e4:
+        # Asymptotic series; at x > 1e4 twenty terms are exact to 1e-160.
+        r = 1 / (2 * x * x)
+        return mp.fsum((-1) ** n * mp.fac2(2 * n - 1) * r ** n for n in range(20)) / (x * mp.sqrt(mp.pi))
+    return mp.exp(x * x) * mp.erfc(x)
+
+
+def log_ndtr_ref(x):
+    x = mp.mpf(x)
+    if x < -20:
+        t = -x / mp.sqrt(2)
+        return mp.log(erfcx_ref(t) / 2) - x * x / 2
+    if x > 0:
+        return mp.log1p(-mp.ncdf(-x))
+    return mp.log(mp.ncdf(x))
+
+
+def ndtri_log_ref(lp):
+    """x with ln Φ(x) = lp, by Newton's method in 80-digit arithmetic."""
+    with mp.workdps(80):
+        lp = mp.mpf(lp)
+        if lp > mp.log(0.5):
+            x = mp.sqrt(2) * mp.erfinv(2 * mp.exp(lp) - 1)
+        else:
+            x = -mp.sqrt(-2 * lp)
+        for _ in range(200):
+            lphi = log_ndtr_ref(x)
+            if x < -20:
+                hazard = mp.sqrt(2 / mp.pi) / erfcx_ref(-x / mp.sqrt(2))
+            else:
+                hazard = mp.exp(-x * x / 2 - mp.log(2 * mp.pi) / 2 - lphi)
+            dx = (lphi - lp) / hazard
+            x -= dx
+            if abs(dx) <= abs(x) * mp.mpf(10) ** -60:
+                break
+        return +x
+
+
+def erf_family():
+    t = Table("erf.csv")
+    M = mp.mpf
+    sq2 = mp.sqrt(2)
+    for region, xs in [("tiny", logu(1e-300, 1e-3, 40)), ("(0,0.5)", unif(1e-3, 0.5, 60)),
+                       ("(0.5,6)", unif(0.5, 6, 80))]:
+        for x in xs:
+            for v in (x, -x):
+                t.add("erf", region, [v], mp.erf(M(v)))
+    for region, xs in [("(-6,0.5)", unif(-6, 0.5, 80)), ("(0.5,5)", unif(0.5, 5, 80)),
+                       ("(5,27.2)", unif(5, 27.2, 80))]:
+        for x in xs:
+            t.add("erfc", region, [x], mp.erfc(M(x)))
+    for region, xs in [("(-26,0)", unif(-26.6, 0, 80)), ("(0,12)", unif(0, 12, 120)),
+                       ("(12,1e300)", logu(12, 1e300, 80))]:
+        for x in xs:
+            t.add("erfcx", region, [x], erfcx_ref(x))
+    for region, ys in [("tiny", logu(1e-300, 1e-3, 30)), ("(0,0.5)", unif(1e-3, 0.5, 60)),
+                       ("(0.5,1)", [1 - 10 ** -rng.uniform(0.31, 16) for _ in range(60)])]:
+        for y in ys:
+            for v in (y, -y):
+                t.add("erfinv", region, [v], mp.erfinv(M(v)))
+    for region, zs in [("(1e-300,0.5)", logu(1e-300, 0.5, 80)), ("(0.5,2)", unif(0.5, 2, 60))]:
+        for z in zs:
+            # erfcinv(z) = erfinv(1 - z) loses digits in mpmath near 0; solve instead.
+            with mp.workdps(80):
+                if z < 0.5:
+                    # erfc(w) = 2 Φ(-w√2): solve in log space.
+                    w = -ndtri_log_ref(mp.log(M(z) / 2)) / sq2
+                else:
+                    w = mp.erfinv(1 - M(z))
+            t.add("erfcinv", region, [z], w)
+    for region, xs in [("(-38.4,-0.5)", unif(-38.4, -0.5, 100)), ("(-0.5,0.5)", unif(-0.5, 0.5, 40)),
+                       ("(0.5,8.2)", unif(0.5, 8.2, 60))]:
+        for x in xs:
+            t.add("ndtr", region, [x], mp.ncdf(M(x)))
+    for region, xs in [("(-1e154,-40)", [-v for v in logu(40, 1e154, 80)]),
+                       ("(-40,0)", unif(-40, 0, 100)), ("(0,40)", unif(0, 38, 80))]:
+        for x in xs:
+            with mp.workdps(60):
+                v = log_ndtr_ref(x)
+            t.add("log_ndtr", region, [x], v)
+    for region, ps in [("(1e-300,0.25)", logu(1e-300, 0.25, 100)), ("(0.25,0.75)", unif(0.25, 0.75, 60)),
+                       ("(0.75,1)", [1 - 10 ** -rng.uniform(0.61, 16) for _ in range(60)])]:
+        for p in ps:
+            with mp.workdps(80):
+                if p < 0.25:
+                    x = ndtri_log_ref(mp.log(M(p)))
+                else:
+                    x = sq2 * mp.erfinv(2 * M(p) - 1)
+            t.add("ndtri", region, [p], x)
+    for lp in [-v for v in logu(1e-3, 1e300, 60)]:
+        x = ndtri_log_ref(lp)
+        t.add("ndtri_log", "(-1e300,-1e-3)", [lp], x)
+    for _ in range(200):
+        h = 10 ** rng.uniform(-3, math.log10(37)) * rng.choice((1, -1))
+        a = 10 ** rng.uniform(-3, 3) * rng.choice((1, -1))
+        region = "|a|<=1" if abs(a) <= 1 else "|a|>1"
+        t.add("owens_t", region, [h, a], owens_t(h, a))
+    t.write()
+
+
 if __name__ == "__main__":
     gamma_family()
+    erf_family()

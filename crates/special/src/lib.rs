@@ -12,11 +12,15 @@
 //! say which).
 #![forbid(unsafe_code)]
 
+pub mod error_fn;
 pub mod gamma;
 pub mod gamma_ratio;
 pub mod logexp;
+pub mod normal;
+pub mod owens_t;
 pub mod polygamma;
 
+pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
 pub use gamma_ratio::{
     beta, falling_factorial, gamma_ratio, ln_beta, ln_falling_factorial, ln_gamma_ratio,
@@ -25,4 +29,6 @@ pub use gamma_ratio::{
 pub use logexp::{
     LogSumExp, log_sigmoid, log1mexp, log1pexp, logaddexp, logsubexp, logsumexp, softplus,
 };
+pub use normal::{log_ndtr, ndtr, ndtri, ndtri_log};
+pub use owens_t::owens_t;
 pub use polygamma::{digamma, polygamma, trigamma};
