@@ -270,6 +270,74 @@ def erf_family():
     t.write()
 
 
+def betainc_ref(a, b, x):
+    """(I_x(a, b), 1 - I_x(a, b)) from DLMF 8.17.8,
+    I = x^a (1-x)^b / (a B(a, b)) · Σ_n (a+b)_n/(a+1)_n x^n, summed on the
+    side of the mean where the terms decrease; the other side by symmetry."""
+    with mp.workdps(70 + int(math.log10(a + b + 1))):
+        a, b, x = mp.mpf(a), mp.mpf(b), mp.mpf(x)
+        swap = x > a / (a + b)
+        if swap:
+            a, b, x = b, a, 1 - x
+        ln_pre = a * mp.log(x) + b * mp.log1p(-x) - mp.log(a) - (mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b))
+        term, total, n = mp.mpf(1), mp.mpf(1), 0
+        while True:
+            term *= (a + b + n) / (a + 1 + n) * x
+            total += term
+            n += 1
+            if term < total * mp.mpf(10) ** -75:
+                break
+        v = mp.exp(ln_pre) * total
+        return (1 - v, v) if swap else (v, 1 - v)
+
+
+def incomplete_family():
+    t = Table("incomplete.csv")
+    M = mp.mpf
+    cases = []
+    for _ in range(150):  # small and moderate a, x over many decades
+        a = logu(1e-3, 30, 1)[0]
+        x = a * 10 ** rng.uniform(-3, 1.3)
+        cases.append(("a<30", a, x))
+    for _ in range(100):  # large a, x in the bulk and the tails
+        a = logu(30, 1e6, 1)[0]
+        x = a * (1 + rng.uniform(-1, 1) * rng.choice((0.01, 0.1, 0.5, 0.9)) * (1 if a > 1e3 else 3) / max(1, math.sqrt(a) / 10))
+        cases.append(("a>=30", a, max(x, 1e-3)))
+    for _ in range(40):  # deep tails
+        a = logu(1e-2, 1e3, 1)[0]
+        cases.append(("tails", a, a * 10 ** rng.uniform(-30, -3)))
+        cases.append(("tails", a, a + 10 ** rng.uniform(1, 3) * (1 + math.sqrt(a))))
+    for region, a, x in cases:
+        with mp.workdps(60):
+            p = mp.gammainc(M(a), 0, M(x), regularized=True)
+            q = mp.gammainc(M(a), M(x), mp.inf, regularized=True)
+        t.add("gamma_p", region, [a, x], p)
+        t.add("gamma_q", region, [a, x], q)
+        if p > 0:
+            t.add("ln_gamma_p", region, [a, x], mp.log(p))
+        if q > 0:
+            t.add("ln_gamma_q", region, [a, x], mp.log(q))
+    bcases = []
+    for _ in range(150):
+        a, b = logu(1e-3, 50, 2)
+        bcases.append(("a,b<50", a, b, rng.uniform(0, 1)))
+    for _ in range(80):
+        a, b = logu(50, 1e5, 2)
+        m = a / (a + b)
+        sd = math.sqrt(a * b / (a + b) ** 2 / (a + b + 1))
+        x = min(max(m + rng.uniform(-6, 6) * sd, 1e-300), 1 - 1e-16)
+        bcases.append(("a,b>=50", a, b, x))
+    for _ in range(60):
+        a, b = logu(1e-2, 1e3, 2)
+        bcases.append(("tails", a, b, 10 ** rng.uniform(-200, -2)))
+    for region, a, b, x in bcases:
+        i, ic = betainc_ref(a, b, x)
+        t.add("beta_inc", region, [a, b, x], i)
+        t.add("beta_inc_complement", region, [a, b, x], ic)
+    t.write()
+
+
 if __name__ == "__main__":
     gamma_family()
     erf_family()
+    incomplete_family()

@@ -164,6 +164,29 @@ pub(crate) fn cos_pi(x: f64) -> f64 {
     }
 }
 
+/// `ln Γ(1+a)` with `a` used exactly (no rounding of `1 + a`), for
+/// `a > -1`.
+pub(crate) fn ln_gamma_1p(a: f64) -> f64 {
+    if a.abs() <= 0.5 {
+        ln_gamma_2_plus(a) - a.ln_1p()
+    } else if a > 0.5 && a <= 1.5 {
+        ln_gamma_2_plus(a - 1.0)
+    } else if a > 1.5 {
+        ln_gamma(a) + a.ln()
+    } else {
+        ln_gamma(1.0 + a)
+    }
+}
+
+/// `Γ(1+a)` with `a` used exactly, for `a > -1`.
+pub(crate) fn gamma_1p(a: f64) -> f64 {
+    if a > 1.5 {
+        gamma(a) * a
+    } else {
+        ln_gamma_1p(a).exp()
+    }
+}
+
 /// `ln |Γ(x)|` for finite `x >= -1/2`, `x != 0`.
 fn ln_gamma_from_minus_half(x: f64) -> f64 {
     if x < 0.5 {

@@ -197,6 +197,42 @@ pub fn logsubexp(a: f64, b: f64) -> f64 {
     a + log1mexp(b - a)
 }
 
+/// `ln(1 + x) - x`, accurate near 0 where both terms nearly cancel.
+///
+/// Domain `x >= -1` (`-1` gives `-inf`); NaN below and for NaN. For
+/// `|x| < 1/2` it uses `ln(1+x) = 2 atanh(r)` with `r = x/(2+x)`, so that
+/// `ln(1+x) - x = -r x + 2 r³ (1/3 + r²/5 + ...)` has no cancellation
+/// (`|r| <= 1/3`, 16 terms); elsewhere `ln1p(x) - x` directly.
+pub fn log1pmx(x: f64) -> f64 {
+    if x.is_nan() || x < -1.0 {
+        return f64::NAN;
+    }
+    if x.abs() >= 0.5 {
+        return x.ln_1p() - x;
+    }
+    const ODD_RECIPROCALS: [f64; 16] = [
+        1.0 / 3.0,
+        1.0 / 5.0,
+        1.0 / 7.0,
+        1.0 / 9.0,
+        1.0 / 11.0,
+        1.0 / 13.0,
+        1.0 / 15.0,
+        1.0 / 17.0,
+        1.0 / 19.0,
+        1.0 / 21.0,
+        1.0 / 23.0,
+        1.0 / 25.0,
+        1.0 / 27.0,
+        1.0 / 29.0,
+        1.0 / 31.0,
+        1.0 / 33.0,
+    ];
+    let r = x / (2.0 + x);
+    let r2 = r * r;
+    2.0 * r * r2 * crate::gamma::horner(r2, &ODD_RECIPROCALS) - r * x
+}
+
 /// `softplus(x) = ln(1 + e^x)`; the same function as [`log1pexp`].
 pub fn softplus(x: f64) -> f64 {
     log1pexp(x)
