@@ -32,6 +32,27 @@
 //! References: DLMF §8; A. R. DiDonato and A. H. Morris, "Computation of
 //! the incomplete gamma function ratios and their inverse", ACM TOMS 12
 //! (1986); N. M. Temme, "Special functions" (Wiley, 1996), §11.
+//!
+//! ## Measured accuracy
+//!
+//! Against 50-digit mpmath references (`xtask/refdata/gamma_erf.py`, tables
+//! in `tests/data/`), in units of `f64::EPSILON` (2.2e-16); relative error `|computed - exact| / |exact|` (for `ln_gamma_p`, `ln_gamma_q`: `|computed - exact| / max(1, |exact|)`, the natural measure for a logarithm that can vanish).
+//! The tests in `tests/` hold every row to these figures.
+//!
+//! | function | region | n | max (eps) | mean (eps) |
+//! |---|---|---|---|---|
+//! | `gamma_p` | a<30 | 150 | 5.96 | 0.69 |
+//! | `gamma_p` | a>=30 | 100 | 56.61 | 5.61 |
+//! | `gamma_p` | tails | 80 | 1.46 | 0.20 |
+//! | `gamma_q` | a<30 | 150 | 10.57 | 0.57 |
+//! | `gamma_q` | a>=30 | 100 | 223.27 | 10.05 |
+//! | `gamma_q` | tails | 80 | 286.00 | 5.47 |
+//! | `ln_gamma_p` | a<30 | 150 | 5.53 | 0.53 |
+//! | `ln_gamma_p` | a>=30 | 100 | 41.26 | 4.28 |
+//! | `ln_gamma_p` | tails | 80 | 0.90 | 0.18 |
+//! | `ln_gamma_q` | a<30 | 150 | 10.09 | 0.34 |
+//! | `ln_gamma_q` | a>=30 | 100 | 36.81 | 3.54 |
+//! | `ln_gamma_q` | tails | 80 | 1.32 | 0.25 |
 
 use crate::gamma::{HALF_LN_2PI, gamma_1p, ln_gamma_1p, stirling_correction};
 use crate::logexp::log1pmx;

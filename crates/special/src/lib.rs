@@ -12,19 +12,32 @@
 //! say which).
 #![forbid(unsafe_code)]
 
+/// erf, erfc, erfcx and their inverses.
 pub mod error_fn;
+/// Γ, ln |Γ| with sign, and the multivariate gamma function.
 pub mod gamma;
+/// Rayon slice versions of the hot gamma and normal functions.
+pub mod gamma_batch;
+/// Γ(a)/Γ(b), Pochhammer symbols and the beta function.
 pub mod gamma_ratio;
+/// The regularised incomplete beta function and its inverse.
 pub mod incomplete_beta;
+/// The regularised incomplete gamma functions P, Q and their inverses.
 pub mod incomplete_gamma;
+/// Log-domain sums and differences, softplus and log-sigmoid.
 pub mod logexp;
+/// The standard normal cdf, its logarithm and its quantile.
 pub mod normal;
+/// Owen's T function.
 pub mod owens_t;
+/// Digamma, trigamma and polygamma functions.
 pub mod polygamma;
+/// Safeguarded Halley iteration for the inverses.
 mod roots;
 
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
+pub use gamma_batch::{erfc_slice, ln_gamma_slice, log_ndtr_slice, ndtr_slice};
 pub use gamma_ratio::{
     beta, falling_factorial, gamma_ratio, ln_beta, ln_falling_factorial, ln_gamma_ratio,
     ln_rising_factorial, rising_factorial,
