@@ -11,3 +11,42 @@
 //! and arguments outside a function's domain give NaN (each function's docs
 //! say which).
 #![forbid(unsafe_code)]
+
+/// erf, erfc, erfcx and their inverses.
+pub mod error_fn;
+/// Γ, ln |Γ| with sign, and the multivariate gamma function.
+pub mod gamma;
+/// Rayon slice versions of the hot gamma and normal functions.
+pub mod gamma_batch;
+/// Γ(a)/Γ(b), Pochhammer symbols and the beta function.
+pub mod gamma_ratio;
+/// The regularised incomplete beta function and its inverse.
+pub mod incomplete_beta;
+/// The regularised incomplete gamma functions P, Q and their inverses.
+pub mod incomplete_gamma;
+/// Log-domain sums and differences, softplus and log-sigmoid.
+pub mod logexp;
+/// The standard normal cdf, its logarithm and its quantile.
+pub mod normal;
+/// Owen's T function.
+pub mod owens_t;
+/// Digamma, trigamma and polygamma functions.
+pub mod polygamma;
+/// Safeguarded Halley iteration for the inverses.
+mod roots;
+
+pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
+pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
+pub use gamma_batch::{erfc_slice, ln_gamma_slice, log_ndtr_slice, ndtr_slice};
+pub use gamma_ratio::{
+    beta, falling_factorial, gamma_ratio, ln_beta, ln_falling_factorial, ln_gamma_ratio,
+    ln_rising_factorial, rising_factorial,
+};
+pub use incomplete_beta::{beta_inc, beta_inc_complement, beta_inc_inv};
+pub use incomplete_gamma::{gamma_p, gamma_p_inv, gamma_q, gamma_q_inv, ln_gamma_p, ln_gamma_q};
+pub use logexp::{
+    LogSumExp, log_sigmoid, log1mexp, log1pexp, log1pmx, logaddexp, logsubexp, logsumexp, softplus,
+};
+pub use normal::{log_ndtr, ndtr, ndtri, ndtri_log};
+pub use owens_t::owens_t;
+pub use polygamma::{digamma, polygamma, trigamma};
