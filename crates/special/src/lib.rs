@@ -12,6 +12,8 @@
 //! say which).
 #![forbid(unsafe_code)]
 
+pub mod bessel;
+pub mod error;
 pub mod error_fn;
 pub mod gamma;
 pub mod gamma_ratio;
@@ -19,7 +21,13 @@ pub mod logexp;
 pub mod normal;
 pub mod owens_t;
 pub mod polygamma;
+pub mod vmf;
 
+pub use bessel::{
+    bessel_i, bessel_i_derivative, bessel_i_ratio, bessel_i_scaled, bessel_k, bessel_k_derivative,
+    bessel_k_scaled, log_bessel_i, log_bessel_i_derivative, log_bessel_k, log_bessel_k_derivative,
+};
+pub use error::{Error, Result};
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
 pub use gamma_ratio::{
