@@ -37,6 +37,18 @@ pub(crate) fn hypot_pos(v: f64, x: f64) -> f64 {
     }
 }
 
+/// `n / (a + b)` for positive `a, b`, halving everything when `a + b`
+/// overflows (only near the top of the double range; exact otherwise).
+#[inline]
+fn over_sum(n: f64, a: f64, b: f64) -> f64 {
+    let s = a + b;
+    if s.is_finite() {
+        n / s
+    } else {
+        (0.5 * n) / (0.5 * a + 0.5 * b)
+    }
+}
+
 /// `asinh(v/x) = ln((v + r)/x)` for `v, x > 0`, accurate when `v << x` too.
 #[inline]
 fn asinh_ratio(v: f64, x: f64, r: f64) -> f64 {
@@ -45,12 +57,12 @@ fn asinh_ratio(v: f64, x: f64, r: f64) -> f64 {
         if q.is_finite() {
             q.ln()
         } else {
-            (v + r).ln() - x.ln()
+            (0.5 * v + 0.5 * r).ln() + std::f64::consts::LN_2 - x.ln()
         }
     } else {
         // (v + r)/x - 1 = v/x + (r - x)/x with r - x = v^2 / (r + x).
         let a = v / x;
-        (a + a * (v / (r + x))).ln_1p()
+        (a + a * over_sum(v, r, x)).ln_1p()
     }
 }
 
@@ -58,7 +70,7 @@ fn asinh_ratio(v: f64, x: f64, r: f64) -> f64 {
 #[inline]
 pub(crate) fn exponent(v: f64, x: f64, r: f64, scaled: bool) -> f64 {
     let l = asinh_ratio(v, x, r);
-    let lead = if scaled { v * (v / (r + x)) } else { r };
+    let lead = if scaled { v * over_sum(v, r, x) } else { r };
     let e = lead - v * l;
     // Near eta = 0 the two terms cancel; redo the difference in double-double.
     if !scaled && v > 16.0 && e.abs() < 0.125 * lead {
@@ -155,7 +167,7 @@ pub(crate) fn ratio_i(v: f64, x: f64) -> f64 {
         }
         sw += poly(DEBYE_W[k - 1], t2) * pk;
     }
-    x / (r + v) - (x * p) * p * sw / si
+    over_sum(x, r, v) - (x * p) * p * sw / si
 }
 
 /// `d/dx ln I_v(x) = (r/x) sum V / sum P` for `r >= DEBYE_MIN_R`.
