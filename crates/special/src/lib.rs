@@ -12,6 +12,10 @@
 //! say which).
 #![forbid(unsafe_code)]
 
+/// Modified Bessel functions I and K in log space, their ratio and derivatives.
+pub mod bessel;
+/// The error type of the slice APIs.
+pub mod error;
 /// erf, erfc, erfcx and their inverses.
 pub mod error_fn;
 /// Γ, ln |Γ| with sign, and the multivariate gamma function.
@@ -34,7 +38,14 @@ pub mod owens_t;
 pub mod polygamma;
 /// Safeguarded Halley iteration for the inverses.
 mod roots;
+/// von Mises-Fisher normaliser, mean resultant length and its inverse.
+pub mod vmf;
 
+pub use bessel::{
+    bessel_i, bessel_i_derivative, bessel_i_ratio, bessel_i_scaled, bessel_k, bessel_k_derivative,
+    bessel_k_scaled, log_bessel_i, log_bessel_i_derivative, log_bessel_k, log_bessel_k_derivative,
+};
+pub use error::{Error, Result};
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
 pub use gamma_batch::{erfc_slice, ln_gamma_slice, log_ndtr_slice, ndtr_slice};

@@ -1,0 +1,170 @@
+//! Identities of the modified Bessel functions, checked in log form over
+//! random orders and arguments: the three-term recurrence, the Wronskian,
+//! monotonicity in `x`, the ratio against the logs, and the derivative
+//! formulas; plus closed forms at half-integer order and the special values.
+
+use proptest::prelude::*;
+use sobolev_special::bessel::{log_bessel_i_slice, log_bessel_k_slice};
+use sobolev_special::{
+    Error, bessel_i, bessel_i_ratio, bessel_i_scaled, bessel_k, bessel_k_scaled, log_bessel_i,
+    log_bessel_i_derivative, log_bessel_k, log_bessel_k_derivative,
+};
+
+/// `ln(e^a + e^b)`.
+fn lse(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    m + ((a - m).exp() + (b - m).exp()).ln()
+}
+
+fn order() -> impl Strategy<Value = f64> {
+    prop_oneof![0.0..40.0, (-1.0..6.0f64).prop_map(|e| 10f64.powf(e))]
+}
+
+fn argument() -> impl Strategy<Value = f64> {
+    (-8.0..8.0f64).prop_map(|e| 10f64.powf(e))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Wronskian `I_v K_{v+1} + I_{v+1} K_v = 1/x`.
+    #[test]
+    fn wronskian(v in order(), x in argument()) {
+        let a = log_bessel_i(v, x) + log_bessel_k(v + 1.0, x);
+        let b = log_bessel_i(v + 1.0, x) + log_bessel_k(v, x);
+        let w = lse(a, b) + x.ln();
+        // Relative to the size of the terms, which carry |ln I| rounding.
+        let scale = 1.0 + log_bessel_i(v, x).abs().max(log_bessel_k(v, x).abs());
+        prop_assert!(w.abs() < 2e-15 * scale, "v={v} x={x} ln(x W)={w:e}");
+    }
+
+    /// `I_{v-1} - I_{v+1} = (2v/x) I_v` and `K_{v+1} - K_{v-1} = (2v/x) K_v`.
+    #[test]
+    fn recurrences(v in 1.0..1e5f64, x in argument()) {
+        let lhs = log_bessel_i(v - 1.0, x);
+        let rhs = lse(log_bessel_i(v + 1.0, x), (2.0 * v / x).ln() + log_bessel_i(v, x));
+        let scale = 1.0 + lhs.abs();
+        prop_assert!((lhs - rhs).abs() < 4e-15 * scale, "I: v={v} x={x} {lhs} {rhs}");
+        let lhs = log_bessel_k(v + 1.0, x);
+        let rhs = lse(log_bessel_k(v - 1.0, x), (2.0 * v / x).ln() + log_bessel_k(v, x));
+        let scale = 1.0 + lhs.abs();
+        prop_assert!((lhs - rhs).abs() < 4e-15 * scale, "K: v={v} x={x} {lhs} {rhs}");
+    }
+
+    /// `ln I_v` increases and `ln K_v` decreases in `x`; `ln I_v` decreases
+    /// and `ln K_v` increases in `v`.
+    #[test]
+    fn monotone(v in order(), x in argument(), f in 1.0001..2.0f64) {
+        prop_assert!(log_bessel_i(v, x * f) >= log_bessel_i(v, x));
+        prop_assert!(log_bessel_k(v, x * f) <= log_bessel_k(v, x));
+        prop_assert!(log_bessel_i(v * f + 1e-3, x) <= log_bessel_i(v, x));
+        prop_assert!(log_bessel_k(v * f + 1e-3, x) >= log_bessel_k(v, x));
+    }
+
+    /// The ratio agrees with the difference of logs where that is accurate.
+    #[test]
+    fn ratio_matches_logs(v in order(), x in argument()) {
+        let d = log_bessel_i(v + 1.0, x) - log_bessel_i(v, x);
+        let r = bessel_i_ratio(v, x);
+        prop_assert!(r > 0.0 && r < 1.0);
+        let tol = 2e-15 * (1.0 + log_bessel_i(v, x).abs());
+        prop_assert!((r.ln() - d).abs() < tol, "v={v} x={x} {} {d}", r.ln());
+    }
+
+    /// `(ln I)' = R + v/x` from the ratio, `(ln K)' = -(K_{v+1}/K_v) + v/x`
+    /// from the logs, against a central difference.
+    #[test]
+    fn derivatives(v in order(), x in argument()) {
+        let di = log_bessel_i_derivative(v, x);
+        prop_assert!((di - (bessel_i_ratio(v, x) + v / x)).abs() <= 1e-14 * di.abs());
+        let dk = log_bessel_k_derivative(v, x);
+        let k_ratio = (log_bessel_k(v + 1.0, x) - log_bessel_k(v, x)).exp();
+        let tol = 1e-14 * dk.abs() * (1.0 + log_bessel_k(v, x).abs());
+        prop_assert!((dk - (v / x - k_ratio)).abs() <= tol, "v={v} x={x} {dk} {}", v / x - k_ratio);
+    }
+}
+
+#[test]
+fn half_integer_closed_forms() {
+    // I_{1/2}(x) = sqrt(2/(pi x)) sinh x, K_{1/2}(x) = sqrt(pi/(2x)) e^{-x}.
+    let pi = std::f64::consts::PI;
+    for &x in &[1e-3, 0.1, 0.7, 1.9, 2.1, 5.0, 29.0, 31.0, 100.0, 700.0] {
+        let i = (2.0 / (pi * x)).sqrt() * x.sinh();
+        assert!((bessel_i(0.5, x) / i - 1.0).abs() < 1e-13, "x={x}");
+        let k = 0.5 * (pi / (2.0 * x)).ln() - x;
+        assert!(
+            (log_bessel_k(0.5, x) - k).abs() < 1e-15 * k.abs().max(1.0),
+            "x={x}"
+        );
+        // K_{3/2} = K_{1/2} (1 + 1/x)
+        let k32 = k + (1.0 / x).ln_1p();
+        assert!(
+            (log_bessel_k(1.5, x) - k32).abs() < 1e-15 * k32.abs().max(1.0),
+            "x={x}"
+        );
+    }
+    assert!((bessel_k_scaled(2.5, 1e10) / (pi / 2e10).sqrt() - 1.0).abs() < 1e-9);
+    assert!((bessel_i_scaled(0.0, 1e-8) - (1.0 - 1e-8)).abs() < 1e-15);
+    assert!((bessel_k(0.0, 1.0) - 0.42102443824070833).abs() < 1e-16);
+}
+
+#[test]
+fn special_values() {
+    assert_eq!(log_bessel_i(0.0, 0.0), 0.0);
+    assert_eq!(log_bessel_i(2.5, 0.0), f64::NEG_INFINITY);
+    assert_eq!(log_bessel_k(2.5, 0.0), f64::INFINITY);
+    assert_eq!(log_bessel_i(1.0, f64::INFINITY), f64::INFINITY);
+    assert_eq!(log_bessel_k(1.0, f64::INFINITY), f64::NEG_INFINITY);
+    assert_eq!(log_bessel_i(f64::INFINITY, 1.0), f64::NEG_INFINITY);
+    for f in [
+        log_bessel_i,
+        log_bessel_k,
+        bessel_i_ratio,
+        bessel_i,
+        bessel_k,
+    ] {
+        assert!(f(-1.0, 1.0).is_nan());
+        assert!(f(1.0, -1.0).is_nan());
+        assert!(f(f64::NAN, 1.0).is_nan());
+        assert!(f(1.0, f64::NAN).is_nan());
+    }
+    // Extremes stay finite.
+    for &(v, x) in &[
+        (1e300, 1e-300),
+        (0.0, 1e300),
+        (1e6, 1e-300),
+        (1e-300, 1e-300),
+        (1e15, 1e15),
+    ] {
+        assert!(log_bessel_i(v, x).is_finite(), "I({v}, {x})");
+        assert!(log_bessel_k(v, x).is_finite(), "K({v}, {x})");
+        let r = bessel_i_ratio(v, x);
+        assert!((0.0..=1.0).contains(&r), "ratio({v}, {x}) = {r}");
+    }
+}
+
+#[test]
+fn slices_match_scalars_and_check_lengths() {
+    let n = 5000;
+    let v: Vec<f64> = (0..n).map(|i| (i % 97) as f64 * 3.7).collect();
+    let x: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf((i % 113) as f64 / 10.0 - 5.0))
+        .collect();
+    let mut out = vec![0.0; n];
+    log_bessel_i_slice(&v, &x, &mut out).unwrap();
+    for i in 0..n {
+        assert_eq!(out[i].to_bits(), log_bessel_i(v[i], x[i]).to_bits());
+    }
+    log_bessel_k_slice(&v, &x, &mut out).unwrap();
+    for i in 0..n {
+        assert_eq!(out[i].to_bits(), log_bessel_k(v[i], x[i]).to_bits());
+    }
+    let err = log_bessel_i_slice(&v[..3], &x, &mut out).unwrap_err();
+    assert_eq!(
+        err,
+        Error::ShapeMismatch {
+            expected: n,
+            found: 3
+        }
+    );
+}
