@@ -12,10 +12,25 @@
 //! say which).
 #![forbid(unsafe_code)]
 
+pub mod error;
 pub mod gamma;
 pub mod logexp;
+pub mod orthopoly;
+pub mod quadrature;
+pub mod sph_harm;
+pub mod wigner;
 
+pub use error::{Error, Result};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign};
 pub use logexp::{
     LogSumExp, log_sigmoid, log1mexp, log1pexp, logaddexp, logsubexp, logsumexp, softplus,
 };
+pub use orthopoly::{
+    assoc_legendre_normalized, chebyshev_series, chebyshev_t, chebyshev_u, gegenbauer_c,
+    hermite_function, hermite_h, hermite_he, jacobi_p, laguerre_l, legendre_p,
+};
+pub use quadrature::{
+    QuadratureRule, gauss_hermite, gauss_hermite_prob, gauss_jacobi, gauss_laguerre, gauss_legendre,
+};
+pub use sph_harm::{SphericalHarmonics, real_sph_harm, sph_harm_index, sph_harm_y};
+pub use wigner::{clebsch_gordan, gaunt, wigner_3j};

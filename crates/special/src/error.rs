@@ -1,0 +1,44 @@
+//! The crate's error type: every fallible public operation returns
+//! [`Result`], and each variant names the problem with the numbers a user
+//! needs to fix it.
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Operand shapes do not fit together.
+    #[error("shape mismatch in {context}: expected {expected}, got {got}")]
+    ShapeMismatch {
+        /// The operation that was attempted.
+        context: &'static str,
+        /// The expected shape, in words.
+        expected: String,
+        /// The shape that was passed.
+        got: String,
+    },
+    /// An input held NaN or an infinity.
+    #[error("non-finite value in {0}")]
+    NonFinite(&'static str),
+    /// Empty input where at least one element is needed.
+    #[error("empty input: {0}")]
+    Empty(&'static str),
+    /// A matrix that must be symmetric positive definite is not.
+    #[error("matrix is not positive definite: {0}")]
+    NotPositiveDefinite(String),
+    /// An iterative method stopped before reaching its tolerance.
+    #[error("{method} did not converge in {iterations} iterations (residual {residual:e})")]
+    NotConverged {
+        /// The iterative method.
+        method: &'static str,
+        /// Iterations performed.
+        iterations: usize,
+        /// The last residual or error estimate.
+        residual: f64,
+    },
+    /// A parameter is outside its valid range.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
