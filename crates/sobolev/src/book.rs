@@ -4,3 +4,6 @@
 
 #[doc = include_str!("../../../docs/getting-started.md")]
 pub mod getting_started {}
+
+#[doc = include_str!("../../../docs/quadrature-and-harmonics.md")]
+pub mod quadrature_and_harmonics {}

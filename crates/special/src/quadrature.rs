@@ -108,6 +108,50 @@ trait Family: Sync {
     fn diag(&self, k: usize) -> f64;
     fn offdiag(&self, k: usize) -> f64;
     fn ln_mass(&self) -> f64;
+    fn inv_offdiag(&self, k: usize) -> f64 {
+        1.0 / self.offdiag(k)
+    }
+}
+
+/// A family's coefficients tabulated for `k <= n`, so that the `O(n)`
+/// evaluations inside Newton's method cost multiply-adds only.
+struct Tabulated {
+    diag: Vec<f64>,
+    off: Vec<f64>,
+    inv_off: Vec<f64>,
+    ln_mass: f64,
+}
+
+impl Tabulated {
+    fn new<F: Family>(family: &F, n: usize) -> Self {
+        let off: Vec<f64> = (0..=n)
+            .map(|k| if k == 0 { 0.0 } else { family.offdiag(k) })
+            .collect();
+        Self {
+            diag: (0..=n).map(|k| family.diag(k)).collect(),
+            inv_off: off.iter().map(|o| 1.0 / o).collect(),
+            off,
+            ln_mass: family.ln_mass(),
+        }
+    }
+}
+
+impl Family for Tabulated {
+    #[inline]
+    fn diag(&self, k: usize) -> f64 {
+        self.diag[k]
+    }
+    #[inline]
+    fn offdiag(&self, k: usize) -> f64 {
+        self.off[k]
+    }
+    #[inline]
+    fn inv_offdiag(&self, k: usize) -> f64 {
+        self.inv_off[k]
+    }
+    fn ln_mass(&self) -> f64 {
+        self.ln_mass
+    }
 }
 
 struct Legendre;
@@ -213,8 +257,9 @@ fn evaluate<F: Family>(family: &F, n: usize, x: f64) -> Eval {
         sum_pd += p * d;
         let a = family.diag(k);
         let off_next = family.offdiag(k + 1);
-        let p_next = ((x - a) * p - off_k * p_prev) / off_next;
-        let d_next = (p + (x - a) * d - off_k * d_prev) / off_next;
+        let inv = family.inv_offdiag(k + 1);
+        let p_next = ((x - a) * p - off_k * p_prev) * inv;
+        let d_next = (p + (x - a) * d - off_k * d_prev) * inv;
         p_prev = p;
         p = p_next;
         d_prev = d;
@@ -246,13 +291,41 @@ fn evaluate<F: Family>(family: &F, n: usize, x: f64) -> Eval {
     }
 }
 
+/// `p̃_n(x) / p̃_n'(x)`, the Newton step, without the bookkeeping of
+/// [`evaluate`] (rescaling cancels in the ratio, so only overflow matters).
+#[inline]
+fn newton_step<F: Family>(family: &F, n: usize, x: f64) -> f64 {
+    let big = 2f64.powi(500);
+    let shrink = 2f64.powi(-500);
+    let (mut p_prev, mut p) = (0.0, 1.0);
+    let (mut d_prev, mut d) = (0.0, 0.0);
+    let mut off_k = 0.0;
+    for k in 0..n {
+        let xa = x - family.diag(k);
+        let inv = family.inv_offdiag(k + 1);
+        let p_next = (xa * p - off_k * p_prev) * inv;
+        let d_next = (p + xa * d - off_k * d_prev) * inv;
+        p_prev = p;
+        p = p_next;
+        d_prev = d;
+        d = d_next;
+        off_k = family.offdiag(k + 1);
+        if d.abs() > big || p.abs() > big {
+            p *= shrink;
+            p_prev *= shrink;
+            d *= shrink;
+            d_prev *= shrink;
+        }
+    }
+    p / d
+}
+
 /// Newton's method from `guess`; returns the converged zero.
 fn newton<F: Family>(family: &F, n: usize, guess: f64) -> f64 {
     let mut x = guess;
     let mut last_step = f64::INFINITY;
     for _ in 0..40 {
-        let e = evaluate(family, n, x);
-        let step = e.value / e.derivative;
+        let step = newton_step(family, n, x);
         if !step.is_finite() {
             break;
         }
@@ -461,8 +534,9 @@ pub fn gauss_legendre(n: usize) -> Result<QuadratureRule> {
             c * t.cos()
         })
         .collect();
-    let nodes = certified_zeros(&Legendre, n, &guesses, true);
-    Ok(assemble(&Legendre, n, nodes, true))
+    let family = Tabulated::new(&Legendre, n);
+    let nodes = certified_zeros(&family, n, &guesses, true);
+    Ok(assemble(&family, n, nodes, true))
 }
 
 /// Airy zeros `a_1 > a_2 > ...` (all negative), exact for the first ten,
@@ -541,8 +615,9 @@ pub fn gauss_hermite(n: usize) -> Result<QuadratureRule> {
         guesses[n - m + i] = p;
         guesses[m - 1 - i] = -p;
     }
-    let nodes = certified_zeros(&Hermite, n, &guesses, true);
-    Ok(assemble(&Hermite, n, nodes, true))
+    let family = Tabulated::new(&Hermite, n);
+    let nodes = certified_zeros(&family, n, &guesses, true);
+    Ok(assemble(&family, n, nodes, true))
 }
 
 /// Gauss-Hermite rule for the weight `e^{-x^2/2}` (probabilists'
@@ -573,7 +648,7 @@ pub fn gauss_hermite_prob(n: usize) -> Result<QuadratureRule> {
 pub fn gauss_laguerre(n: usize, alpha: f64) -> Result<QuadratureRule> {
     check_n(n)?;
     check_param("alpha", alpha)?;
-    let family = Laguerre { alpha };
+    let family = Tabulated::new(&Laguerre { alpha }, n);
     let guesses = laguerre_guesses(n, alpha);
     let nodes = certified_zeros(&family, n, &guesses, false);
     Ok(assemble(&family, n, nodes, false))
@@ -592,7 +667,7 @@ pub fn gauss_jacobi(n: usize, a: f64, b: f64) -> Result<QuadratureRule> {
     check_n(n)?;
     check_param("a", a)?;
     check_param("b", b)?;
-    let family = Jacobi { a, b };
+    let family = Tabulated::new(&Jacobi { a, b }, n);
     let rho = n as f64 + 0.5 * (a + b + 1.0);
     let guesses: Vec<f64> = (0..n)
         .map(|i| {
