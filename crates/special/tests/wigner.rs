@@ -28,10 +28,10 @@ fn matches_exact_racah_values() {
         let err = (got - exact).abs() * ((2 * jmax + 1) as f64).sqrt();
         if jmax <= 12 {
             worst_small = worst_small.max(err);
-            assert!(err < 1e-14, "{r:?}: {got} (error {err:e})");
+            assert!(err < 1e-15, "{r:?}: {got} (error {err:e})");
         } else {
             worst_large = worst_large.max(err);
-            assert!(err < 1e-12, "{r:?}: {got} (error {err:e})");
+            assert!(err < 5e-15, "{r:?}: {got} (error {err:e})");
         }
     }
     eprintln!("worst scaled error: j<=12 {worst_small:e}, larger {worst_large:e}");
