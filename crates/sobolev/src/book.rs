@@ -7,3 +7,6 @@ pub mod getting_started {}
 
 #[doc = include_str!("../../../docs/special-functions-gamma.md")]
 pub mod special_functions_gamma {}
+
+#[doc = include_str!("../../../docs/quadrature-and-harmonics.md")]
+pub mod quadrature_and_harmonics {}

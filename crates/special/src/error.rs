@@ -1,39 +1,44 @@
-//! The error type of the crate's fallible operations (slice APIs and
-//! iterative inverses). Scalar special functions do not return `Result`:
-//! they follow IEEE habits and answer NaN outside their domain.
+//! The crate's error type: every fallible public operation returns
+//! [`Result`], and each variant names the problem with the numbers a user
+//! needs to fix it.
 
-/// Errors from the fallible operations of `sobolev-special`.
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in this crate.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// Two inputs that must have matching lengths or shapes do not.
-    #[error("shape mismatch: expected {expected}, found {found}")]
+    /// Operand shapes do not fit together.
+    #[error("shape mismatch in {context}: expected {expected}, got {got}")]
     ShapeMismatch {
-        /// The length (or shape) required.
-        expected: usize,
-        /// The length (or shape) supplied.
-        found: usize,
+        /// The operation that was attempted.
+        context: &'static str,
+        /// The expected shape, in words.
+        expected: String,
+        /// The shape that was passed.
+        got: String,
     },
-    /// An input that must be finite is not.
-    #[error("non-finite input: {0}")]
+    /// An input held NaN or an infinity.
+    #[error("non-finite value in {0}")]
     NonFinite(&'static str),
-    /// An input that must be non-empty is empty.
+    /// Empty input where at least one element is needed.
     #[error("empty input: {0}")]
     Empty(&'static str),
-    /// A matrix that must be positive definite is not.
-    #[error("matrix is not positive definite")]
-    NotPositiveDefinite,
-    /// An iteration did not reach its tolerance.
-    #[error("{what} did not converge after {iterations} iterations")]
+    /// A matrix that must be symmetric positive definite is not.
+    #[error("matrix is not positive definite: {0}")]
+    NotPositiveDefinite(String),
+    /// An iterative method stopped before reaching its tolerance.
+    #[error("{method} did not converge in {iterations} iterations (residual {residual:e})")]
     NotConverged {
-        /// The iteration that failed.
-        what: &'static str,
-        /// Iterations spent.
+        /// The iterative method.
+        method: &'static str,
+        /// Iterations performed.
         iterations: usize,
+        /// The last residual or error estimate.
+        residual: f64,
     },
-    /// An argument lies outside the operation's domain.
+    /// A parameter is outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 }
-
-/// Shorthand for results of this crate.
-pub type Result<T> = std::result::Result<T, Error>;

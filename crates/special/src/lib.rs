@@ -32,14 +32,22 @@ pub mod incomplete_gamma;
 pub mod logexp;
 /// The standard normal cdf, its logarithm and its quantile.
 pub mod normal;
+/// Orthogonal polynomials by stable recurrences.
+pub mod orthopoly;
 /// Owen's T function.
 pub mod owens_t;
 /// Digamma, trigamma and polygamma functions.
 pub mod polygamma;
+/// Gauss quadrature rules up to n = 1000 nodes.
+pub mod quadrature;
 /// Safeguarded Halley iteration for the inverses.
 mod roots;
+/// Real and complex spherical harmonics up to degree 1000.
+pub mod sph_harm;
 /// von Mises-Fisher normaliser, mean resultant length and its inverse.
 pub mod vmf;
+/// Wigner 3j, Clebsch-Gordan and Gaunt coefficients.
+pub mod wigner;
 
 pub use bessel::{
     bessel_i, bessel_i_derivative, bessel_i_ratio, bessel_i_scaled, bessel_k, bessel_k_derivative,
@@ -61,3 +69,12 @@ pub use logexp::{
 pub use normal::{log_ndtr, ndtr, ndtri, ndtri_log};
 pub use owens_t::owens_t;
 pub use polygamma::{digamma, polygamma, trigamma};
+pub use orthopoly::{
+    assoc_legendre_normalized, chebyshev_series, chebyshev_t, chebyshev_u, gegenbauer_c,
+    hermite_function, hermite_h, hermite_he, jacobi_p, laguerre_l, legendre_p,
+};
+pub use quadrature::{
+    QuadratureRule, gauss_hermite, gauss_hermite_prob, gauss_jacobi, gauss_laguerre, gauss_legendre,
+};
+pub use sph_harm::{SphericalHarmonics, real_sph_harm, sph_harm_index, sph_harm_y};
+pub use wigner::{clebsch_gordan, gaunt, wigner_3j};

@@ -10,16 +10,11 @@ use rayon::prelude::*;
 const CHUNK: usize = 1024;
 
 fn check(v: &[f64], x: &[f64], out: &[f64]) -> Result<()> {
-    if v.len() != out.len() {
+    if v.len() != out.len() || x.len() != out.len() {
         return Err(Error::ShapeMismatch {
-            expected: out.len(),
-            found: v.len(),
-        });
-    }
-    if x.len() != out.len() {
-        return Err(Error::ShapeMismatch {
-            expected: out.len(),
-            found: x.len(),
+            context: "Bessel slice",
+            expected: format!("v and x of the output's length {}", out.len()),
+            got: format!("v: {}, x: {}", v.len(), x.len()),
         });
     }
     Ok(())
