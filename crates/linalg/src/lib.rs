@@ -10,6 +10,8 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod expm;
 pub mod matfun;
+pub mod van_loan;
 
 pub use error::{Error, Result};
