@@ -12,6 +12,7 @@
 pub mod error;
 pub mod expm;
 pub mod matfun;
+pub mod randomized;
 pub mod sylvester;
 pub mod van_loan;
 
