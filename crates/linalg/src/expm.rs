@@ -95,19 +95,24 @@ fn one_norm(a: MatRef<'_, f64>) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Exact `|| |A|^p ||_1`, as the largest entry of `1^T |A|^p`: `p` products
-/// of a row vector with `|A|`, never a matrix power.
-fn one_norm_abs_power(a: MatRef<'_, f64>, p: usize) -> f64 {
+/// `log2 || |A|^p ||_1`, exactly, as the largest entry of `1^T |A|^p`: `p`
+/// products of a vector with `|A|^T`, renormalised after each so that no
+/// power overflows; never a matrix power. `-inf` when the power vanishes.
+fn log2_one_norm_abs_power(a: MatRef<'_, f64>, p: usize) -> f64 {
     let n = a.nrows();
-    let mut v = vec![1.0; n];
-    let mut w = vec![0.0; n];
+    let abs_t = Mat::from_fn(n, n, |i, j| a[(j, i)].abs());
+    let mut v = Col::<f64>::from_fn(n, |_| 1.0);
+    let mut log2_scale = 0.0;
     for _ in 0..p {
-        for j in 0..n {
-            w[j] = (0..n).map(|i| v[i] * a[(i, j)].abs()).sum();
+        v = &abs_t * &v;
+        let m = v.iter().copied().fold(0.0, f64::max);
+        if m == 0.0 {
+            return f64::NEG_INFINITY;
         }
-        std::mem::swap(&mut v, &mut w);
+        log2_scale += m.log2();
+        v = &v * faer::Scale(1.0 / m);
     }
-    v.into_iter().fold(0.0, f64::max)
+    log2_scale
 }
 
 /// Applies the product `factors[0] * factors[1] * ... ` (or its transpose)
@@ -172,19 +177,24 @@ fn one_norm_estimate(factors: &[MatRef<'_, f64>]) -> f64 {
 /// The correction `ell(A, m)`: extra squarings needed so that the relative
 /// truncation error of `r_m` at `A`, bounded through `|A|`, is below the unit
 /// roundoff (Al-Mohy and Higham 2009, eq. 5.1).
-fn ell(a: MatRef<'_, f64>, scale: f64, m: usize) -> i32 {
-    let norm_a = scale * one_norm(a);
+fn ell(a: MatRef<'_, f64>, s: i32, m: usize) -> i32 {
+    let norm_a = one_norm(a);
     if norm_a == 0.0 {
         return 0;
     }
     let p = 2 * m + 1;
-    let abs_power = one_norm_abs_power(a, p) * scale.powi(p as i32);
-    if abs_power == 0.0 || !abs_power.is_finite() {
+    let log2_abs_power = log2_one_norm_abs_power(a, p);
+    if log2_abs_power == f64::NEG_INFINITY {
         return 0;
     }
-    let alpha = abs_power / (norm_a * pade_error_coefficient_recip(m));
-    let unit_roundoff = f64::EPSILON / 2.0;
-    let value = ((alpha / unit_roundoff).log2() / (2 * m) as f64).ceil();
+    // alpha = || |2^-s A|^p ||_1 / (||2^-s A||_1 / |c_{2m+1}|), in log2 form
+    // so that neither the power nor the scaling over- or underflows.
+    let log2_alpha = log2_abs_power
+        - (p as f64 - 1.0) * s as f64
+        - norm_a.log2()
+        - pade_error_coefficient_recip(m).log2();
+    let log2_unit_roundoff = -53.0;
+    let value = ((log2_alpha - log2_unit_roundoff) / (2 * m) as f64).ceil();
     value.max(0.0) as i32
 }
 
@@ -295,11 +305,11 @@ pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
     let d4 = one_norm(a4.as_ref()).powf(0.25);
     let d6_loose = one_norm_estimate(&[a2.as_ref(), a2.as_ref(), a2.as_ref()]).powf(1.0 / 6.0);
     // Degrees 3 and 5 need only A^2 (and A^4).
-    if d4.max(d6_loose) <= THETA3 && ell(a, 1.0, 3) == 0 {
+    if d4.max(d6_loose) <= THETA3 && ell(a, 0, 3) == 0 {
         let r = pade_solve(&pade_parts(a, &[a2], 3));
         return finish(r, a, 0, triangular);
     }
-    if d4.max(d6_loose) <= THETA5 && ell(a, 1.0, 5) == 0 {
+    if d4.max(d6_loose) <= THETA5 && ell(a, 0, 5) == 0 {
         let r = pade_solve(&pade_parts(a, &[a2, a4], 5));
         return finish(r, a, 0, triangular);
     }
@@ -307,11 +317,11 @@ pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
     let d6 = one_norm(a6.as_ref()).powf(1.0 / 6.0);
     let d8_loose = one_norm_estimate(&[a4.as_ref(), a4.as_ref()]).powf(1.0 / 8.0);
     let eta3 = d6.max(d8_loose);
-    if eta3 <= THETA7 && ell(a, 1.0, 7) == 0 {
+    if eta3 <= THETA7 && ell(a, 0, 7) == 0 {
         let r = pade_solve(&pade_parts(a, &[a2, a4, a6], 7));
         return finish(r, a, 0, triangular);
     }
-    if eta3 <= THETA9 && ell(a, 1.0, 9) == 0 {
+    if eta3 <= THETA9 && ell(a, 0, 9) == 0 {
         let a8 = &a4 * &a4;
         let r = pade_solve(&pade_parts(a, &[a2, a4, a6, a8], 9));
         return finish(r, a, 0, triangular);
@@ -326,7 +336,7 @@ pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
     } else {
         ((eta5 / THETA13).log2().ceil() as i32).max(0)
     };
-    s += ell(a, 2f64.powi(-s), 13);
+    s += ell(a, s, 13);
     // Keep 2^{-s} representable; any larger s overflows the result anyway.
     let s = s.min(1000);
     let scale = 2f64.powi(-s);

@@ -18,6 +18,16 @@
 //! difference through a formula that stays accurate there (`expm1`, `ln_1p`,
 //! a rationalised square root).
 //!
+//! Accuracy (tests): every function agrees with the closed form on rotated
+//! diagonal matrices to `1e-14` relative; `exp(log A) = A`, `sqrt(A)^2 = A`
+//! and `(A^{1/4})^2 = A^{1/2}` hold to `1e-12 ||A||` on random SPD matrices
+//! (proptest); the derivatives agree with central differences to `1e-7`
+//! (the difference's own error), satisfy `sqrt(A) L + L sqrt(A) = E` and the
+//! chain rule `L_exp(log A, L_log(A, E)) = E` to `1e-11`, and the divided
+//! differences match their Taylor series to `3e-16` at gaps down to `1e-14`.
+//! The error of an eigendecomposition-based `f(A)` is about
+//! `eps ||A|| max|f'|` in absolute terms (Higham 2008, Sec. 3.1 and 6.2).
+//!
 //! Inputs are checked: square, finite, symmetric to a relative tolerance of
 //! [`SYMMETRY_TOLERANCE`] (the matrix is then symmetrised before it is
 //! decomposed), and positive definite wherever the function needs it (log,
