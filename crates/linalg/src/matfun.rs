@@ -373,6 +373,15 @@ impl SymEigen {
         self.frechet_with(|x, y| 1.0 / (x.sqrt() + y.sqrt()), e)
     }
 
+    /// Frechet derivative of the inverse square root, `L(A, E)` for
+    /// `f(x) = x^{-1/2}`.
+    ///
+    /// # Errors
+    /// As [`SymEigen::frechet_with`], and [`Error::NotPositiveDefinite`].
+    pub fn frechet_inv_sqrt(&self, e: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        self.frechet_pow(-0.5, e)
+    }
+
     /// Frechet derivative of the real power, `L_{x^p}(A, E)`.
     ///
     /// # Errors
