@@ -10,3 +10,6 @@ pub mod special_functions_gamma {}
 
 #[doc = include_str!("../../../docs/quadrature-and-harmonics.md")]
 pub mod quadrature_and_harmonics {}
+
+#[doc = include_str!("../../../docs/matrix-functions.md")]
+pub mod matrix_functions {}
