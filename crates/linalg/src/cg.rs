@@ -92,20 +92,20 @@ pub fn solve<A: LinOp<f64>, M: Precond<f64>>(
         ));
     }
     let mut x = Mat::<f64>::zeros(n, rhs.ncols());
-    let initial_guess = match initial {
-        Some(x0) => {
-            check::dim("cg::solve (rows of initial guess)", n, x0.nrows())?;
-            check::dim(
-                "cg::solve (columns of initial guess)",
-                rhs.ncols(),
-                x0.ncols(),
-            )?;
-            check::finite_mat(x0, "cg::solve initial guess")?;
-            x.copy_from(x0);
-            InitialGuessStatus::MaybeNonZero
-        }
-        None => InitialGuessStatus::Zero,
-    };
+    // faer 0.24's CG leaves the residual uninitialised when told the guess
+    // is zero, so the guess is always declared possibly non-zero (one extra
+    // matvec, `r = b - A 0 = b`).
+    let initial_guess = InitialGuessStatus::MaybeNonZero;
+    if let Some(x0) = initial {
+        check::dim("cg::solve (rows of initial guess)", n, x0.nrows())?;
+        check::dim(
+            "cg::solve (columns of initial guess)",
+            rhs.ncols(),
+            x0.ncols(),
+        )?;
+        check::finite_mat(x0, "cg::solve initial guess")?;
+        x.copy_from(x0);
+    }
     let params = CgParams {
         initial_guess,
         abs_tolerance: options.abs_tolerance,

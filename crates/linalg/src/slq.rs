@@ -24,6 +24,9 @@ use crate::{Error, Result};
 use faer::matrix_free::LinOp;
 use rayon::prelude::*;
 
+/// Tag of the error raised when `f` is not finite at a Ritz value.
+const QUADRATURE: &str = "slq quadrature (f not finite at a Ritz value)";
+
 /// Options of the SLQ estimators.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SlqOptions {
@@ -112,7 +115,7 @@ pub fn trace_function<A: LinOp<f64> + ?Sized>(
 pub fn log_det<A: LinOp<f64> + ?Sized>(a: &A, options: &SlqOptions) -> Result<Estimate> {
     let r = trace_function(a, |x| if x > 0.0 { x.ln() } else { f64::NAN }, options);
     match r {
-        Err(Error::NonFinite(_)) => Err(Error::NotPositiveDefinite(
+        Err(Error::NonFinite(QUADRATURE)) => Err(Error::NotPositiveDefinite(
             "slq::log_det: a Ritz value is not positive".into(),
         )),
         other => other,
