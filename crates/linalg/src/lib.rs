@@ -6,14 +6,41 @@
 //! stochastic Lanczos quadrature, Hutchinson and Hutch++), and dense matrix
 //! functions with their Frechet derivatives.
 //!
-//! Dense factorisations are faer's; this crate owns the structure on top.
+//! Dense factorisations and the Krylov solvers themselves (CG, BiCGSTAB,
+//! LSMR, Krylov-Schur) are faer's: every operator here implements
+//! [`faer::matrix_free::LinOp`] (and [`faer::matrix_free::BiLinOp`] or
+//! [`faer::matrix_free::Precond`] where they apply), so those solvers run on
+//! it unchanged. This crate owns the structure on top.
 //!
-//! Dense matrix functions:
+//! ## Contents
+//!
+//! Operators
+//! - [`ops`]: diagonal operators, sums, scalings and transposes of operators;
+//!   applying any operator to a matrix.
+//! - [`kronecker`]: `A_1 (x) ... (x) A_d` by the vec trick, and Kronecker sums.
+//! - [`kronecker_eigen`]: the eigendecomposition plan for
+//!   `K_1 (x) ... (x) K_d + s^2 I`: solve, log-determinant, inverse square
+//!   root, sampling.
+//! - [`khatri_rao`]: column-wise Kronecker products.
+//! - [`nearest_kronecker`]: Van Loan-Pitsianis nearest Kronecker product.
+//! - [`toeplitz`]: Toeplitz and circulant operators by FFT, Levinson, PCG.
+//! - [`bttb`]: block-Toeplitz with Toeplitz blocks, for 2-D grids.
+//! - [`low_rank`]: `D + U C U^T` with Woodbury solve and determinant lemma.
+//!
+//! Iterative methods and estimators
+//! - [`cg`]: (block) preconditioned conjugate gradients with warm starts, on
+//!   top of faer's solver, with typed errors.
+//! - [`precond`]: pivoted-Cholesky preconditioner for kernel matrices.
+//! - [`lanczos`]: Lanczos tridiagonalisation with reorthogonalisation.
+//! - [`slq`]: stochastic Lanczos quadrature for `log det A` and `tr f(A)`.
+//! - [`trace`]: Hutchinson and Hutch++ trace and diagonal estimators.
+//!
+//! Dense matrix functions
 //! - [`matfun`]: exp, log, square root, inverse square root and powers of
-//!   symmetric matrices, with Daleckii-Krein Frechet derivatives;
-//! - [`expm`]: the exponential of a general matrix and its Frechet derivative;
-//! - [`van_loan`]: exact discretisation of linear time-invariant SDEs;
-//! - [`sylvester`]: Sylvester and Lyapunov equations;
+//!   symmetric matrices, with Daleckii-Krein Frechet derivatives.
+//! - [`expm`]: the exponential of a general matrix and its Frechet derivative.
+//! - [`van_loan`]: exact discretisation of linear time-invariant SDEs.
+//! - [`sylvester`]: Sylvester and Lyapunov equations.
 //! - [`randomized`]: randomised SVD and symmetric (Nystrom) eigensolvers.
 #![forbid(unsafe_code)]
 
@@ -27,5 +54,26 @@ pub mod matfun;
 pub mod randomized;
 pub mod sylvester;
 pub mod van_loan;
+
+pub mod ops;
+
+pub mod khatri_rao;
+pub mod kronecker;
+pub mod kronecker_eigen;
+pub mod nearest_kronecker;
+
+pub mod bttb;
+pub mod toeplitz;
+
+pub mod low_rank;
+
+pub mod cg;
+pub mod precond;
+
+pub mod lanczos;
+pub mod slq;
+pub mod trace;
+
+mod check;
 
 pub use error::{Error, Result};

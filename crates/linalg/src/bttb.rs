@@ -1,0 +1,1 @@
+//! Block-Toeplitz operators with Toeplitz blocks (BTTB).
