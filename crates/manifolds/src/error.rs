@@ -38,7 +38,50 @@ pub enum Error {
         /// The last residual or error estimate.
         residual: f64,
     },
+    /// A point or tangent vector fails a membership test: `defect`
+    /// measures how far it is off (in the measure the check states) and
+    /// `tol` is the tolerance it was held to.
+    #[error("not on the manifold: {what} (defect {defect:e}, tolerance {tol:e})")]
+    NotOnManifold {
+        /// Which condition fails.
+        what: String,
+        /// The measured violation.
+        defect: f64,
+        /// The tolerance that was asked for.
+        tol: f64,
+    },
     /// A parameter is outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+}
+
+impl From<sobolev_linalg::Error> for Error {
+    fn from(e: sobolev_linalg::Error) -> Self {
+        use sobolev_linalg::Error as L;
+        match e {
+            L::ShapeMismatch {
+                context,
+                expected,
+                got,
+            } => Error::ShapeMismatch {
+                context,
+                expected,
+                got,
+            },
+            L::NonFinite(s) => Error::NonFinite(s),
+            L::Empty(s) => Error::Empty(s),
+            L::NotPositiveDefinite(s) => Error::NotPositiveDefinite(s),
+            L::NotConverged {
+                method,
+                iterations,
+                residual,
+            } => Error::NotConverged {
+                method,
+                iterations,
+                residual,
+            },
+            L::InvalidArgument(s) => Error::InvalidArgument(s),
+            other => Error::InvalidArgument(other.to_string()),
+        }
+    }
 }

@@ -1,12 +1,36 @@
 //! # sobolev-manifolds
 //!
-//! Riemannian manifolds behind one small `Manifold` interface: Euclidean
-//! space, spheres, SPD matrices under several metrics, Grassmann and
-//! Stiefel manifolds, hyperbolic space and Lie groups; generic statistics
-//! (Frechet means, tangent PCA), distributions (von Mises-Fisher, wrapped
-//! normal) and Riemannian optimisers written once against the interface.
+//! Riemannian manifolds behind one small [`Manifold`] interface, and
+//! generic algorithms written once against it.
+//!
+//! - The interface: [`manifold`] (the trait) and [`vector`] (the ambient
+//!   vector-space operations of points and tangents).
+//! - Manifolds: [`euclidean`], [`sphere`], [`hyperbolic`] (Poincare ball
+//!   and Lorentz models), [`grassmann`], [`spd`] (with the metric as a type
+//!   parameter, and batched small-matrix kernels).
+//! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
+//!   PCA), [`optim`] (gradient descent, SGD with momentum, Adam).
 #![forbid(unsafe_code)]
+// `!(x > 0.0)` is the idiom that also rejects NaN; it is used on purpose.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod check;
 pub mod error;
+pub mod euclidean;
+pub mod grassmann;
+pub mod hyperbolic;
+pub mod manifold;
+pub mod optim;
+pub mod spd;
+pub mod sphere;
+pub mod stats;
+pub mod vector;
 
 pub use error::{Error, Result};
+pub use euclidean::Euclidean;
+pub use grassmann::Grassmann;
+pub use hyperbolic::{Lorentz, PoincareBall};
+pub use manifold::Manifold;
+pub use spd::{AffineInvariant, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric};
+pub use sphere::Sphere;
+pub use vector::Vector;

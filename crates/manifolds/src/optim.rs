@@ -1,0 +1,272 @@
+//! Riemannian optimisers written once against [`Manifold`]: gradient
+//! descent with Armijo backtracking, stochastic gradient descent with
+//! momentum, and Adam with transported moments.
+//!
+//! A cost `f` is given with its Euclidean gradient in the ambient
+//! coordinates; [`Manifold::egrad_to_rgrad`] turns it into the Riemannian
+//! gradient (projection for embedded metrics, the inverse metric otherwise).
+//! A step moves along `-step * direction` with the retraction. Momentum and
+//! Adam's first moment live in the tangent space of the current iterate and
+//! are moved to the next one by vector transport; Adam's second moment is a
+//! scalar (the squared Riemannian norm of the gradient), as in Becigneul and
+//! Ganea (2019) for a single manifold factor. References: Absil, Mahony and
+//! Sepulchre (2008), ch. 4 (Armijo line search); Bonnabel, *Stochastic
+//! gradient descent on Riemannian manifolds* (IEEE TAC 2013); Becigneul and
+//! Ganea, *Riemannian adaptive optimization methods* (ICLR 2019).
+
+use crate::error::{Error, Result};
+use crate::manifold::Manifold;
+use crate::vector::Vector;
+
+/// Options of [`gradient_descent`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DescentOptions {
+    /// Stop when the Riemannian gradient norm is at most this.
+    pub gradient_tolerance: f64,
+    /// Give up with `NotConverged` after this many iterations.
+    pub max_iterations: usize,
+    /// First trial step of each line search.
+    pub initial_step: f64,
+    /// Sufficient-decrease constant of the Armijo rule (in `(0, 1)`).
+    pub armijo: f64,
+    /// Backtracking factor (in `(0, 1)`).
+    pub backtrack: f64,
+}
+
+impl Default for DescentOptions {
+    fn default() -> Self {
+        Self {
+            gradient_tolerance: 1e-10,
+            max_iterations: 1000,
+            initial_step: 1.0,
+            armijo: 1e-4,
+            backtrack: 0.5,
+        }
+    }
+}
+
+/// The end state of an optimisation.
+#[derive(Debug, Clone)]
+pub struct Minimum<P> {
+    /// The final iterate.
+    pub point: P,
+    /// Its cost.
+    pub cost: f64,
+    /// Riemannian gradient norm there.
+    pub gradient_norm: f64,
+    /// Iterations taken.
+    pub iterations: usize,
+}
+
+/// Riemannian gradient descent with Armijo backtracking from `x0`.
+/// `cost_and_egrad(x)` returns `f(x)` and its Euclidean gradient.
+///
+/// The Armijo rule compares costs, so it cannot certify decrease once
+/// `|grad f|^2` is below the rounding of `f` (about `sqrt(eps |f|)` for the
+/// gradient norm); a gradient tolerance below that ends in `NotConverged`
+/// from the line search.
+pub fn gradient_descent<M, F>(
+    m: &M,
+    x0: &M::Point,
+    mut cost_and_egrad: F,
+    options: &DescentOptions,
+) -> Result<Minimum<M::Point>>
+where
+    M: Manifold,
+    F: FnMut(&M::Point) -> Result<(f64, M::Tangent)>,
+{
+    let o = options;
+    let valid = o.armijo > 0.0
+        && o.armijo < 1.0
+        && o.backtrack > 0.0
+        && o.backtrack < 1.0
+        && o.initial_step > 0.0;
+    if !valid {
+        return Err(Error::InvalidArgument(
+            "gradient descent needs armijo, backtrack in (0, 1) and initial_step > 0".into(),
+        ));
+    }
+    let mut x = x0.clone();
+    let (mut fx, eg) = cost_and_egrad(&x)?;
+    let mut g = m.egrad_to_rgrad(&x, &eg)?;
+    let mut last_step = o.initial_step;
+    for it in 0..=o.max_iterations {
+        let gn = m.norm(&x, &g)?;
+        if !(gn.is_finite() && fx.is_finite()) {
+            return Err(Error::NonFinite("gradient descent cost or gradient"));
+        }
+        if gn <= o.gradient_tolerance {
+            return Ok(Minimum {
+                point: x,
+                cost: fx,
+                gradient_norm: gn,
+                iterations: it,
+            });
+        }
+        if it == o.max_iterations {
+            return Err(Error::NotConverged {
+                method: "Riemannian gradient descent",
+                iterations: it,
+                residual: gn,
+            });
+        }
+        // Start from twice the last accepted step (capped), so that a
+        // problem needing short steps does not backtrack from scratch.
+        let mut t = (2.0 * last_step).min(o.initial_step);
+        loop {
+            let mut d = g.clone();
+            d.scale(-t);
+            let y = m.retract(&x, &d)?;
+            let (fy, egy) = cost_and_egrad(&y)?;
+            if fy <= fx - o.armijo * t * gn * gn {
+                x = y;
+                fx = fy;
+                g = m.egrad_to_rgrad(&x, &egy)?;
+                last_step = t;
+                break;
+            }
+            t *= o.backtrack;
+            if t * gn < 1e-300 || t < 1e-20 {
+                return Err(Error::NotConverged {
+                    method: "Armijo line search",
+                    iterations: it,
+                    residual: gn,
+                });
+            }
+        }
+    }
+    unreachable!("the loop returns at it == max_iterations")
+}
+
+/// Riemannian SGD with (heavy-ball) momentum.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sgd {
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Momentum coefficient in `[0, 1)`; 0 is plain SGD.
+    pub momentum: f64,
+}
+
+/// The state of [`Sgd`] for one parameter.
+#[derive(Debug, Clone)]
+pub struct SgdState<T> {
+    velocity: Option<T>,
+}
+
+impl<T> Default for SgdState<T> {
+    fn default() -> Self {
+        Self { velocity: None }
+    }
+}
+
+impl Sgd {
+    /// One step from `x` with Euclidean gradient `egrad`, updating `x` and
+    /// the momentum state: `b <- momentum * T(b) + g`, `x <- R_x(-lr b)`.
+    pub fn step<M: Manifold>(
+        &self,
+        m: &M,
+        x: &mut M::Point,
+        egrad: &M::Tangent,
+        state: &mut SgdState<M::Tangent>,
+    ) -> Result<()> {
+        let g = m.egrad_to_rgrad(x, egrad)?;
+        let mut b = match state.velocity.take() {
+            Some(mut b) => {
+                b.scale(self.momentum);
+                b.axpy(1.0, &g)?;
+                b
+            }
+            None => g,
+        };
+        let mut d = b.clone();
+        d.scale(-self.learning_rate);
+        let y = m.retract(x, &d)?;
+        if self.momentum != 0.0 {
+            b = m.vector_transport(x, &y, &b)?;
+            state.velocity = Some(b);
+        }
+        *x = y;
+        Ok(())
+    }
+}
+
+/// Riemannian Adam (Becigneul and Ganea 2019, single-factor form).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Adam {
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// First-moment decay.
+    pub beta1: f64,
+    /// Second-moment decay.
+    pub beta2: f64,
+    /// Denominator guard.
+    pub epsilon: f64,
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        }
+    }
+}
+
+/// The state of [`Adam`] for one parameter.
+#[derive(Debug, Clone)]
+pub struct AdamState<T> {
+    first: Option<T>,
+    second: f64,
+    steps: i32,
+}
+
+impl<T> Default for AdamState<T> {
+    fn default() -> Self {
+        Self {
+            first: None,
+            second: 0.0,
+            steps: 0,
+        }
+    }
+}
+
+impl Adam {
+    /// One step from `x` with Euclidean gradient `egrad`; the first moment
+    /// is transported to the new point.
+    pub fn step<M: Manifold>(
+        &self,
+        m: &M,
+        x: &mut M::Point,
+        egrad: &M::Tangent,
+        state: &mut AdamState<M::Tangent>,
+    ) -> Result<()> {
+        let g = m.egrad_to_rgrad(x, egrad)?;
+        let g2 = m.inner(x, &g, &g)?;
+        let mut first = match state.first.take() {
+            Some(mut f) => {
+                f.scale(self.beta1);
+                f.axpy(1.0 - self.beta1, &g)?;
+                f
+            }
+            None => {
+                let mut f = g.clone();
+                f.scale(1.0 - self.beta1);
+                f
+            }
+        };
+        state.second = self.beta2 * state.second + (1.0 - self.beta2) * g2;
+        state.steps = state.steps.saturating_add(1);
+        let c1 = 1.0 - self.beta1.powi(state.steps);
+        let c2 = 1.0 - self.beta2.powi(state.steps);
+        let denom = (state.second / c2).sqrt() + self.epsilon;
+        let mut d = first.clone();
+        d.scale(-self.learning_rate / (c1 * denom));
+        let y = m.retract(x, &d)?;
+        first = m.vector_transport(x, &y, &first)?;
+        state.first = Some(first);
+        *x = y;
+        Ok(())
+    }
+}

@@ -1,0 +1,229 @@
+//! Frechet means, variance and tangent PCA against closed forms, and the
+//! optimisers on problems with known minima.
+
+use faer::linalg::solvers::Solve;
+use faer::{Mat, Side};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use sobolev_manifolds::optim::{Adam, AdamState, DescentOptions, Sgd, SgdState, gradient_descent};
+use sobolev_manifolds::stats::{MeanOptions, frechet_mean, frechet_variance, tangent_pca};
+use sobolev_manifolds::*;
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+#[test]
+fn euclidean_mean_is_the_weighted_average() {
+    let e = Euclidean::new(3);
+    let pts = vec![
+        vec![1.0, 2.0, 3.0],
+        vec![-1.0, 0.5, 2.0],
+        vec![4.0, -2.0, 0.0],
+    ];
+    let w = [1.0, 2.0, 3.0];
+    let r = frechet_mean(&e, &pts, Some(&w), &MeanOptions::default()).unwrap();
+    for k in 0..3 {
+        let want = (pts[0][k] + 2.0 * pts[1][k] + 3.0 * pts[2][k]) / 6.0;
+        assert!(close(r.mean[k], want, 1e-14));
+    }
+    let var = frechet_variance(&e, &r.mean, &pts, Some(&w)).unwrap();
+    let want: f64 = pts
+        .iter()
+        .zip(&w)
+        .map(|(p, w)| {
+            w / 6.0
+                * p.iter()
+                    .zip(&r.mean)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f64>()
+        })
+        .sum();
+    assert!(close(var, want, 1e-13));
+}
+
+#[test]
+fn spd_mean_of_commuting_matrices_is_the_geometric_mean() {
+    let m = Spd::<AffineInvariant>::new(3).unwrap();
+    let diag = |d: [f64; 3]| Mat::from_fn(3, 3, |i, j| if i == j { d[i] } else { 0.0 });
+    let pts = vec![
+        diag([1.0, 2.0, 3.0]),
+        diag([4.0, 0.5, 1.0]),
+        diag([0.25, 8.0, 9.0]),
+    ];
+    let r = frechet_mean(&m, &pts, None, &MeanOptions::default()).unwrap();
+    for i in 0..3 {
+        let want = (pts[0][(i, i)] * pts[1][(i, i)] * pts[2][(i, i)]).powf(1.0 / 3.0);
+        assert!(
+            close(r.mean[(i, i)], want, 1e-12),
+            "{} vs {want}",
+            r.mean[(i, i)]
+        );
+    }
+}
+
+#[test]
+fn two_point_mean_is_the_geodesic_midpoint() {
+    let m = Spd::<AffineInvariant>::new(4).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (p, q) = (m.random_point(&mut rng), m.random_point(&mut rng));
+    let r = frechet_mean(&m, &[p.clone(), q.clone()], None, &MeanOptions::default()).unwrap();
+    let mid = m.geodesic(&p, &q, 0.5).unwrap();
+    assert!(m.dist(&r.mean, &mid).unwrap() < 1e-10);
+    // Extrapolation: t = 2 lies at distance 2 d(p, q) from p.
+    let far = m.geodesic(&p, &q, 2.0).unwrap();
+    assert!(close(
+        m.dist(&p, &far).unwrap(),
+        2.0 * m.dist(&p, &q).unwrap(),
+        1e-10
+    ));
+}
+
+#[test]
+fn mean_reports_non_convergence() {
+    let m = Sphere::new(3).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let pts: Vec<_> = (0..10).map(|_| m.random_point(&mut rng)).collect();
+    let opts = MeanOptions {
+        max_iterations: 1,
+        tolerance: 1e-15,
+        step: 1.0,
+    };
+    assert!(matches!(
+        frechet_mean(&m, &pts, None, &opts),
+        Err(Error::NotConverged { .. })
+    ));
+    assert!(matches!(
+        frechet_mean(&m, &[], None, &opts),
+        Err(Error::Empty(_))
+    ));
+    assert!(matches!(
+        frechet_mean(&m, &pts, Some(&[1.0]), &opts),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
+
+#[test]
+fn tangent_pca_finds_a_geodesic() {
+    // Points on one great circle: a single component carries all variance.
+    let s = Sphere::new(4).unwrap();
+    let base = vec![1.0, 0.0, 0.0, 0.0];
+    let dir = vec![0.0, 0.6, 0.8, 0.0];
+    let ts = [-0.5, -0.2, 0.1, 0.3, 0.6];
+    let pts: Vec<_> = ts
+        .iter()
+        .map(|t| s.exp(&base, &dir.iter().map(|d| d * t).collect()).unwrap())
+        .collect();
+    let pca = tangent_pca(&s, &base, &pts, None, 3).unwrap();
+    assert_eq!(pca.variances.len(), 1);
+    let mean_t = ts.iter().sum::<f64>() / 5.0;
+    let var = ts.iter().map(|t| (t - mean_t).powi(2)).sum::<f64>() / 5.0;
+    assert!(close(pca.variances[0], var, 1e-12));
+    let c = &pca.components[0];
+    let dot: f64 = c.iter().zip(&dir).map(|(a, b)| a * b).sum();
+    assert!(close(dot.abs(), 1.0, 1e-12));
+}
+
+/// Rayleigh quotient `x^T A x` on the sphere: the minimum is the smallest
+/// eigenvalue.
+fn rayleigh(n: usize) -> (Mat<f64>, f64) {
+    let a = Mat::from_fn(n, n, |i, j| {
+        1.0 / (1.0 + i as f64 + j as f64) + if i == j { i as f64 } else { 0.0 }
+    });
+    let ev = a.self_adjoint_eigenvalues(Side::Lower).unwrap();
+    (a, ev[0])
+}
+
+fn cost(a: &Mat<f64>, x: &[f64]) -> (f64, Vec<f64>) {
+    let n = x.len();
+    let ax: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| a[(i, j)] * x[j]).sum())
+        .collect();
+    let f = x.iter().zip(&ax).map(|(a, b)| a * b).sum();
+    (f, ax.iter().map(|v| 2.0 * v).collect())
+}
+
+#[test]
+fn gradient_descent_finds_the_smallest_eigenvalue() {
+    let n = 6;
+    let (a, lmin) = rayleigh(n);
+    let s = Sphere::new(n).unwrap();
+    let x0 = s.project_point(&vec![1.0; n]).unwrap();
+    let opts = DescentOptions {
+        gradient_tolerance: 1e-7,
+        ..DescentOptions::default()
+    };
+    let r = gradient_descent(&s, &x0, |x| Ok(cost(&a, x)), &opts).unwrap();
+    assert!(close(r.cost, lmin, 1e-12), "{} vs {lmin}", r.cost);
+}
+
+#[test]
+fn sgd_and_adam_descend_to_the_minimum() {
+    let n = 6;
+    let (a, lmin) = rayleigh(n);
+    let s = Sphere::new(n).unwrap();
+    let x0 = s.project_point(&vec![1.0; n]).unwrap();
+    let sgd = Sgd {
+        learning_rate: 0.05,
+        momentum: 0.5,
+    };
+    let mut x = x0.clone();
+    let mut st = SgdState::default();
+    for _ in 0..3000 {
+        let (_, g) = cost(&a, &x);
+        sgd.step(&s, &mut x, &g, &mut st).unwrap();
+    }
+    assert!(close(cost(&a, &x).0, lmin, 1e-10));
+    let adam = Adam {
+        learning_rate: 0.01,
+        ..Adam::default()
+    };
+    let mut x = x0;
+    let mut st = AdamState::default();
+    for _ in 0..5000 {
+        let (_, g) = cost(&a, &x);
+        adam.step(&s, &mut x, &g, &mut st).unwrap();
+    }
+    assert!(
+        close(cost(&a, &x).0, lmin, 1e-6),
+        "{} vs {lmin}",
+        cost(&a, &x).0
+    );
+    s.check_point(&x, 1e-12).unwrap();
+}
+
+#[test]
+fn spd_riemannian_gradient_descent_recovers_the_mean() {
+    // Minimising half the summed squared distances with the affine-invariant
+    // metric: the Euclidean gradient of d(X, P)^2 / 2 is -X^{-1} log_X(P) X^{-1}.
+    let m = Spd::<AffineInvariant>::new(3).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let pts: Vec<_> = (0..5).map(|_| m.random_point(&mut rng)).collect();
+    let mean = frechet_mean(&m, &pts, None, &MeanOptions::default())
+        .unwrap()
+        .mean;
+    let x0 = pts[0].clone();
+    let r = gradient_descent(
+        &m,
+        &x0,
+        |x| {
+            let inv = x.partial_piv_lu().solve(Mat::<f64>::identity(3, 3));
+            let mut f = 0.0;
+            let mut g = Mat::<f64>::zeros(3, 3);
+            for p in &pts {
+                let d = m.dist(x, p)?;
+                f += 0.5 * d * d;
+                let l = m.log(x, p)?;
+                g -= inv.as_ref() * l.as_ref() * inv.as_ref();
+            }
+            Ok((f, g))
+        },
+        &DescentOptions {
+            gradient_tolerance: 1e-7,
+            ..DescentOptions::default()
+        },
+    )
+    .unwrap();
+    // Strong convexity near the mean: distance ~ gradient norm.
+    assert!(m.dist(&r.point, &mean).unwrap() < 1e-6);
+}
