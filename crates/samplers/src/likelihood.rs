@@ -49,6 +49,8 @@ pub struct LogLikelihood {
 struct Augmented<'a, D: ?Sized> {
     den: &'a D,
     probes: Vec<Vec<f64>>,
+    /// 1 for the exact trace (sum over the basis), `1/probes` for Hutchinson.
+    weight: f64,
 }
 
 impl<D: Denoiser + ?Sized> VectorField for Augmented<'_, D> {
@@ -79,7 +81,7 @@ impl<D: Denoiser + ?Sized> VectorField for Augmented<'_, D> {
                 .map(|i| v[i] * (dp[i] - dm[i]) / (2.0 * eps))
                 .sum::<f64>();
         }
-        tr /= self.probes.len() as f64;
+        tr *= self.weight;
         dy[d] = (d as f64 - tr) / sigma;
     }
 }
@@ -137,7 +139,15 @@ pub fn log_likelihood<D: Denoiser + ?Sized>(
                 .collect()
         }
     };
-    let field = Augmented { den, probes };
+    let weight = match trace {
+        TraceEstimator::Exact => 1.0,
+        TraceEstimator::Hutchinson { .. } => 1.0 / probes.len() as f64,
+    };
+    let field = Augmented {
+        den,
+        probes,
+        weight,
+    };
     let mut y0 = x.to_vec();
     y0.push(0.0);
     let mut opts = OdeOptions::adaptive(rtol, rtol * 1e-2);
