@@ -41,4 +41,38 @@ pub enum Error {
     /// A parameter is outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A state, derivative or denoiser output became NaN or infinite during
+    /// a run; `t` is the time the run had reached.
+    #[error("non-finite {what} at t = {t}")]
+    NonFiniteAt {
+        /// What went non-finite (state, vector field, denoiser output).
+        what: &'static str,
+        /// Time reached when it happened.
+        t: f64,
+    },
+    /// The adaptive step size fell below what the floating-point time can
+    /// resolve; `t` is the time reached.
+    #[error("step size underflow at t = {t} (h = {h:e})")]
+    StepSizeUnderflow {
+        /// Time reached.
+        t: f64,
+        /// The step size that was too small.
+        h: f64,
+    },
+    /// The step budget ran out before the end time; `t` is the time reached.
+    #[error("maximum of {steps} steps exhausted at t = {t}")]
+    MaxStepsExceeded {
+        /// Time reached.
+        t: f64,
+        /// Steps attempted.
+        steps: usize,
+    },
+    /// A time grid is not strictly monotone (or has a zero step) at `index`.
+    #[error("time grid not strictly monotone at index {index} (t = {t})")]
+    NonMonotoneTimes {
+        /// Index of the offending time in the grid.
+        index: usize,
+        /// The offending time.
+        t: f64,
+    },
 }

@@ -4,8 +4,25 @@
 //! diagnostics. Problems, solvers and step-size controllers are orthogonal;
 //! MCMC kernels are explicit state plus a step function, with adaptation as
 //! a separate layer.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`ode`] | vector fields, Runge-Kutta tableaux, fixed/adaptive integration, dense output, events, batches |
+//! | [`controller`] | the PI step-size controller and error norms |
+//! | [`brownian`] | seeded Brownian paths queryable at any time (virtual Brownian tree) |
+//! | [`sde`] | SDEs and Euler-Maruyama, Milstein, stochastic Heun; batches of paths |
+//! | [`diffusion`] | noise schedules, model parameterisations, diffusion samplers |
+//! | [`targets`] | Gaussian mixtures with closed-form noisy scores and denoisers |
+//! | [`likelihood`] | probability-flow ODE log-likelihoods (exact trace or Hutchinson) |
 #![forbid(unsafe_code)]
 
+pub mod brownian;
+pub mod controller;
+pub mod diffusion;
 pub mod error;
+pub mod likelihood;
+pub mod ode;
+pub mod sde;
+pub mod targets;
 
 pub use error::{Error, Result};

@@ -1,0 +1,551 @@
+//! Diffusion samplers against k-diffusion's trajectories, the exact
+//! Gaussian-mixture distribution, and closed-form schedule identities.
+
+use sobolev_samplers::Error;
+use sobolev_samplers::diffusion::param::{
+    Prediction, ScheduleModel, ScheduledModel, from_x0, to_x0,
+};
+use sobolev_samplers::diffusion::sampler::{
+    NoiseSource, SampleOptions, Sampler, SeededNoise, sample,
+};
+use sobolev_samplers::diffusion::schedule::{Schedule, karras_sigmas};
+use sobolev_samplers::diffusion::{Denoiser, Guided};
+use sobolev_samplers::likelihood::{TraceEstimator, log_likelihood};
+use sobolev_samplers::targets::GaussianMixture;
+
+struct Fixture {
+    dim: usize,
+    gmm: GaussianMixture,
+    sigmas: Vec<f64>,
+    x0: Vec<f64>,
+    noise: Vec<f64>,
+    results: Vec<(String, Vec<f64>)>,
+}
+
+fn fixture() -> Fixture {
+    let text = include_str!("data/kdiffusion.txt");
+    let mut get = std::collections::HashMap::new();
+    let mut results = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split_whitespace();
+        let key = parts.next().unwrap();
+        if key == "result" {
+            let name = parts.next().unwrap().to_string();
+            results.push((name, parts.map(|v| v.parse().unwrap()).collect()));
+        } else {
+            get.insert(
+                key.to_string(),
+                parts.map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>(),
+            );
+        }
+    }
+    let dim = get["dim"][0] as usize;
+    let gmm =
+        GaussianMixture::isotropic(dim, &get["weights"], &get["means"], &get["variances"]).unwrap();
+    Fixture {
+        dim,
+        gmm,
+        sigmas: get["sigmas"].clone(),
+        x0: get["x0"].clone(),
+        noise: get["noise"].clone(),
+        results,
+    }
+}
+
+struct Replay<'a> {
+    noise: &'a [f64],
+    rows: usize,
+    dim: usize,
+}
+
+impl NoiseSource for Replay<'_> {
+    fn fill(&self, step: usize, row: usize, out: &mut [f64]) {
+        let o = (step * self.rows + row) * self.dim;
+        out.copy_from_slice(&self.noise[o..o + self.dim]);
+    }
+}
+
+#[test]
+fn samplers_reproduce_k_diffusion_trajectories() {
+    let f = fixture();
+    let rows = f.x0.len() / f.dim;
+    let replay = Replay {
+        noise: &f.noise,
+        rows,
+        dim: f.dim,
+    };
+    let cases: &[(&str, &[Sampler])] = &[
+        (
+            "euler",
+            &[
+                Sampler::Euler,
+                Sampler::Ddim { eta: 0.0 },
+                Sampler::DpmSolverPP1S,
+            ],
+        ),
+        ("heun", &[Sampler::Heun]),
+        (
+            "dpmpp_2m",
+            &[
+                Sampler::DpmSolverPP2M,
+                Sampler::DpmSolverPP2MSde { eta: 0.0 },
+            ],
+        ),
+        (
+            "dpmpp_2m_sde_eta0",
+            &[Sampler::DpmSolverPP2MSde { eta: 0.0 }],
+        ),
+        (
+            "dpmpp_3m_sde_eta0",
+            &[
+                Sampler::DpmSolverPP3M,
+                Sampler::DpmSolverPP3MSde { eta: 0.0 },
+            ],
+        ),
+        (
+            "euler_ancestral_eta1",
+            &[
+                Sampler::EulerAncestral { eta: 1.0 },
+                Sampler::Ddim { eta: 1.0 },
+                Sampler::DdpmAncestral,
+            ],
+        ),
+        (
+            "euler_ancestral_eta05",
+            &[
+                Sampler::EulerAncestral { eta: 0.5 },
+                Sampler::Ddim { eta: 0.5 },
+            ],
+        ),
+        (
+            "dpmpp_2m_sde_eta1",
+            &[Sampler::DpmSolverPP2MSde { eta: 1.0 }],
+        ),
+        (
+            "dpmpp_3m_sde_eta1",
+            &[Sampler::DpmSolverPP3MSde { eta: 1.0 }],
+        ),
+    ];
+    let mut checked = 0;
+    for (name, samplers) in cases {
+        let expected = &f.results.iter().find(|(n, _)| n == name).unwrap().1;
+        for &s in *samplers {
+            let mut x = f.x0.clone();
+            let nfe = sample(
+                &f.gmm,
+                s,
+                &f.sigmas,
+                &mut x,
+                &replay,
+                SampleOptions { chunk_rows: 2 },
+            )
+            .unwrap();
+            assert_eq!(nfe, s.nfe(f.sigmas.len()), "{s:?}");
+            let err = x
+                .iter()
+                .zip(expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-10, "{name} with {s:?}: max deviation {err:e}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 16);
+}
+
+fn sliced_wasserstein(a: &[f64], b: &[f64], d: usize, projections: usize) -> f64 {
+    let n = a.len() / d;
+    assert_eq!(b.len() / d, n);
+    let mut total = 0.0;
+    for p in 0..projections {
+        // Deterministic, well-spread directions.
+        let dir: Vec<f64> = (0..d)
+            .map(|i| ((p * 7 + i * 13 + 1) as f64 * 0.618_033_988_75).fract() - 0.5)
+            .collect();
+        let norm = dir.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let proj = |x: &[f64]| {
+            let mut v: Vec<f64> = x
+                .chunks(d)
+                .map(|r| r.iter().zip(&dir).map(|(a, b)| a * b).sum::<f64>() / norm)
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let (pa, pb) = (proj(a), proj(b));
+        total += pa.iter().zip(&pb).map(|(x, y)| (x - y).abs()).sum::<f64>() / n as f64;
+    }
+    total / projections as f64
+}
+
+fn mmd2(a: &[f64], b: &[f64], d: usize, bandwidth: f64) -> f64 {
+    let k = |x: &[f64], y: &[f64]| {
+        let s: f64 = x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum();
+        (-s / (2.0 * bandwidth * bandwidth)).exp()
+    };
+    let mean = |u: &[f64], v: &[f64], same: bool| {
+        let (nu, nv) = (u.len() / d, v.len() / d);
+        let mut s = 0.0;
+        let mut c = 0.0;
+        for i in 0..nu {
+            for j in 0..nv {
+                if same && i == j {
+                    continue;
+                }
+                s += k(&u[i * d..(i + 1) * d], &v[j * d..(j + 1) * d]);
+                c += 1.0;
+            }
+        }
+        s / c
+    };
+    mean(a, a, true) + mean(b, b, true) - 2.0 * mean(a, b, false)
+}
+
+fn gmm2() -> GaussianMixture {
+    GaussianMixture::new(
+        2,
+        &[0.45, 0.35, 0.2],
+        &[2.0, 1.0, -2.0, 0.5, 0.0, -2.5],
+        &[vec![0.6, 0.0], vec![], vec![0.3, 0.3]],
+        &[0.05, 0.1, 0.02],
+    )
+    .unwrap()
+}
+
+fn draw(gmm: &GaussianMixture, s: Sampler, levels: usize, n: usize, seed: u64) -> Vec<f64> {
+    let sigmas = karras_sigmas(levels, 0.002, 80.0, 7.0).unwrap();
+    let init = SeededNoise { seed };
+    let d = gmm.dim();
+    let mut x = vec![0.0; n * d];
+    for (r, row) in x.chunks_mut(d).enumerate() {
+        init.fill(usize::MAX, r, row);
+        for v in row.iter_mut() {
+            *v *= sigmas[0];
+        }
+    }
+    sample(
+        gmm,
+        s,
+        &sigmas,
+        &mut x,
+        &SeededNoise { seed: seed + 1 },
+        SampleOptions::default(),
+    )
+    .unwrap();
+    x
+}
+
+#[test]
+fn sample_distribution_converges_to_exact_mixture() {
+    let gmm = gmm2();
+    let n = 1500;
+    let exact_a = gmm.sample(n, 1);
+    let exact_b = gmm.sample(n, 2);
+    let floor_sw = sliced_wasserstein(&exact_a, &exact_b, 2, 32);
+    let floor_mmd = mmd2(&exact_a, &exact_b, 2, 0.5).abs();
+    for s in [
+        Sampler::DpmSolverPP2M,
+        Sampler::Heun,
+        Sampler::DpmSolverPP3MSde { eta: 1.0 },
+        Sampler::EulerAncestral { eta: 1.0 },
+    ] {
+        let levels = if s == Sampler::Heun { 26 } else { 51 };
+        let x = draw(&gmm, s, levels, n, 7);
+        let sw = sliced_wasserstein(&x, &exact_a, 2, 32);
+        let mmd = mmd2(&x, &exact_a, 2, 0.5);
+        assert!(
+            sw < 2.0 * floor_sw + 0.01,
+            "{s:?}: SW {sw} (floor {floor_sw})"
+        );
+        assert!(
+            mmd < 3.0 * floor_mmd + 1e-3,
+            "{s:?}: MMD^2 {mmd} (floor {floor_mmd})"
+        );
+    }
+    // Too few steps is visibly wrong: the tests can tell.
+    let coarse = draw(&gmm, Sampler::Euler, 3, n, 7);
+    assert!(sliced_wasserstein(&coarse, &exact_a, 2, 32) > 3.0 * floor_sw);
+}
+
+#[test]
+fn sampling_is_independent_of_chunking_and_threads() {
+    let gmm = gmm2();
+    let sigmas = karras_sigmas(11, 0.002, 80.0, 7.0).unwrap();
+    let run = |chunk: usize, threads: usize| {
+        let mut x: Vec<f64> = (0..2 * 37).map(|i| 20.0 * (i as f64 * 0.7).sin()).collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            sample(
+                &gmm,
+                Sampler::DpmSolverPP2MSde { eta: 1.0 },
+                &sigmas,
+                &mut x,
+                &SeededNoise { seed: 3 },
+                SampleOptions { chunk_rows: chunk },
+            )
+        })
+        .unwrap();
+        x
+    };
+    let a = run(1, 1);
+    assert_eq!(a, run(5, 3));
+    assert_eq!(a, run(0, 2));
+}
+
+struct FromX0<'a> {
+    gmm: &'a GaussianMixture,
+    schedule: Schedule,
+    kind: Prediction,
+}
+
+impl ScheduleModel for FromX0<'_> {
+    fn dim(&self) -> usize {
+        self.gmm.dim()
+    }
+    fn predict(&self, z: &[f64], t: f64, out: &mut [f64]) {
+        let (a, s) = (self.schedule.alpha(t), self.schedule.noise_scale(t));
+        let x: Vec<f64> = z.iter().map(|v| v / a).collect();
+        self.gmm.denoise(&x, s / a, out);
+        for (o, zi) in out.iter_mut().zip(z) {
+            *o = from_x0(self.kind, *zi, *o, a, s);
+        }
+    }
+}
+
+#[test]
+fn scheduled_models_in_every_parameterisation_give_the_same_denoiser() {
+    let gmm = gmm2();
+    let schedules = [
+        Schedule::vp(),
+        Schedule::VpCosine { s: 0.008 },
+        Schedule::Ve {
+            sigma_min: 0.01,
+            sigma_max: 50.0,
+        },
+        Schedule::SubVp {
+            beta_min: 0.1,
+            beta_max: 20.0,
+        },
+        Schedule::Edm,
+    ];
+    let x = [0.7, -1.3, 2.0, 0.1];
+    for schedule in schedules {
+        for t in [0.05, 0.3, 0.8] {
+            let sigma = schedule.sigma(t);
+            let back = schedule.t_of_sigma(sigma).unwrap();
+            assert!(
+                (back - t).abs() < 1e-9 * t.max(1.0),
+                "{schedule:?}: t {t} -> {back}"
+            );
+            let mut want = [0.0; 4];
+            gmm.denoise(&x, sigma, &mut want);
+            for kind in [
+                Prediction::Epsilon,
+                Prediction::X0,
+                Prediction::V,
+                Prediction::Score,
+            ] {
+                let den = ScheduledModel {
+                    model: FromX0 {
+                        gmm: &gmm,
+                        schedule,
+                        kind,
+                    },
+                    schedule,
+                    kind,
+                };
+                let mut got = [0.0; 4];
+                den.denoise(&x, sigma, &mut got);
+                for i in 0..4 {
+                    assert!(
+                        (got[i] - want[i]).abs() < 1e-8 * (1.0 + sigma),
+                        "{schedule:?} {kind:?} t={t}: {got:?} vs {want:?}"
+                    );
+                }
+            }
+        }
+    }
+    // Elementwise round trips.
+    for kind in [
+        Prediction::Epsilon,
+        Prediction::X0,
+        Prediction::V,
+        Prediction::Score,
+    ] {
+        let (z, x0, a, s) = (0.3, -1.1, 0.8, 0.6);
+        let p = from_x0(kind, z, x0, a, s);
+        assert!((to_x0(kind, z, p, a, s) - x0).abs() < 1e-14);
+    }
+}
+
+#[test]
+fn schedule_sde_coefficients_match_derivatives() {
+    for schedule in [
+        Schedule::vp(),
+        Schedule::VpCosine { s: 0.008 },
+        Schedule::Ve {
+            sigma_min: 0.01,
+            sigma_max: 50.0,
+        },
+        Schedule::SubVp {
+            beta_min: 0.1,
+            beta_max: 20.0,
+        },
+        Schedule::Edm,
+    ] {
+        for t in [0.1, 0.5, 0.9] {
+            let h = 1e-6;
+            let la = |t: f64| schedule.alpha(t).ln();
+            let s2 = |t: f64| schedule.noise_scale(t).powi(2);
+            let f_fd = (la(t + h) - la(t - h)) / (2.0 * h);
+            let g2_fd = (s2(t + h) - s2(t - h)) / (2.0 * h) - 2.0 * f_fd * s2(t);
+            let (f, g2) = schedule.sde_coefficients(t);
+            assert!(
+                (f - f_fd).abs() < 1e-6 * (1.0 + f.abs()),
+                "{schedule:?} f at {t}: {f} vs {f_fd}"
+            );
+            assert!(
+                (g2 - g2_fd).abs() < 1e-5 * (1.0 + g2.abs()),
+                "{schedule:?} g2 at {t}: {g2} vs {g2_fd}"
+            );
+        }
+    }
+}
+
+#[test]
+fn guidance_interpolates_and_extrapolates() {
+    let a = gmm2();
+    let b = GaussianMixture::isotropic(2, &[1.0], &[0.0, 0.0], &[1.0]).unwrap();
+    let x = [0.5, -0.5];
+    let (mut da, mut db, mut dg) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    a.denoise(&x, 1.0, &mut da);
+    b.denoise(&x, 1.0, &mut db);
+    let g = Guided {
+        conditional: a.clone(),
+        unconditional: b.clone(),
+        weight: 3.0,
+    };
+    g.denoise(&x, 1.0, &mut dg);
+    for i in 0..2 {
+        assert!((dg[i] - (db[i] + 3.0 * (da[i] - db[i]))).abs() < 1e-14);
+    }
+}
+
+struct NanAfter(GaussianMixture, f64);
+impl Denoiser for NanAfter {
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn denoise(&self, x: &[f64], sigma: f64, out: &mut [f64]) {
+        self.0.denoise(x, sigma, out);
+        if sigma < self.1 {
+            out[0] = f64::NAN;
+        }
+    }
+}
+
+#[test]
+fn bad_input_and_nan_denoiser_give_typed_errors() {
+    let gmm = gmm2();
+    let mut x = vec![1.0; 4];
+    let noise = SeededNoise { seed: 0 };
+    let opts = SampleOptions::default();
+    assert!(matches!(
+        sample(
+            &gmm,
+            Sampler::Euler,
+            &[10.0, 5.0, 5.0, 0.0],
+            &mut x,
+            &noise,
+            opts
+        ),
+        Err(Error::NonMonotoneTimes { index: 2, .. })
+    ));
+    assert!(matches!(
+        sample(&gmm, Sampler::Euler, &[10.0], &mut x, &noise, opts),
+        Err(Error::Empty(_))
+    ));
+    assert!(matches!(
+        sample(
+            &gmm,
+            Sampler::Euler,
+            &[1.0, 0.5],
+            &mut [1.0; 3],
+            &noise,
+            opts
+        ),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        sample(
+            &gmm,
+            Sampler::Euler,
+            &[1.0, 0.5],
+            &mut [f64::NAN, 0.0],
+            &noise,
+            opts
+        ),
+        Err(Error::NonFiniteAt { .. })
+    ));
+    let sigmas = karras_sigmas(10, 0.01, 10.0, 7.0).unwrap();
+    match sample(
+        &NanAfter(gmm, 1.0),
+        Sampler::DpmSolverPP2M,
+        &sigmas,
+        &mut x,
+        &noise,
+        opts,
+    ) {
+        Err(Error::NonFiniteAt { what, t }) => {
+            assert_eq!(what, "denoiser output");
+            assert!(t < 1.0 && t > 0.1, "{t}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn pf_ode_log_likelihood_matches_analytic_density() {
+    let gauss = GaussianMixture::gaussian(&[1.0, -0.5, 0.3], &[0.8, 0.1, 0.0, 0.5, 0.2, -0.3], 0.2)
+        .unwrap();
+    let (smin, smax) = (0.01, 50.0);
+    let prior = |y: &[f64]| gauss.log_density(y, smax).unwrap();
+    for x in [[0.9, -0.2, 0.5], [2.0, 0.5, -1.0]] {
+        let want = gauss.log_density(&x, smin).unwrap();
+        let exact =
+            log_likelihood(&gauss, &x, smin, smax, TraceEstimator::Exact, 1e-9, &prior).unwrap();
+        assert!(
+            (exact.nats - want).abs() < 1e-6,
+            "exact trace: {} vs {want}",
+            exact.nats
+        );
+        assert!((exact.bits_per_dim + want / (3.0 * std::f64::consts::LN_2)).abs() < 1e-6);
+        // Hutchinson: independent single-probe estimates scatter around the
+        // truth; their mean lies within four standard errors.
+        let est: Vec<f64> = (0..24)
+            .map(|s| {
+                log_likelihood(
+                    &gauss,
+                    &x,
+                    smin,
+                    smax,
+                    TraceEstimator::Hutchinson { probes: 1, seed: s },
+                    1e-7,
+                    &prior,
+                )
+                .unwrap()
+                .nats
+            })
+            .collect();
+        let m = est.iter().sum::<f64>() / est.len() as f64;
+        let sd = (est.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (est.len() - 1) as f64).sqrt();
+        let se = sd / (est.len() as f64).sqrt();
+        assert!(sd > 0.0);
+        assert!(
+            (m - want).abs() < 4.0 * se + 1e-6,
+            "Hutchinson mean {m} +- {se} vs {want}"
+        );
+    }
+}
