@@ -9,6 +9,6 @@
 pub mod error;
 
 pub use error::{Error, Result};
-//pub mod diagnostics;
+pub mod diagnostics;
 pub mod mcmc;
-//pub mod posteriors;
+pub mod posteriors;

@@ -264,7 +264,8 @@ impl Chain {
         let up = first > log_08;
         for _ in 0..100 {
             let dh = delta_h(eps, &mut self.rng)?;
-            if (up && !(dh > log_08)) || (!up && !(dh < log_08)) {
+            // `dh` is never NaN (a NaN energy counts as -inf).
+            if (up && dh <= log_08) || (!up && dh >= log_08) {
                 return Ok(eps);
             }
             eps = if up { 2.0 * eps } else { 0.5 * eps };
@@ -328,6 +329,9 @@ impl Draws {
     }
 }
 
+/// One chain's kept draws, statistics and final state.
+type ChainRun = (Vec<f64>, Vec<DrawStats>, Chain);
+
 /// Runs `settings.n_chains` chains in parallel from `inits` (one initial
 /// point per chain), or from points drawn uniformly in `[-2, 2]^d` from each
 /// chain's own stream when `inits` is `None` (Stan's default).
@@ -353,7 +357,7 @@ pub fn sample<T: Target + ?Sized>(
             got: format!("{}", inits.len()),
         });
     }
-    let runs: Vec<Result<(Vec<f64>, Vec<DrawStats>, Chain)>> = (0..settings.n_chains)
+    let runs: Vec<Result<ChainRun>> = (0..settings.n_chains)
         .into_par_iter()
         .map(|c| {
             let x0 = match inits {

@@ -65,12 +65,3 @@ pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
         *yi += a * xi;
     }
 }
-
-/// `log(exp(a) + exp(b))` without overflow; `-inf` is the identity.
-pub(crate) fn log_add_exp(a: f64, b: f64) -> f64 {
-    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
-    if lo == f64::NEG_INFINITY {
-        return hi;
-    }
-    hi + (lo - hi).exp().ln_1p()
-}

@@ -11,7 +11,8 @@
 //! within sub-trees and biased towards the newest half at the top level
 //! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
-use super::hamiltonian::{Phase, dot, log_add_exp};
+use super::hamiltonian::{Phase, dot};
+use sobolev_special::logaddexp as log_add_exp;
 use super::metric::Metric;
 use super::target::{Point, Target};
 use super::kernel::{Transition, TransitionInfo};
