@@ -29,7 +29,9 @@ fn valid(chains: &[Vec<f64>], min_draws: usize, min_chains: usize) -> bool {
     let n = first.len();
     chains.len() >= min_chains
         && n >= min_draws
-        && chains.iter().all(|c| c.len() == n && c.iter().all(|v| v.is_finite()))
+        && chains
+            .iter()
+            .all(|c| c.len() == n && c.iter().all(|v| v.is_finite()))
 }
 
 /// Splits each chain into its first and last halves.
@@ -138,17 +140,29 @@ fn autocov(chains: &[Vec<f64>]) -> Vec<Vec<f64>> {
                 .chain(std::iter::repeat_n(Complex::new(0.0, 0.0), m - n))
                 .collect();
             fwd.process(&mut buf);
-            buf.iter_mut().for_each(|z| *z = Complex::new(z.norm_sqr(), 0.0));
+            buf.iter_mut()
+                .for_each(|z| *z = Complex::new(z.norm_sqr(), 0.0));
             inv.process(&mut buf);
-            buf[..n].iter().map(|z| z.re / (m as f64 * n as f64)).collect()
+            buf[..n]
+                .iter()
+                .map(|z| z.re / (m as f64 * n as f64))
+                .collect()
         })
         .collect()
 }
 
 /// Effective sample size of chains as given (no splitting or ranking).
 fn ess_raw(chains: &[Vec<f64>]) -> f64 {
-    let flat_min = chains.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-    let flat_max = chains.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+    let flat_min = chains
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let flat_max = chains
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     let (m, n) = (chains.len(), chains[0].len());
     let size = (m * n) as f64;
     if flat_max - flat_min < 1e-15 {
@@ -272,7 +286,10 @@ pub fn bfmi(energy: &[f64]) -> f64 {
     if energy.len() < 2 || energy.iter().any(|e| !e.is_finite()) {
         return f64::NAN;
     }
-    let num = energy.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>()
+    let num = energy
+        .windows(2)
+        .map(|w| (w[1] - w[0]).powi(2))
+        .sum::<f64>()
         / (energy.len() - 1) as f64;
     num / var(energy)
 }
@@ -300,7 +317,11 @@ pub fn summarize(chains: &[Vec<f64>]) -> Summary {
     let ok = !flat.is_empty();
     Summary {
         mean: if ok { mean(&flat) } else { f64::NAN },
-        sd: if flat.len() > 1 { var(&flat).sqrt() } else { f64::NAN },
+        sd: if flat.len() > 1 {
+            var(&flat).sqrt()
+        } else {
+            f64::NAN
+        },
         mcse_mean: mcse_mean(chains),
         ess_bulk: ess_bulk(chains),
         ess_tail: ess_tail(chains),

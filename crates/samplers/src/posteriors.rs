@@ -90,12 +90,18 @@ impl CorrelatedGaussian {
         let q = g.qr().compute_Q();
         let lambda: Vec<f64> = (0..d)
             .map(|i| {
-                let t = if d == 1 { 0.5 } else { i as f64 / (d - 1) as f64 };
+                let t = if d == 1 {
+                    0.5
+                } else {
+                    i as f64 / (d - 1) as f64
+                };
                 condition.powf(t - 0.5)
             })
             .collect();
         let build = |f: &dyn Fn(f64) -> f64| {
-            Mat::from_fn(d, d, |i, j| (0..d).map(|k| q[(i, k)] * f(lambda[k]) * q[(j, k)]).sum())
+            Mat::from_fn(d, d, |i, j| {
+                (0..d).map(|k| q[(i, k)] * f(lambda[k]) * q[(j, k)]).sum()
+            })
         };
         Ok(Self {
             cov: build(&|l| l),
@@ -146,7 +152,11 @@ impl Funnel {
     /// `z` (standard normal); the centred `x` have mean 0 and sd
     /// `sqrt(E e^v) = e^(9/4)`.
     pub fn moments(&self) -> Moments {
-        let sd_x = if self.centred { (9.0f64 / 4.0).exp() } else { 1.0 };
+        let sd_x = if self.centred {
+            (9.0f64 / 4.0).exp()
+        } else {
+            1.0
+        };
         let mut sd = vec![sd_x; self.d];
         sd[0] = 3.0;
         Moments {
@@ -376,7 +386,9 @@ impl HierarchicalNormal {
             .inverse();
         let n = b.len();
         Ok(Moments {
-            mean: (0..n).map(|i| (0..n).map(|k| cov[(i, k)] * b[k]).sum()).collect(),
+            mean: (0..n)
+                .map(|i| (0..n).map(|k| cov[(i, k)] * b[k]).sum())
+                .collect(),
             sd: (0..n).map(|i| cov[(i, i)].sqrt()).collect(),
         })
     }

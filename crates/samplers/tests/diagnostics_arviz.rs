@@ -43,7 +43,13 @@ fn diagnostics_match_arviz() {
         close(&c.name, "ess_tail", ess_tail(&c.draws), c.ess_tail, 1e-8);
         close(&c.name, "ess_mean", ess_mean(&c.draws), c.ess_mean, 1e-8);
         close(&c.name, "mcse_mean", mcse_mean(&c.draws), c.mcse_mean, 1e-8);
-        close(&c.name, "mcse_q25", mcse_quantile(&c.draws, 0.25), c.mcse_q25, 1e-8);
+        close(
+            &c.name,
+            "mcse_q25",
+            mcse_quantile(&c.draws, 0.25),
+            c.mcse_q25,
+            1e-8,
+        );
         close(&c.name, "bfmi", bfmi(&c.energy), c.bfmi, 1e-8);
     }
 }

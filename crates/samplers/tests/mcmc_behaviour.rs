@@ -90,17 +90,18 @@ fn every_kernel_recovers_a_gaussian_mean() {
 fn ula_is_close_for_small_steps() {
     let t = StdNormal { d: 2 };
     let s = Settings {
-        initial_step_size: 0.1,
+        initial_step_size: 0.5,
         n_warmup: 100,
-        n_draws: 20_000,
+        n_draws: 100_000,
         n_chains: 2,
         ..small(Kernel::Ula)
     };
     let draws = sample(&t, &s, None).unwrap();
     let x: Vec<f64> = draws.param(0).into_iter().flatten().collect();
     let var = x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64;
-    // ULA's stationary variance for N(0,1) is 1 / (1 - h^2/4) = 1.0025.
-    assert!((var - 1.0025).abs() < 0.06, "{var}");
+    // ULA's stationary law for N(0,1) is N(0, 1 / (1 - h^2/4)): biased
+    // by 1/15 at h = 0.5, which the run must show (Monte Carlo error ~0.012).
+    assert!((var - 1.0 / (1.0 - 0.0625)).abs() < 0.04, "{var}");
 }
 
 #[test]

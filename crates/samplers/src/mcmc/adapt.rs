@@ -207,7 +207,12 @@ impl Adaptation {
 
     /// Feeds warm-up iteration `iteration` (0-based) with its position and
     /// acceptance statistic.
-    pub(crate) fn step(&mut self, iteration: usize, x: &[f64], accept_stat: f64) -> Result<AdaptAction> {
+    pub(crate) fn step(
+        &mut self,
+        iteration: usize,
+        x: &[f64],
+        accept_stat: f64,
+    ) -> Result<AdaptAction> {
         let eps = self.dual.update(accept_stat);
         if iteration + 1 == self.n_warmup {
             return Ok(AdaptAction::StepSize(self.dual.final_step_size()));
@@ -244,7 +249,10 @@ mod tests {
         xs.iter().for_each(|x| w.add(x));
         let mean = [6.5 / 4.0, 5.5 / 4.0];
         let cov = |i: usize, j: usize| {
-            xs.iter().map(|x| (x[i] - mean[i]) * (x[j] - mean[j])).sum::<f64>() / 3.0
+            xs.iter()
+                .map(|x| (x[i] - mean[i]) * (x[j] - mean[j]))
+                .sum::<f64>()
+                / 3.0
         };
         for i in 0..2 {
             for j in 0..2 {

@@ -79,9 +79,9 @@ impl Settings {
             )));
         }
         match self.kernel {
-            Kernel::Nuts(n) if n.max_depth == 0 || n.max_depth > 30 => Err(
-                Error::InvalidArgument("NUTS max_depth must lie in 1..=30".into()),
-            ),
+            Kernel::Nuts(n) if n.max_depth == 0 || n.max_depth > 30 => Err(Error::InvalidArgument(
+                "NUTS max_depth must lie in 1..=30".into(),
+            )),
             Kernel::Hmc { n_steps: 0 } => Err(Error::InvalidArgument(
                 "HMC needs at least one leapfrog step".into(),
             )),
@@ -258,7 +258,11 @@ impl Chain {
             } else {
                 f64::INFINITY
             };
-            Ok(if h.is_nan() { f64::NEG_INFINITY } else { h0 - h })
+            Ok(if h.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                h0 - h
+            })
         };
         let first = delta_h(eps, &mut self.rng)?;
         let up = first > log_08;

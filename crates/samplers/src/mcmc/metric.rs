@@ -52,7 +52,9 @@ impl Metric {
         if inv_mass.iter().any(|v| !v.is_finite()) {
             return Err(Error::NonFinite("dense metric"));
         }
-        let sigma = Mat::from_fn(d, d, |i, j| 0.5 * (inv_mass[i * d + j] + inv_mass[j * d + i]));
+        let sigma = Mat::from_fn(d, d, |i, j| {
+            0.5 * (inv_mass[i * d + j] + inv_mass[j * d + i])
+        });
         let not_pd = |_| Error::NotPositiveDefinite("inverse mass matrix".into());
         let mass = sigma.llt(faer::Side::Lower).map_err(not_pd)?.inverse();
         let chol = mass.llt(faer::Side::Lower).map_err(not_pd)?;
@@ -94,7 +96,11 @@ impl Metric {
     /// Kinetic energy `p^T M^{-1} p / 2`, using a scratch buffer for `M^{-1} p`.
     pub fn kinetic(&self, p: &[f64], scratch: &mut [f64]) -> f64 {
         self.velocity(p, scratch);
-        0.5 * p.iter().zip(scratch.iter()).map(|(a, b)| a * b).sum::<f64>()
+        0.5 * p
+            .iter()
+            .zip(scratch.iter())
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
     }
 
     /// Draws a momentum `p ~ N(0, M)` into `p`.

@@ -12,12 +12,12 @@
 //! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
 use super::hamiltonian::{Phase, dot};
-use sobolev_special::logaddexp as log_add_exp;
+use super::kernel::{Transition, TransitionInfo};
 use super::metric::Metric;
 use super::target::{Point, Target};
-use super::kernel::{Transition, TransitionInfo};
 use crate::{Error, Result};
 use rand::Rng;
+use sobolev_special::logaddexp as log_add_exp;
 
 /// NUTS settings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -37,7 +37,13 @@ fn sigmoid(t: f64) -> f64 {
 
 /// `log(sigmoid(t))` and `log(1 - sigmoid(t))` without cancellation.
 fn log_sigmoids(t: f64) -> (f64, f64) {
-    let softplus = |u: f64| if u > 0.0 { u + (-u).exp().ln_1p() } else { u.exp().ln_1p() };
+    let softplus = |u: f64| {
+        if u > 0.0 {
+            u + (-u).exp().ln_1p()
+        } else {
+            u.exp().ln_1p()
+        }
+    };
     (-softplus(-t), -softplus(t))
 }
 
@@ -87,7 +93,11 @@ impl Interval {
                 got: format!("{}", upper.len()),
             });
         }
-        if lower.iter().zip(&upper).any(|(a, b)| !(a.is_finite() && b.is_finite() && a < b)) {
+        if lower
+            .iter()
+            .zip(&upper)
+            .any(|(a, b)| !(a.is_finite() && b.is_finite() && a < b))
+        {
             return Err(Error::InvalidArgument(
                 "interval bounds must be finite with lower < upper".into(),
             ));
@@ -239,14 +249,26 @@ mod tests {
             yp[i] += h;
             ym[i] -= h;
             let fd = (f(&yp) - f(&ym)) / (2.0 * h);
-            assert!((fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()), "{i}: {fd} vs {}", g[i]);
+            assert!(
+                (fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "{i}: {fd} vs {}",
+                g[i]
+            );
         }
     }
 
     #[test]
     fn pullbacks_match_finite_differences() {
-        check(&LowerBounded { lower: vec![0.0, -1.0] }, &[0.3, -1.2]);
-        check(&Interval::new(vec![0.0, -2.0], vec![1.0, 5.0]).unwrap(), &[0.3, -1.2]);
+        check(
+            &LowerBounded {
+                lower: vec![0.0, -1.0],
+            },
+            &[0.3, -1.2],
+        );
+        check(
+            &Interval::new(vec![0.0, -2.0], vec![1.0, 5.0]).unwrap(),
+            &[0.3, -1.2],
+        );
         check(&Simplex { k: 4 }, &[0.3, -1.2, 0.8]);
     }
 
