@@ -12,3 +12,4 @@ pub use error::{Error, Result};
 pub mod diagnostics;
 pub mod mcmc;
 pub mod posteriors;
+pub mod smc;
