@@ -26,3 +26,7 @@ pub mod sde;
 pub mod targets;
 
 pub use error::{Error, Result};
+pub mod diagnostics;
+pub mod mcmc;
+pub mod posteriors;
+pub mod smc;

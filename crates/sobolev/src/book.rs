@@ -13,3 +13,6 @@ pub mod quadrature_and_harmonics {}
 
 #[doc = include_str!("../../../docs/matrix-functions.md")]
 pub mod matrix_functions {}
+
+#[doc = include_str!("../../../docs/mcmc.md")]
+pub mod mcmc {}

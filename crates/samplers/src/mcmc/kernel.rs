@@ -1,0 +1,264 @@
+//! Transition kernels: random-walk Metropolis, MALA, static HMC, NUTS and
+//! the unadjusted Langevin family (ULA, SGLD).
+//!
+//! Each kernel maps the current point, a step size and a metric to the next
+//! point; the chain (see [`super::chain`]) owns the state and the adaptation.
+//! MALA is implemented as HMC with a single leapfrog step, which is the same
+//! Markov kernel (Neal 2011, section 5.2): proposal
+//! `x' = x + (eps^2/2) M^{-1} grad log p(x) + eps M^{-1/2} z`, accepted with
+//! the Metropolis-Hastings energy ratio. ULA makes the same move without the
+//! accept step; SGLD uses a decreasing step `eps_t = a (b + t)^(-gamma)`
+//! (Welling & Teh 2011) and is meant for targets whose gradient is a
+//! mini-batch estimate.
+
+use super::hamiltonian::{Phase, axpy};
+use super::metric::Metric;
+use super::nuts::{Nuts, NutsWorkspace};
+use super::target::{Point, Target};
+use crate::Result;
+use rand::Rng;
+
+/// The Markov kernel a chain runs.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Kernel {
+    /// Gaussian random-walk Metropolis with proposal covariance
+    /// `eps^2 M^{-1}`.
+    RandomWalk,
+    /// Metropolis-adjusted Langevin algorithm (preconditioned by the metric).
+    Mala,
+    /// Hamiltonian Monte Carlo with a fixed number of leapfrog steps.
+    Hmc {
+        /// Leapfrog steps per transition.
+        n_steps: usize,
+    },
+    /// The No-U-Turn Sampler.
+    Nuts(Nuts),
+    /// Unadjusted Langevin algorithm: the MALA move, always accepted
+    /// (biased at any fixed step size).
+    Ula,
+    /// Stochastic-gradient Langevin dynamics with step
+    /// `eps_t = a (b + t)^(-gamma)`.
+    Sgld {
+        /// Scale `a` of the step schedule.
+        a: f64,
+        /// Offset `b` of the step schedule.
+        b: f64,
+        /// Decay exponent `gamma` in (0.5, 1].
+        gamma: f64,
+    },
+}
+
+impl Kernel {
+    /// The acceptance rate dual averaging aims for by default.
+    pub fn default_target_accept(&self) -> f64 {
+        match self {
+            Self::RandomWalk => 0.234,
+            Self::Mala => 0.574,
+            Self::Hmc { .. } => 0.65,
+            Self::Nuts(_) => 0.8,
+            Self::Ula | Self::Sgld { .. } => 1.0,
+        }
+    }
+
+    /// Whether dual averaging tunes this kernel's step size.
+    pub fn adapts_step_size(&self) -> bool {
+        !matches!(self, Self::Ula | Self::Sgld { .. })
+    }
+
+    /// Whether the kernel uses the gradient (and so the leapfrog heuristic
+    /// for the initial step size).
+    pub(crate) fn uses_leapfrog(&self) -> bool {
+        matches!(self, Self::Mala | Self::Hmc { .. } | Self::Nuts(_))
+    }
+}
+
+/// What one transition did.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransitionInfo {
+    /// Mean Metropolis acceptance probability over the proposals made (the
+    /// statistic dual averaging tunes).
+    pub accept_stat: f64,
+    /// Gradient evaluations (leapfrog steps) used; 1 for RWM's density call.
+    pub n_steps: usize,
+    /// NUTS tree depth (0 for other kernels).
+    pub depth: usize,
+    /// Whether a divergence (energy error above the threshold, or a
+    /// non-finite density) occurred.
+    pub diverged: bool,
+}
+
+/// The result of one transition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The next point of the chain.
+    pub point: Point,
+    /// Hamiltonian at the new point (for BFMI); `-log p` for kernels without
+    /// momentum.
+    pub energy: f64,
+    /// Diagnostics of the transition.
+    pub info: TransitionInfo,
+}
+
+/// Buffers kept between transitions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Workspace {
+    nuts: Option<NutsWorkspace>,
+}
+
+impl Kernel {
+    /// One transition from `current`. `iteration` counts transitions so far
+    /// (used by SGLD's schedule).
+    pub(crate) fn transition<T: Target + ?Sized, R: Rng + ?Sized>(
+        &self,
+        target: &T,
+        metric: &Metric,
+        eps: f64,
+        current: &Point,
+        iteration: u64,
+        work: &mut Workspace,
+        rng: &mut R,
+    ) -> Result<Transition> {
+        match *self {
+            Self::Nuts(nuts) => {
+                let ws = work
+                    .nuts
+                    .get_or_insert_with(|| NutsWorkspace::new(current, metric, nuts.max_depth));
+                nuts.transition(target, metric, eps, current, ws, rng)
+            }
+            Self::Hmc { n_steps } => hmc(target, metric, eps, n_steps.max(1), current, rng),
+            Self::Mala => hmc(target, metric, eps, 1, current, rng),
+            Self::RandomWalk => random_walk(target, metric, eps, current, rng),
+            Self::Ula => langevin(target, metric, eps, current, rng),
+            Self::Sgld { a, b, gamma } => {
+                let eps_t = a * (b + iteration as f64).powf(-gamma);
+                langevin(target, metric, eps_t, current, rng)
+            }
+        }
+    }
+}
+
+/// Static HMC: `n_steps` leapfrog steps and a Metropolis correction.
+fn hmc<T: Target + ?Sized, R: Rng + ?Sized>(
+    target: &T,
+    metric: &Metric,
+    eps: f64,
+    n_steps: usize,
+    current: &Point,
+    rng: &mut R,
+) -> Result<Transition> {
+    let d = current.x.len();
+    let mut p = vec![0.0; d];
+    metric.sample_momentum(rng, &mut p);
+    let start = Phase::new(current.clone(), p, metric);
+    let h0 = start.energy();
+    let mut z = start.clone();
+    let mut finite = true;
+    for _ in 0..n_steps {
+        if !z.leapfrog(target, metric, eps)? {
+            finite = false;
+            break;
+        }
+    }
+    let h = if finite { z.energy() } else { f64::INFINITY };
+    let h = if h.is_nan() { f64::INFINITY } else { h };
+    let accept_stat = (h0 - h).exp().min(1.0);
+    let diverged = h - h0 > 1000.0;
+    let accepted = rng.random::<f64>() < accept_stat;
+    let next = if accepted { z } else { start };
+    Ok(Transition {
+        energy: next.energy(),
+        point: next.point,
+        info: TransitionInfo {
+            accept_stat,
+            n_steps,
+            depth: 0,
+            diverged,
+        },
+    })
+}
+
+/// Random-walk Metropolis with proposal `x + eps M^{-1/2} z`.
+fn random_walk<T: Target + ?Sized, R: Rng + ?Sized>(
+    target: &T,
+    metric: &Metric,
+    eps: f64,
+    current: &Point,
+    rng: &mut R,
+) -> Result<Transition> {
+    let step = metric_noise(metric, current.x.len(), rng);
+    let mut proposal = current.clone();
+    axpy(eps, &step, &mut proposal.x);
+    let finite = proposal.update(target)?;
+    let log_ratio = if finite {
+        proposal.logp - current.logp
+    } else {
+        f64::NEG_INFINITY
+    };
+    let accept_stat = log_ratio.exp().min(1.0);
+    let next = if rng.random::<f64>() < accept_stat {
+        proposal
+    } else {
+        current.clone()
+    };
+    Ok(Transition {
+        energy: -next.logp,
+        point: next,
+        info: TransitionInfo {
+            accept_stat,
+            n_steps: 1,
+            depth: 0,
+            diverged: !finite,
+        },
+    })
+}
+
+/// The unadjusted Langevin move `x + (eps^2/2) M^{-1} g + eps M^{-1/2} z`.
+fn langevin<T: Target + ?Sized, R: Rng + ?Sized>(
+    target: &T,
+    metric: &Metric,
+    eps: f64,
+    current: &Point,
+    rng: &mut R,
+) -> Result<Transition> {
+    let d = current.x.len();
+    let noise = metric_noise(metric, d, rng);
+    let mut drift = vec![0.0; d];
+    metric.velocity(&current.grad, &mut drift);
+    let mut next = current.clone();
+    axpy(0.5 * eps * eps, &drift, &mut next.x);
+    axpy(eps, &noise, &mut next.x);
+    let finite = next.update(target)?;
+    if !finite {
+        // Stay put: an unadjusted step that leaves the support is reported
+        // as a divergence rather than propagated.
+        return Ok(Transition {
+            energy: -current.logp,
+            point: current.clone(),
+            info: TransitionInfo {
+                accept_stat: 0.0,
+                n_steps: 1,
+                depth: 0,
+                diverged: true,
+            },
+        });
+    }
+    Ok(Transition {
+        energy: -next.logp,
+        point: next,
+        info: TransitionInfo {
+            accept_stat: 1.0,
+            n_steps: 1,
+            depth: 0,
+            diverged: false,
+        },
+    })
+}
+
+/// A draw of `N(0, M^{-1})`: the velocity of a momentum `p ~ N(0, M)`.
+fn metric_noise<R: Rng + ?Sized>(metric: &Metric, d: usize, rng: &mut R) -> Vec<f64> {
+    let mut p = vec![0.0; d];
+    let mut v = vec![0.0; d];
+    metric.sample_momentum(rng, &mut p);
+    metric.velocity(&p, &mut v);
+    v
+}

@@ -1,0 +1,336 @@
+//! The No-U-Turn Sampler with multinomial sampling and the generalised
+//! U-turn criterion.
+//!
+//! Each transition draws a momentum and doubles a leapfrog trajectory
+//! forwards or backwards at random until the trajectory turns back on
+//! itself (the generalised criterion on summed momenta `rho`, checked over
+//! every balanced sub-tree and, as in Stan since 2.26, across the two halves
+//! of each merge), a leapfrog step diverges (energy error above
+//! `max_energy_error`), or the tree reaches `max_depth`. The next state is
+//! drawn from the whole trajectory with weights `exp(-H)`: progressively
+//! within sub-trees and biased towards the newest half at the top level
+//! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
+
+use super::hamiltonian::{Phase, dot};
+use super::kernel::{Transition, TransitionInfo};
+use super::metric::Metric;
+use super::target::{Point, Target};
+use crate::{Error, Result};
+use rand::Rng;
+use sobolev_special::logaddexp as log_add_exp;
+
+/// NUTS settings.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Nuts {
+    /// Maximum tree depth: at most `2^max_depth - 1` leapfrog steps.
+    pub max_depth: usize,
+    /// Energy error above which a step counts as divergent.
+    pub max_energy_error: f64,
+}
+
+impl Default for Nuts {
+    fn default() -> Self {
+        Self {
+            max_depth: 10,
+            max_energy_error: 1000.0,
+        }
+    }
+}
+
+/// Per-depth buffers, so building a tree allocates nothing per step.
+#[derive(Debug, Clone)]
+struct Level {
+    rho_init: Vec<f64>,
+    rho_final: Vec<f64>,
+    p_sharp_init_end: Vec<f64>,
+    p_sharp_final_beg: Vec<f64>,
+    p_init_end: Vec<f64>,
+    p_final_beg: Vec<f64>,
+    propose_final: Phase,
+}
+
+/// The running totals of one transition.
+struct Builder<'a, T: ?Sized> {
+    target: &'a T,
+    metric: &'a Metric,
+    eps: f64,
+    h0: f64,
+    max_energy_error: f64,
+    n_leapfrog: usize,
+    sum_accept: f64,
+    diverged: bool,
+}
+
+/// Whether a trajectory segment with end velocities `a` (start) and `b`
+/// (end) and summed momentum `rho + extra` has not yet turned back.
+fn no_uturn(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> bool {
+    let (mut da, mut db) = (dot(a, rho), dot(b, rho));
+    if let Some(e) = extra {
+        da += dot(a, e);
+        db += dot(b, e);
+    }
+    da > 0.0 && db > 0.0
+}
+
+impl<T: Target + ?Sized> Builder<'_, T> {
+    /// Builds a sub-tree of `2^depth` leapfrog steps from `z` in the
+    /// direction of `self.eps`, leaving `z` at its far end. Returns `false`
+    /// when the sub-tree diverged or turned back (it must then be discarded).
+    #[allow(clippy::too_many_arguments)]
+    fn build<R: Rng + ?Sized>(
+        &mut self,
+        levels: &mut [Level],
+        depth: usize,
+        z: &mut Phase,
+        propose: &mut Phase,
+        p_sharp_beg: &mut [f64],
+        p_sharp_end: &mut [f64],
+        rho: &mut [f64],
+        p_beg: &mut [f64],
+        p_end: &mut [f64],
+        log_sum_weight: &mut f64,
+        rng: &mut R,
+    ) -> Result<bool> {
+        if depth == 0 {
+            let finite = z.leapfrog(self.target, self.metric, self.eps)?;
+            self.n_leapfrog += 1;
+            let h = if finite { z.energy() } else { f64::INFINITY };
+            let h = if h.is_nan() { f64::INFINITY } else { h };
+            if h - self.h0 > self.max_energy_error {
+                self.diverged = true;
+            }
+            *log_sum_weight = log_add_exp(*log_sum_weight, self.h0 - h);
+            self.sum_accept += if self.h0 > h {
+                1.0
+            } else {
+                (self.h0 - h).exp()
+            };
+            if self.diverged {
+                return Ok(false);
+            }
+            propose.clone_from(z);
+            p_sharp_beg.copy_from_slice(&z.v);
+            p_sharp_end.copy_from_slice(&z.v);
+            for (r, p) in rho.iter_mut().zip(&z.p) {
+                *r += p;
+            }
+            p_beg.copy_from_slice(&z.p);
+            p_end.copy_from_slice(&z.p);
+            return Ok(true);
+        }
+        let (lower, upper) = levels.split_at_mut(depth - 1);
+        let level = &mut upper[0];
+
+        level.rho_init.fill(0.0);
+        let mut lsw_init = f64::NEG_INFINITY;
+        if !self.build(
+            lower,
+            depth - 1,
+            z,
+            propose,
+            p_sharp_beg,
+            &mut level.p_sharp_init_end,
+            &mut level.rho_init,
+            p_beg,
+            &mut level.p_init_end,
+            &mut lsw_init,
+            rng,
+        )? {
+            return Ok(false);
+        }
+
+        level.rho_final.fill(0.0);
+        let mut lsw_final = f64::NEG_INFINITY;
+        if !self.build(
+            lower,
+            depth - 1,
+            z,
+            &mut level.propose_final,
+            &mut level.p_sharp_final_beg,
+            p_sharp_end,
+            &mut level.rho_final,
+            &mut level.p_final_beg,
+            p_end,
+            &mut lsw_final,
+            rng,
+        )? {
+            return Ok(false);
+        }
+
+        let lsw_subtree = log_add_exp(lsw_init, lsw_final);
+        *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
+        if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
+            propose.clone_from(&level.propose_final);
+        }
+
+        // The two halves, each extended by one step into the other, then
+        // the merged sub-tree (its summed momentum is built in `rho_init`).
+        let halves_persist = no_uturn(
+            p_sharp_beg,
+            &level.p_sharp_final_beg,
+            &level.rho_init,
+            Some(&level.p_final_beg),
+        ) && no_uturn(
+            &level.p_sharp_init_end,
+            p_sharp_end,
+            &level.rho_final,
+            Some(&level.p_init_end),
+        );
+        for (a, b) in level.rho_init.iter_mut().zip(&level.rho_final) {
+            *a += b;
+        }
+        for (r, a) in rho.iter_mut().zip(&level.rho_init) {
+            *r += a;
+        }
+        Ok(halves_persist && no_uturn(p_sharp_beg, p_sharp_end, &level.rho_init, None))
+    }
+}
+
+/// The state NUTS keeps between transitions: its buffers.
+#[derive(Debug, Clone)]
+pub(crate) struct NutsWorkspace {
+    levels: Vec<Level>,
+}
+
+impl NutsWorkspace {
+    pub(crate) fn new(point: &Point, metric: &Metric, max_depth: usize) -> Self {
+        let d = point.x.len();
+        let phase = Phase::new(point.clone(), vec![0.0; d], metric);
+        let level = Level {
+            rho_init: vec![0.0; d],
+            rho_final: vec![0.0; d],
+            p_sharp_init_end: vec![0.0; d],
+            p_sharp_final_beg: vec![0.0; d],
+            p_init_end: vec![0.0; d],
+            p_final_beg: vec![0.0; d],
+            propose_final: phase,
+        };
+        Self {
+            levels: vec![level; max_depth.max(1)],
+        }
+    }
+}
+
+impl Nuts {
+    /// One NUTS transition from `current` with step size `eps`.
+    pub(crate) fn transition<T: Target + ?Sized, R: Rng + ?Sized>(
+        &self,
+        target: &T,
+        metric: &Metric,
+        eps: f64,
+        current: &Point,
+        work: &mut NutsWorkspace,
+        rng: &mut R,
+    ) -> Result<Transition> {
+        if !(eps.is_finite() && eps > 0.0) {
+            return Err(Error::InvalidArgument(format!(
+                "step size must be positive and finite, got {eps}"
+            )));
+        }
+        let d = current.x.len();
+        if work.levels.len() < self.max_depth.max(1) || work.levels[0].rho_init.len() != d {
+            *work = NutsWorkspace::new(current, metric, self.max_depth);
+        }
+        let mut p = vec![0.0; d];
+        metric.sample_momentum(rng, &mut p);
+        let z0 = Phase::new(current.clone(), p, metric);
+        let h0 = z0.energy();
+
+        let mut z_fwd = z0.clone();
+        let mut z_bck = z0.clone();
+        let mut sample = z0.clone();
+        let mut propose = z0.clone();
+        let (mut p_fwd_fwd, mut p_fwd_bck) = (z0.p.clone(), z0.p.clone());
+        let (mut p_bck_fwd, mut p_bck_bck) = (z0.p.clone(), z0.p.clone());
+        let (mut ps_fwd_fwd, mut ps_fwd_bck) = (z0.v.clone(), z0.v.clone());
+        let (mut ps_bck_fwd, mut ps_bck_bck) = (z0.v.clone(), z0.v.clone());
+        let mut rho = z0.p.clone();
+        let mut rho_fwd = vec![0.0; d];
+        let mut rho_bck = vec![0.0; d];
+        let mut log_sum_weight = 0.0;
+
+        let mut builder = Builder {
+            target,
+            metric,
+            eps,
+            h0,
+            max_energy_error: self.max_energy_error,
+            n_leapfrog: 0,
+            sum_accept: 0.0,
+            diverged: false,
+        };
+        let mut depth = 0;
+        while depth < self.max_depth {
+            rho_fwd.fill(0.0);
+            rho_bck.fill(0.0);
+            let mut lsw_subtree = f64::NEG_INFINITY;
+            let valid = if rng.random::<bool>() {
+                rho_bck.copy_from_slice(&rho);
+                p_bck_fwd.copy_from_slice(&p_fwd_fwd);
+                ps_bck_fwd.copy_from_slice(&ps_fwd_fwd);
+                builder.eps = eps;
+                builder.build(
+                    &mut work.levels,
+                    depth,
+                    &mut z_fwd,
+                    &mut propose,
+                    &mut ps_fwd_bck,
+                    &mut ps_fwd_fwd,
+                    &mut rho_fwd,
+                    &mut p_fwd_bck,
+                    &mut p_fwd_fwd,
+                    &mut lsw_subtree,
+                    rng,
+                )?
+            } else {
+                rho_fwd.copy_from_slice(&rho);
+                p_fwd_bck.copy_from_slice(&p_bck_bck);
+                ps_fwd_bck.copy_from_slice(&ps_bck_bck);
+                builder.eps = -eps;
+                builder.build(
+                    &mut work.levels,
+                    depth,
+                    &mut z_bck,
+                    &mut propose,
+                    &mut ps_bck_fwd,
+                    &mut ps_bck_bck,
+                    &mut rho_bck,
+                    &mut p_bck_fwd,
+                    &mut p_bck_bck,
+                    &mut lsw_subtree,
+                    rng,
+                )?
+            };
+            if !valid {
+                break;
+            }
+            depth += 1;
+            if lsw_subtree > log_sum_weight
+                || rng.random::<f64>() < (lsw_subtree - log_sum_weight).exp()
+            {
+                sample.clone_from(&propose);
+            }
+            log_sum_weight = log_add_exp(log_sum_weight, lsw_subtree);
+            for ((r, b), f) in rho.iter_mut().zip(&rho_bck).zip(&rho_fwd) {
+                *r = b + f;
+            }
+            let persist = no_uturn(&ps_bck_bck, &ps_fwd_fwd, &rho, None)
+                && no_uturn(&ps_bck_bck, &ps_fwd_bck, &rho_bck, Some(&p_fwd_bck))
+                && no_uturn(&ps_bck_fwd, &ps_fwd_fwd, &rho_fwd, Some(&p_bck_fwd));
+            if !persist {
+                break;
+            }
+        }
+        let n = builder.n_leapfrog.max(1);
+        Ok(Transition {
+            energy: sample.energy(),
+            point: sample.point,
+            info: TransitionInfo {
+                accept_stat: builder.sum_accept / n as f64,
+                n_steps: builder.n_leapfrog,
+                depth,
+                diverged: builder.diverged,
+            },
+        })
+    }
+}
