@@ -18,7 +18,7 @@ pub mod operator;
 pub mod points;
 
 pub use error::{Error, Result};
-pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction};
+pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use kernel::{Kernel, evaluate};
 pub use operator::{KernelOperator, StationaryOperator};

@@ -234,7 +234,7 @@ impl<K: Kernel + Clone> ExactGp<K> {
             y: &start.y,
             policy: start.policy,
         };
-        let report = maximise_lml(&objective, start.log_params(), options)?;
+        let report = maximise_lml(&objective, start.log_params(), start.x.len(), options)?;
         let gp = start.with_log_params(&report.log_params)?;
         Ok((gp, report))
     }

@@ -16,7 +16,8 @@ use std::sync::Mutex;
 pub struct FitOptions {
     /// Maximum number of L-BFGS iterations.
     pub max_iters: u64,
-    /// Stop when the gradient norm falls below this.
+    /// Stop when the norm of the gradient of the log marginal likelihood
+    /// per observation falls below this.
     pub grad_tol: f64,
     /// L-BFGS memory (number of stored correction pairs).
     pub memory: usize,
@@ -56,6 +57,9 @@ type Cached = Option<(Vec<f64>, f64, Vec<f64>)>;
 
 struct Problem<'a, O> {
     objective: &'a O,
+    /// The objective is divided by this (the number of observations), so
+    /// that gradients are O(1) and L-BFGS's first, unscaled step is sane.
+    scale: f64,
     cache: Mutex<Cached>,
 }
 
@@ -71,6 +75,8 @@ impl<O: Objective> Problem<'_, O> {
             .objective
             .neg_lml_and_grad(p)
             .map_err(argmin::core::Error::new)?;
+        let c = c / self.scale;
+        let g: Vec<f64> = g.into_iter().map(|v| v / self.scale).collect();
         if let Ok(mut guard) = self.cache.lock() {
             *guard = Some((p.to_vec(), c, g.clone()));
         }
@@ -95,9 +101,13 @@ impl<O: Objective> Gradient for Problem<'_, O> {
 }
 
 /// Minimises the objective from `init`.
+///
+/// The search runs on `-lml / n_obs`; `grad_tol` applies to that scaled
+/// gradient.
 pub(crate) fn maximise_lml<O: Objective>(
     objective: &O,
     init: Vec<f64>,
+    n_obs: usize,
     options: &FitOptions,
 ) -> Result<FitReport> {
     if options.grad_tol.is_nan() || options.grad_tol <= 0.0 || options.memory == 0 {
@@ -107,8 +117,10 @@ pub(crate) fn maximise_lml<O: Objective>(
     }
     // Fail early, with our own error, when the starting point is infeasible.
     objective.neg_lml_and_grad(&init)?;
+    let scale = n_obs.max(1) as f64;
     let problem = Problem {
         objective,
+        scale,
         cache: Mutex::new(None),
     };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), options.memory)
@@ -130,7 +142,7 @@ pub(crate) fn maximise_lml<O: Objective>(
         })?;
     Ok(FitReport {
         iterations: state.get_iter(),
-        log_marginal_likelihood: -state.get_best_cost(),
+        log_marginal_likelihood: -state.get_best_cost() * scale,
         log_params: best,
         termination: format!("{:?}", state.get_termination_status()),
     })

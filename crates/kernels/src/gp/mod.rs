@@ -13,6 +13,7 @@
 mod cholesky;
 pub mod exact;
 pub mod fit;
+pub mod state_space;
 
 use crate::Result;
 use crate::points::Points;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use cholesky::Jitter;
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
+pub use state_space::{MaternOrder, StateSpaceGp};
 
 /// Posterior marginals of the latent function at new inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
