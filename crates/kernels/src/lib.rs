@@ -10,5 +10,16 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+mod fast_exp;
+pub mod gp;
+pub mod gram;
+pub mod kernel;
+pub mod operator;
+pub mod points;
 
 pub use error::{Error, Result};
+pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
+pub use gram::{cross_gram, gram, gram_diagonal};
+pub use kernel::{Kernel, evaluate};
+pub use operator::{KernelOperator, StationaryOperator};
+pub use points::Points;

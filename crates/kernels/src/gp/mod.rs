@@ -1,0 +1,44 @@
+//! Gaussian-process regression models sharing one interface.
+//!
+//! Every model conditions a zero-mean GP prior `f ~ GP(0, k)` on
+//! observations `y_i = f(x_i) + e_i`, `e_i ~ N(0, s_n^2)`, and offers the log
+//! marginal likelihood `log p(y | theta)`, the posterior mean and variance of
+//! `f` at new inputs ([`GaussianProcess`]), and hyperparameter fitting by
+//! L-BFGS on the log marginal likelihood with analytic gradients
+//! ([`FitOptions`]). Models:
+//! - [`ExactGp`]: dense Cholesky, `O(N^3)`, any kernel;
+//! - [`StateSpaceGp`]: Matern 1/2, 3/2, 5/2 in one dimension as linear SDEs,
+//!   Kalman filtering and RTS smoothing, `O(N)`.
+
+mod cholesky;
+pub mod exact;
+pub mod fit;
+pub mod state_space;
+
+use crate::Result;
+use crate::points::Points;
+use serde::{Deserialize, Serialize};
+
+pub use cholesky::Jitter;
+pub use exact::ExactGp;
+pub use fit::{FitOptions, FitReport};
+pub use state_space::{MaternOrder, StateSpaceGp};
+
+/// Posterior marginals of the latent function at new inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Posterior mean of `f(x_*)`.
+    pub mean: Vec<f64>,
+    /// Posterior variance of `f(x_*)` (add the noise variance for `y_*`).
+    pub variance: Vec<f64>,
+}
+
+/// The interface every GP regression model shares.
+pub trait GaussianProcess {
+    /// `log p(y | theta)` at the current hyperparameters.
+    fn log_marginal_likelihood(&self) -> f64;
+    /// Posterior mean and variance of the latent function at `x`.
+    fn predict(&self, x: &Points) -> Result<Prediction>;
+    /// The observation noise variance `s_n^2`.
+    fn noise_variance(&self) -> f64;
+}

@@ -1,0 +1,143 @@
+//! The [`Kernel`] trait and the kernel families built on it.
+//!
+//! A kernel is a symmetric function `k(x, y)` on `R^d x R^d`; positive
+//! definite kernels make every Gram matrix `[k(x_i, x_j)]` positive
+//! semi-definite (Rasmussen & Williams, *Gaussian Processes for Machine
+//! Learning*, 2006, ch. 4). Hyperparameters `theta > 0` are exposed through
+//! their logarithms, so an optimiser works unconstrained and every gradient is
+//! `dk / d log theta = theta dk / d theta`. Derivatives with respect to the
+//! inputs (gradient in `x`, the mixed Hessian in `x, y` and the Hessian in
+//! `x`) are what collocation methods for PDEs assemble.
+//!
+//! Families: stationary kernels by a profile of the scaled squared distance
+//! ([`stationary`]), dot-product kernels ([`dot_product`]), periodic and
+//! spectral kernels ([`periodic`]), and the combinators sum, product, scale
+//! and active dimensions ([`combinators`]).
+
+pub mod combinators;
+pub mod dot_product;
+pub mod periodic;
+pub mod stationary;
+
+use crate::{Error, Result};
+
+/// A symmetric kernel `k(x, y)` with log-space hyperparameters.
+///
+/// `eval` and the derivative methods take two points of the same dimension
+/// and do not check it (they are the inner loop of every Gram matrix); the
+/// checked entry points are [`evaluate`], [`crate::gram`] and the GP models.
+/// Kernels whose hyperparameters fix the dimension (ARD lengthscales, active
+/// dimensions) report it through [`Kernel::input_dim`].
+pub trait Kernel: Send + Sync + std::fmt::Debug {
+    /// `k(x, y)`.
+    fn eval(&self, x: &[f64], y: &[f64]) -> f64;
+
+    /// Number of hyperparameters.
+    fn num_params(&self) -> usize;
+
+    /// Hyperparameters as logarithms, in the order of [`Kernel::param_names`].
+    fn log_params(&self) -> Vec<f64>;
+
+    /// Sets the hyperparameters from their logarithms.
+    ///
+    /// Errors: `ShapeMismatch` for a wrong count, `NonFinite` for NaN or
+    /// infinite logarithms.
+    fn set_log_params(&mut self, log_params: &[f64]) -> Result<()>;
+
+    /// Names of the hyperparameters (`"variance"`, `"lengthscale[2]"`, ...).
+    fn param_names(&self) -> Vec<String>;
+
+    /// Returns `k(x, y)` and writes `dk / d log theta_j` into `grad`
+    /// (length [`Kernel::num_params`]).
+    fn eval_with_grad(&self, x: &[f64], y: &[f64], grad: &mut [f64]) -> f64;
+
+    /// Writes the gradient `dk/dx_i` (length `d`) into `out`.
+    ///
+    /// Errors: `InvalidArgument` for kernels that are not differentiable in
+    /// their inputs.
+    fn grad_x(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()>;
+
+    /// Writes the mixed Hessian `d^2 k / dx_i dy_j` (row-major `d x d`).
+    fn hess_xy(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()>;
+
+    /// Writes the Hessian `d^2 k / dx_i dx_j` (row-major `d x d`).
+    fn hess_xx(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()>;
+
+    /// The input dimension this kernel requires, if its hyperparameters fix one.
+    fn input_dim(&self) -> Option<usize> {
+        None
+    }
+
+    /// `ShapeMismatch` unless points of dimension `dim` suit this kernel.
+    fn check_dim(&self, dim: usize) -> Result<()> {
+        match self.input_dim() {
+            Some(d) if d != dim => Err(Error::ShapeMismatch {
+                context: "kernel input",
+                expected: format!("points of dimension {d}"),
+                got: format!("points of dimension {dim}"),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `k(x, y)` after checking that `x` and `y` are finite points of one
+/// dimension that suits the kernel.
+pub fn evaluate<K: Kernel + ?Sized>(kernel: &K, x: &[f64], y: &[f64]) -> Result<f64> {
+    if x.len() != y.len() {
+        return Err(Error::ShapeMismatch {
+            context: "evaluate",
+            expected: format!("y of dimension {}", x.len()),
+            got: format!("y of dimension {}", y.len()),
+        });
+    }
+    if x.is_empty() {
+        return Err(Error::Empty("point"));
+    }
+    if x.iter().chain(y).any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite("kernel input"));
+    }
+    kernel.check_dim(x.len())?;
+    Ok(kernel.eval(x, y))
+}
+
+/// Checks a slice of log-hyperparameters: right count and finite values.
+pub(crate) fn check_log_params(
+    log_params: &[f64],
+    expected: usize,
+    context: &'static str,
+) -> Result<()> {
+    if log_params.len() != expected {
+        return Err(Error::ShapeMismatch {
+            context,
+            expected: format!("{expected} log-hyperparameters"),
+            got: format!("{}", log_params.len()),
+        });
+    }
+    if log_params.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite(context));
+    }
+    Ok(())
+}
+
+/// `InvalidArgument` unless `value` is finite and positive.
+pub(crate) fn check_positive(value: f64, name: &str) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{name} must be finite and positive, got {value}"
+        )))
+    }
+}
+
+pub use combinators::{ActiveDims, Product, Scaled, Sum};
+pub use dot_product::{Linear, Polynomial};
+pub use periodic::{Cosine, Periodic};
+pub use stationary::{
+    Gaussian, InverseMultiquadric, Matern12, Matern32, Matern52, Profile, RationalQuadratic,
+    Stationary, Wendland,
+};
+
+/// The squared-exponential (Gaussian, RBF) kernel `s^2 exp(-r^2 / 2)`.
+pub type Rbf = Stationary<Gaussian>;

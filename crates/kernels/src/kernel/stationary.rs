@@ -1,0 +1,552 @@
+//! Stationary kernels by a profile of the scaled squared distance.
+//!
+//! `k(x, y) = s^2 phi(r^2)` with `r^2 = sum_i (x_i - y_i)^2 / l_i^2`: one
+//! lengthscale (isotropic) or one per dimension (ARD). Writing every
+//! stationary kernel this way means one loop computes `r^2` and the family
+//! only supplies `phi`, `phi'` and `phi''` in `r^2`; the chain rule gives
+//! all derivatives:
+//! `dk/dx_i = 2 s^2 phi' d_i / l_i^2`,
+//! `d^2k/dx_i dx_j = s^2 (4 phi'' d_i d_j / (l_i^2 l_j^2) + 2 phi' delta_ij / l_i^2)`
+//! with `d = x - y`, and `d^2k/dx dy = -d^2k/dx dx`;
+//! `dk/d log l_i = -2 s^2 phi' d_i^2 / l_i^2`. Profiles (Rasmussen &
+//! Williams 2006, sec. 4.2; Wendland, *Scattered Data Approximation*, 2005,
+//! ch. 9): Gaussian, Matern 1/2, 3/2 and 5/2 in closed form, rational
+//! quadratic, inverse multiquadric and Wendland's compactly supported
+//! functions. Each profile is written in `r^2` so that its derivatives stay
+//! finite at `r = 0` wherever the kernel is smooth enough (Matern 5/2 has
+//! finite `phi''` at 0; Matern 3/2 a finite `phi'`, and its `phi''` term is
+//! multiplied by `d d^T = 0` there, which the Hessians skip).
+
+use super::{Kernel, check_log_params, check_positive};
+use crate::fast_exp::exp_fast;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// A radial profile `phi(r^2)` with `phi(0) = 1`, its derivatives in `r^2`
+/// and its own log-hyperparameters (shape parameters such as the rational
+/// quadratic's `alpha`).
+pub trait Profile: Send + Sync + std::fmt::Debug + Clone {
+    /// Short name of the family.
+    fn name(&self) -> &'static str;
+    /// `phi(r2)`.
+    fn value(&self, r2: f64) -> f64;
+    /// `d phi / d r2`.
+    fn d1(&self, r2: f64) -> f64;
+    /// `d^2 phi / d r2^2`.
+    fn d2(&self, r2: f64) -> f64;
+    /// Overwrites each `r2` in `buf` by `phi(r2)`; the profile's fast path
+    /// for kernel sums (vectorisable where the family allows).
+    #[inline(always)]
+    fn values_in_place(&self, buf: &mut [f64]) {
+        for v in buf.iter_mut() {
+            *v = self.value(*v);
+        }
+    }
+    /// Number of shape hyperparameters.
+    fn num_params(&self) -> usize {
+        0
+    }
+    /// Shape hyperparameters as logarithms.
+    fn log_params(&self) -> Vec<f64> {
+        Vec::new()
+    }
+    /// Sets the shape hyperparameters from logarithms (already checked for
+    /// count and finiteness).
+    fn set_log_params(&mut self, _log_params: &[f64]) {}
+    /// Names of the shape hyperparameters.
+    fn param_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Writes `d phi / d log theta` for the shape hyperparameters.
+    fn grad_log_params(&self, _r2: f64, _out: &mut [f64]) {}
+}
+
+/// `phi = exp(-r^2 / 2)`: the squared-exponential (Gaussian, RBF) kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gaussian;
+
+impl Profile for Gaussian {
+    fn name(&self) -> &'static str {
+        "gaussian"
+    }
+    #[inline(always)]
+    fn value(&self, r2: f64) -> f64 {
+        (-0.5 * r2).exp()
+    }
+    fn d1(&self, r2: f64) -> f64 {
+        -0.5 * (-0.5 * r2).exp()
+    }
+    fn d2(&self, r2: f64) -> f64 {
+        0.25 * (-0.5 * r2).exp()
+    }
+    #[inline(always)]
+    fn values_in_place(&self, buf: &mut [f64]) {
+        for v in buf.iter_mut() {
+            *v = exp_fast(-0.5 * *v);
+        }
+    }
+}
+
+/// Matern 1/2 (exponential, Ornstein-Uhlenbeck): `phi = exp(-r)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Matern12;
+
+impl Profile for Matern12 {
+    fn name(&self) -> &'static str {
+        "matern12"
+    }
+    #[inline(always)]
+    fn value(&self, r2: f64) -> f64 {
+        (-r2.sqrt()).exp()
+    }
+    /// Infinite at `r = 0`: the Matern 1/2 kernel is not differentiable there.
+    fn d1(&self, r2: f64) -> f64 {
+        let r = r2.sqrt();
+        -(-r).exp() / (2.0 * r)
+    }
+    fn d2(&self, r2: f64) -> f64 {
+        let r = r2.sqrt();
+        (-r).exp() * (r + 1.0) / (4.0 * r * r2)
+    }
+    #[inline(always)]
+    fn values_in_place(&self, buf: &mut [f64]) {
+        for v in buf.iter_mut() {
+            *v = exp_fast(-v.sqrt());
+        }
+    }
+}
+
+/// Matern 3/2: `phi = (1 + sqrt(3) r) exp(-sqrt(3) r)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Matern32;
+
+const SQRT3: f64 = 1.732_050_807_568_877_2;
+const SQRT5: f64 = 2.236_067_977_499_79;
+
+impl Profile for Matern32 {
+    fn name(&self) -> &'static str {
+        "matern32"
+    }
+    #[inline(always)]
+    fn value(&self, r2: f64) -> f64 {
+        let s = SQRT3 * r2.sqrt();
+        (1.0 + s) * (-s).exp()
+    }
+    fn d1(&self, r2: f64) -> f64 {
+        -1.5 * (-SQRT3 * r2.sqrt()).exp()
+    }
+    /// Infinite at `r = 0`; the Hessians multiply it by `d d^T = 0` there.
+    fn d2(&self, r2: f64) -> f64 {
+        let r = r2.sqrt();
+        0.75 * SQRT3 * (-SQRT3 * r).exp() / r
+    }
+    #[inline(always)]
+    fn values_in_place(&self, buf: &mut [f64]) {
+        for v in buf.iter_mut() {
+            let s = SQRT3 * v.sqrt();
+            *v = (1.0 + s) * exp_fast(-s);
+        }
+    }
+}
+
+/// Matern 5/2: `phi = (1 + sqrt(5) r + 5 r^2 / 3) exp(-sqrt(5) r)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Matern52;
+
+impl Profile for Matern52 {
+    fn name(&self) -> &'static str {
+        "matern52"
+    }
+    #[inline(always)]
+    fn value(&self, r2: f64) -> f64 {
+        let s = SQRT5 * r2.sqrt();
+        (1.0 + s + s * s / 3.0) * (-s).exp()
+    }
+    fn d1(&self, r2: f64) -> f64 {
+        let s = SQRT5 * r2.sqrt();
+        -(5.0 / 6.0) * (1.0 + s) * (-s).exp()
+    }
+    fn d2(&self, r2: f64) -> f64 {
+        (25.0 / 12.0) * (-SQRT5 * r2.sqrt()).exp()
+    }
+    #[inline(always)]
+    fn values_in_place(&self, buf: &mut [f64]) {
+        for v in buf.iter_mut() {
+            let s = SQRT5 * v.sqrt();
+            *v = (1.0 + s + s * s * (1.0 / 3.0)) * exp_fast(-s);
+        }
+    }
+}
+
+/// Rational quadratic: `phi = (1 + r^2 / (2 alpha))^(-alpha)`, a scale
+/// mixture of Gaussians; tends to the Gaussian as `alpha -> inf`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RationalQuadratic {
+    alpha: f64,
+}
+
+impl RationalQuadratic {
+    /// `InvalidArgument` unless `alpha > 0`.
+    pub fn new(alpha: f64) -> Result<Self> {
+        Ok(Self {
+            alpha: check_positive(alpha, "rational quadratic alpha")?,
+        })
+    }
+    /// The shape `alpha`.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+}
+
+impl Profile for RationalQuadratic {
+    fn name(&self) -> &'static str {
+        "rational_quadratic"
+    }
+    fn value(&self, r2: f64) -> f64 {
+        (-self.alpha * (r2 / (2.0 * self.alpha)).ln_1p()).exp()
+    }
+    fn d1(&self, r2: f64) -> f64 {
+        let a = self.alpha;
+        -0.5 * (-(a + 1.0) * (r2 / (2.0 * a)).ln_1p()).exp()
+    }
+    fn d2(&self, r2: f64) -> f64 {
+        let a = self.alpha;
+        (a + 1.0) / (4.0 * a) * (-(a + 2.0) * (r2 / (2.0 * a)).ln_1p()).exp()
+    }
+    fn num_params(&self) -> usize {
+        1
+    }
+    fn log_params(&self) -> Vec<f64> {
+        vec![self.alpha.ln()]
+    }
+    fn set_log_params(&mut self, p: &[f64]) {
+        self.alpha = p[0].exp();
+    }
+    fn param_names(&self) -> Vec<String> {
+        vec!["alpha".into()]
+    }
+    fn grad_log_params(&self, r2: f64, out: &mut [f64]) {
+        let a = self.alpha;
+        let u = r2 / (2.0 * a);
+        out[0] = self.value(r2) * a * (u / (1.0 + u) - u.ln_1p());
+    }
+}
+
+/// Inverse multiquadric: `phi = (1 + r^2)^(-beta)`, positive definite in
+/// every dimension for `beta > 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InverseMultiquadric {
+    beta: f64,
+}
+
+impl InverseMultiquadric {
+    /// `InvalidArgument` unless `beta > 0`.
+    pub fn new(beta: f64) -> Result<Self> {
+        Ok(Self {
+            beta: check_positive(beta, "inverse multiquadric beta")?,
+        })
+    }
+    /// The exponent `beta`.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+}
+
+impl Profile for InverseMultiquadric {
+    fn name(&self) -> &'static str {
+        "inverse_multiquadric"
+    }
+    fn value(&self, r2: f64) -> f64 {
+        (-self.beta * r2.ln_1p()).exp()
+    }
+    fn d1(&self, r2: f64) -> f64 {
+        -self.beta * (-(self.beta + 1.0) * r2.ln_1p()).exp()
+    }
+    fn d2(&self, r2: f64) -> f64 {
+        self.beta * (self.beta + 1.0) * (-(self.beta + 2.0) * r2.ln_1p()).exp()
+    }
+    fn num_params(&self) -> usize {
+        1
+    }
+    fn log_params(&self) -> Vec<f64> {
+        vec![self.beta.ln()]
+    }
+    fn set_log_params(&mut self, p: &[f64]) {
+        self.beta = p[0].exp();
+    }
+    fn param_names(&self) -> Vec<String> {
+        vec!["beta".into()]
+    }
+    fn grad_log_params(&self, r2: f64, out: &mut [f64]) {
+        out[0] = -self.beta * r2.ln_1p() * self.value(r2);
+    }
+}
+
+/// Wendland's compactly supported functions `phi_{3,k}` (zero for `r >= 1`,
+/// the lengthscale is the support radius), positive definite in dimension
+/// at most 3 and `C^{2k}`:
+/// `k = 0: (1-r)^2`, `k = 1: (1-r)^4 (4r + 1)`,
+/// `k = 2: (1-r)^6 (35 r^2 + 18 r + 3) / 3`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Wendland {
+    smoothness: u8,
+}
+
+impl Wendland {
+    /// `InvalidArgument` unless `smoothness` is 0, 1 or 2.
+    pub fn new(smoothness: u8) -> Result<Self> {
+        if smoothness > 2 {
+            return Err(Error::InvalidArgument(format!(
+                "Wendland smoothness must be 0, 1 or 2, got {smoothness}"
+            )));
+        }
+        Ok(Self { smoothness })
+    }
+}
+
+impl Profile for Wendland {
+    fn name(&self) -> &'static str {
+        "wendland"
+    }
+    fn value(&self, r2: f64) -> f64 {
+        let r = r2.sqrt();
+        if r >= 1.0 {
+            return 0.0;
+        }
+        let t = 1.0 - r;
+        match self.smoothness {
+            0 => t * t,
+            1 => t.powi(4) * (4.0 * r + 1.0),
+            _ => t.powi(6) * (35.0 * r2 + 18.0 * r + 3.0) / 3.0,
+        }
+    }
+    fn d1(&self, r2: f64) -> f64 {
+        let r = r2.sqrt();
+        if r >= 1.0 {
+            return 0.0;
+        }
+        let t = 1.0 - r;
+        match self.smoothness {
+            0 => -t / r,
+            1 => -10.0 * t.powi(3),
+            _ => -28.0 / 3.0 * t.powi(5) * (5.0 * r + 1.0),
+        }
+    }
+    fn d2(&self, r2: f64) -> f64 {
+        let r = r2.sqrt();
+        if r >= 1.0 {
+            return 0.0;
+        }
+        let t = 1.0 - r;
+        match self.smoothness {
+            0 => 1.0 / (2.0 * r * r2),
+            1 => 15.0 * t * t / r,
+            _ => 140.0 * t.powi(4),
+        }
+    }
+}
+
+/// `k(x, y) = variance * phi(r^2)` with isotropic or ARD lengthscales.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stationary<P> {
+    profile: P,
+    variance: f64,
+    lengthscales: Vec<f64>,
+}
+
+impl<P: Profile> Stationary<P> {
+    /// Isotropic kernel: one lengthscale for every dimension.
+    ///
+    /// Errors: `InvalidArgument` unless `variance` and `lengthscale` are
+    /// finite and positive.
+    pub fn new(profile: P, variance: f64, lengthscale: f64) -> Result<Self> {
+        Self::ard(profile, variance, vec![lengthscale])
+    }
+
+    /// ARD kernel: one lengthscale per dimension (a single entry means
+    /// isotropic).
+    pub fn ard(profile: P, variance: f64, lengthscales: Vec<f64>) -> Result<Self> {
+        check_positive(variance, "kernel variance")?;
+        if lengthscales.is_empty() {
+            return Err(Error::Empty("lengthscales"));
+        }
+        for &l in &lengthscales {
+            check_positive(l, "lengthscale")?;
+        }
+        Ok(Self {
+            profile,
+            variance,
+            lengthscales,
+        })
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &P {
+        &self.profile
+    }
+    /// The variance `k(x, x)`.
+    pub fn variance(&self) -> f64 {
+        self.variance
+    }
+    /// The lengthscales (one entry when isotropic).
+    pub fn lengthscales(&self) -> &[f64] {
+        &self.lengthscales
+    }
+
+    #[inline(always)]
+    fn inv_l2(&self, i: usize) -> f64 {
+        let l = if self.lengthscales.len() == 1 {
+            self.lengthscales[0]
+        } else {
+            self.lengthscales[i]
+        };
+        1.0 / (l * l)
+    }
+
+    /// The scaled squared distance `r^2`.
+    #[inline(always)]
+    pub fn scaled_sq_dist(&self, x: &[f64], y: &[f64]) -> f64 {
+        if self.lengthscales.len() == 1 {
+            let s: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
+            s / (self.lengthscales[0] * self.lengthscales[0])
+        } else {
+            x.iter()
+                .zip(y)
+                .zip(&self.lengthscales)
+                .map(|((a, b), l)| {
+                    let d = (a - b) / l;
+                    d * d
+                })
+                .sum()
+        }
+    }
+
+    fn write_hess_xx(&self, x: &[f64], y: &[f64], out: &mut [f64], sign: f64) -> Result<()> {
+        let d = x.len();
+        if out.len() != d * d {
+            return Err(Error::ShapeMismatch {
+                context: "kernel Hessian",
+                expected: format!("{} entries", d * d),
+                got: format!("{}", out.len()),
+            });
+        }
+        let r2 = self.scaled_sq_dist(x, y);
+        let p1 = self.profile.d1(r2);
+        let p2 = if r2 > 0.0 { self.profile.d2(r2) } else { 0.0 };
+        for i in 0..d {
+            let gi = (x[i] - y[i]) * self.inv_l2(i);
+            for j in 0..d {
+                let gj = (x[j] - y[j]) * self.inv_l2(j);
+                let mut h = 4.0 * p2 * gi * gj;
+                if i == j {
+                    h += 2.0 * p1 * self.inv_l2(i);
+                }
+                out[i * d + j] = sign * self.variance * h;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<P: Profile> Kernel for Stationary<P> {
+    #[inline]
+    fn eval(&self, x: &[f64], y: &[f64]) -> f64 {
+        self.variance * self.profile.value(self.scaled_sq_dist(x, y))
+    }
+
+    fn num_params(&self) -> usize {
+        1 + self.lengthscales.len() + self.profile.num_params()
+    }
+
+    fn log_params(&self) -> Vec<f64> {
+        let mut p = vec![self.variance.ln()];
+        p.extend(self.lengthscales.iter().map(|l| l.ln()));
+        p.extend(self.profile.log_params());
+        p
+    }
+
+    fn set_log_params(&mut self, p: &[f64]) -> Result<()> {
+        check_log_params(
+            p,
+            self.num_params(),
+            "stationary kernel log-hyperparameters",
+        )?;
+        let nl = self.lengthscales.len();
+        self.variance = p[0].exp();
+        for (l, q) in self.lengthscales.iter_mut().zip(&p[1..1 + nl]) {
+            *l = q.exp();
+        }
+        self.profile.set_log_params(&p[1 + nl..]);
+        Ok(())
+    }
+
+    fn param_names(&self) -> Vec<String> {
+        let mut names = vec!["variance".to_string()];
+        if self.lengthscales.len() == 1 {
+            names.push("lengthscale".into());
+        } else {
+            names.extend((0..self.lengthscales.len()).map(|i| format!("lengthscale[{i}]")));
+        }
+        names.extend(self.profile.param_names());
+        names
+    }
+
+    fn eval_with_grad(&self, x: &[f64], y: &[f64], grad: &mut [f64]) -> f64 {
+        let r2 = self.scaled_sq_dist(x, y);
+        let k = self.variance * self.profile.value(r2);
+        grad[0] = k;
+        let nl = self.lengthscales.len();
+        let c = -2.0 * self.variance * if r2 > 0.0 { self.profile.d1(r2) } else { 0.0 };
+        if nl == 1 {
+            grad[1] = c * r2;
+        } else {
+            for i in 0..nl {
+                let di = (x[i] - y[i]) / self.lengthscales[i];
+                grad[1 + i] = c * di * di;
+            }
+        }
+        let g = &mut grad[1 + nl..];
+        self.profile.grad_log_params(r2, g);
+        for v in g.iter_mut() {
+            *v *= self.variance;
+        }
+        k
+    }
+
+    fn grad_x(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+        if out.len() != x.len() {
+            return Err(Error::ShapeMismatch {
+                context: "kernel gradient",
+                expected: format!("{} entries", x.len()),
+                got: format!("{}", out.len()),
+            });
+        }
+        let r2 = self.scaled_sq_dist(x, y);
+        let p1 = if r2 > 0.0 {
+            self.profile.d1(r2)
+        } else {
+            self.profile.d1(0.0)
+        };
+        for i in 0..x.len() {
+            let di = x[i] - y[i];
+            out[i] = if di == 0.0 {
+                0.0
+            } else {
+                2.0 * self.variance * p1 * di * self.inv_l2(i)
+            };
+        }
+        Ok(())
+    }
+
+    fn hess_xy(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+        self.write_hess_xx(x, y, out, -1.0)
+    }
+
+    fn hess_xx(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+        self.write_hess_xx(x, y, out, 1.0)
+    }
+
+    fn input_dim(&self) -> Option<usize> {
+        (self.lengthscales.len() > 1).then_some(self.lengthscales.len())
+    }
+}
