@@ -67,12 +67,12 @@ pub use logexp::{
     LogSumExp, log_sigmoid, log1mexp, log1pexp, log1pmx, logaddexp, logsubexp, logsumexp, softplus,
 };
 pub use normal::{log_ndtr, ndtr, ndtri, ndtri_log};
-pub use owens_t::owens_t;
-pub use polygamma::{digamma, polygamma, trigamma};
 pub use orthopoly::{
     assoc_legendre_normalized, chebyshev_series, chebyshev_t, chebyshev_u, gegenbauer_c,
     hermite_function, hermite_h, hermite_he, jacobi_p, laguerre_l, legendre_p,
 };
+pub use owens_t::owens_t;
+pub use polygamma::{digamma, polygamma, trigamma};
 pub use quadrature::{
     QuadratureRule, gauss_hermite, gauss_hermite_prob, gauss_jacobi, gauss_laguerre, gauss_legendre,
 };
