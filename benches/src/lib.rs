@@ -7,6 +7,7 @@
 //! `<dir>/ours.json` lists the cases with our timings.
 
 pub mod linalg_dense;
+pub mod mcmc;
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -82,4 +83,5 @@ pub fn median_time<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
 pub type AreaRunner = fn(&mut Exchange) -> std::io::Result<()>;
 
 /// The areas with side-by-side cases, by the name `cargo xtask peers` takes.
-pub const AREAS: &[(&str, AreaRunner)] = &[("linalg-dense", linalg_dense::run)];
+pub const AREAS: &[(&str, AreaRunner)] =
+    &[("linalg-dense", linalg_dense::run), ("mcmc", mcmc::run)];

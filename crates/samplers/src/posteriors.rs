@@ -109,6 +109,16 @@ impl CorrelatedGaussian {
         })
     }
 
+    /// The covariance matrix.
+    pub fn covariance(&self) -> &Mat<f64> {
+        &self.cov
+    }
+
+    /// The precision matrix (inverse covariance).
+    pub fn precision(&self) -> &Mat<f64> {
+        &self.precision
+    }
+
     /// Means 0 and the square roots of the covariance diagonal.
     pub fn moments(&self) -> Moments {
         let d = self.cov.nrows();

@@ -229,7 +229,8 @@ pub fn run<M: TemperedModel>(model: &M, settings: &SmcSettings) -> Result<SmcRes
     }
     if let Schedule::Fixed(s) = &settings.schedule
         && (s.is_empty()
-            || s.windows(2).any(|w| !(w[0] < w[1]))
+            || s.iter().any(|b| b.is_nan())
+            || s.windows(2).any(|w| w[0] >= w[1])
             || s.first().is_some_and(|b| *b < 0.0)
             || s.last() != Some(&1.0))
     {

@@ -7,8 +7,9 @@
 //! `J^T grad_x log p + grad_y log|det J|`, computed here by a hand-written
 //! reverse pass for each bijection. The transforms follow the Stan
 //! reference manual ("Constraint transforms"): `exp` for lower bounds, the
-//! scaled logistic for intervals, and stick-breaking with a centring offset
-//! for the simplex.
+//! scaled logistic for intervals, stick-breaking with a centring offset
+//! for the simplex, and canonical partial correlations for Cholesky factors
+//! of correlation matrices.
 
 use super::target::Target;
 use crate::{Error, Result};
@@ -181,6 +182,77 @@ impl Bijection for Simplex {
     }
 }
 
+/// Map from `R^(K(K-1)/2)` onto Cholesky factors of `K x K` correlation
+/// matrices (lower triangular, positive diagonal, unit-norm rows), through
+/// canonical partial correlations `z = tanh(y)`: row `i` is
+/// `L_ij = z_ij sqrt(1 - sum_{l<j} L_il^2)`, `L_ii = sqrt(1 - sum_{l<i} L_il^2)`
+/// (Lewandowski, Kurowicka & Joe 2009). The constrained representation is
+/// `L` row-major, `K * K` entries with zeros above the diagonal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CholeskyCorrelation {
+    /// Matrix size `K >= 1`.
+    pub k: usize,
+}
+
+impl Bijection for CholeskyCorrelation {
+    fn unconstrained_dim(&self) -> usize {
+        self.k * self.k.saturating_sub(1) / 2
+    }
+    fn constrained_dim(&self) -> usize {
+        self.k * self.k
+    }
+    fn forward(&self, y: &[f64], x: &mut [f64]) -> f64 {
+        let k = self.k;
+        x.fill(0.0);
+        let mut log_j = 0.0;
+        let mut idx = 0;
+        for i in 0..k {
+            let mut s = 0.0f64;
+            for j in 0..i {
+                let z = y[idx].tanh();
+                idx += 1;
+                let w = (1.0 - s).max(0.0).sqrt();
+                let l = z * w;
+                x[i * k + j] = l;
+                // d tanh / dy = 1 - z^2, and dL/dz = w.
+                log_j += (-z * z).ln_1p() + w.ln();
+                s += l * l;
+            }
+            x[i * k + i] = (1.0 - s).max(0.0).sqrt();
+        }
+        log_j
+    }
+    fn pullback(&self, y: &[f64], grad_x: &[f64], grad_y: &mut [f64]) {
+        let k = self.k;
+        let mut start = 0;
+        for i in 0..k {
+            // Forward pass of row i, keeping z, w and L.
+            let mut z = Vec::with_capacity(i);
+            let mut w = Vec::with_capacity(i);
+            let mut l = Vec::with_capacity(i);
+            let mut s = 0.0f64;
+            for j in 0..i {
+                let zj = y[start + j].tanh();
+                let wj = (1.0 - s).max(0.0).sqrt();
+                z.push(zj);
+                w.push(wj);
+                l.push(zj * wj);
+                s += zj * zj * wj * wj;
+            }
+            let l_ii = (1.0 - s).max(0.0).sqrt();
+            // Reverse pass: `a_s` is the adjoint of the running sum of squares.
+            let mut a_s = -grad_x[i * k + i] / (2.0 * l_ii);
+            for j in (0..i).rev() {
+                let a_l = grad_x[i * k + j] + a_s * 2.0 * l[j];
+                let a_w = a_l * z[j] + 1.0 / w[j];
+                grad_y[start + j] = a_l * w[j] * (1.0 - z[j] * z[j]) - 2.0 * z[j];
+                a_s += -a_w / (2.0 * w[j]);
+            }
+            start += i;
+        }
+    }
+}
+
 /// A constrained log density seen through a bijection: a [`Target`] on
 /// unconstrained space.
 pub struct Transformed<F, B> {
@@ -270,6 +342,58 @@ mod tests {
             &[0.3, -1.2],
         );
         check(&Simplex { k: 4 }, &[0.3, -1.2, 0.8]);
+        check(
+            &CholeskyCorrelation { k: 4 },
+            &[0.3, -1.2, 0.8, 0.1, -0.4, 0.6],
+        );
+    }
+
+    #[test]
+    fn cholesky_correlation_gives_unit_diagonal_correlations() {
+        let c = CholeskyCorrelation { k: 4 };
+        let y = [2.0, -1.5, 0.7, 3.0, -0.2, 0.9];
+        let mut l = vec![0.0; 16];
+        c.forward(&y, &mut l);
+        for i in 0..4 {
+            let row_norm: f64 = (0..4).map(|j| l[i * 4 + j] * l[i * 4 + j]).sum();
+            assert!((row_norm - 1.0).abs() < 1e-14);
+            assert!(l[i * 4 + i] > 0.0);
+            for j in i + 1..4 {
+                assert_eq!(l[i * 4 + j], 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn cholesky_correlation_log_jacobian_matches_determinant() {
+        // K = 3: the free entries L10, L20, L21 against y (3 x 3 Jacobian,
+        // lower triangular in this ordering).
+        let c = CholeskyCorrelation { k: 3 };
+        let y = [0.4, -0.9, 0.3];
+        let mut l = vec![0.0; 9];
+        let lj = c.forward(&y, &mut l);
+        let free = [3, 6, 7];
+        let h = 1e-6;
+        let mut jac = [[0.0; 3]; 3];
+        for j in 0..3 {
+            let (mut yp, mut ym) = (y, y);
+            yp[j] += h;
+            ym[j] -= h;
+            let (mut lp, mut lm) = (vec![0.0; 9], vec![0.0; 9]);
+            c.forward(&yp, &mut lp);
+            c.forward(&ym, &mut lm);
+            for (r, &f) in free.iter().enumerate() {
+                jac[r][j] = (lp[f] - lm[f]) / (2.0 * h);
+            }
+        }
+        let det = jac[0][0] * (jac[1][1] * jac[2][2] - jac[1][2] * jac[2][1])
+            - jac[0][1] * (jac[1][0] * jac[2][2] - jac[1][2] * jac[2][0])
+            + jac[0][2] * (jac[1][0] * jac[2][1] - jac[1][1] * jac[2][0]);
+        assert!(
+            (det.abs().ln() - lj).abs() < 1e-7,
+            "{} vs {lj}",
+            det.abs().ln()
+        );
     }
 
     #[test]
