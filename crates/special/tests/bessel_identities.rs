@@ -160,11 +160,8 @@ fn slices_match_scalars_and_check_lengths() {
         assert_eq!(out[i].to_bits(), log_bessel_k(v[i], x[i]).to_bits());
     }
     let err = log_bessel_i_slice(&v[..3], &x, &mut out).unwrap_err();
-    assert_eq!(
-        err,
-        Error::ShapeMismatch {
-            expected: n,
-            found: 3
-        }
-    );
+    match err {
+        Error::ShapeMismatch { got, .. } => assert!(got.contains("v: 3"), "{got}"),
+        other => panic!("expected a shape mismatch, got {other:?}"),
+    }
 }
