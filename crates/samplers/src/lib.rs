@@ -14,19 +14,23 @@
 //! | [`diffusion`] | noise schedules, model parameterisations, diffusion samplers |
 //! | [`targets`] | Gaussian mixtures with closed-form noisy scores and denoisers |
 //! | [`likelihood`] | probability-flow ODE log-likelihoods (exact trace or Hutchinson) |
+//! | [`mcmc`] | targets, bijections, RWM/MALA/HMC/NUTS/ULA/SGLD kernels, adaptation, parallel chains |
+//! | [`diagnostics`] | rank-normalised R-hat, bulk/tail ESS, MCSE, BFMI |
+//! | [`smc`] | tempered SMC and annealed importance sampling with log-evidence |
+//! | [`posteriors`] | a posterior test suite with known answers |
 #![forbid(unsafe_code)]
 
 pub mod brownian;
 pub mod controller;
+pub mod diagnostics;
 pub mod diffusion;
 pub mod error;
 pub mod likelihood;
+pub mod mcmc;
 pub mod ode;
+pub mod posteriors;
 pub mod sde;
+pub mod smc;
 pub mod targets;
 
 pub use error::{Error, Result};
-pub mod diagnostics;
-pub mod mcmc;
-pub mod posteriors;
-pub mod smc;
