@@ -26,8 +26,8 @@
 //!
 //! | function | region | n | max (eps) | mean (eps) |
 //! |---|---|---|---|---|
-//! | `owens_t` | |a|<=1 | 102 | 2.12 | 0.64 |
-//! | `owens_t` | |a|>1 | 98 | 2.40 | 0.52 |
+//! | `owens_t` | \|a\| <= 1 | 102 | 2.12 | 0.64 |
+//! | `owens_t` | \|a\| > 1 | 98 | 2.40 | 0.52 |
 
 use crate::error_fn::exp_signed_square;
 use crate::normal::ndtr;
