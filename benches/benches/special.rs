@@ -1,172 +1,92 @@
-//! Criterion benchmarks of sobolev-special against the Rust peers statrs
-//! and puruspe, per function over fixed argument grids.
+//! Criterion benches of `sobolev-special`, group `bessel`: `ln I_v(x)` and
+//! `ln K_v(x)` per element on a grid like Plesner et al.'s, the slice API,
+//! and the Rust peer puruspe (`Inu_Knu`, real order, both functions at once)
+//! on the moderate cells where it is finite. statrs has no Bessel functions.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
-use sobolev_special as sp;
+// criterion's macros generate the undocumented `benches` and `main`.
+#![allow(missing_docs)]
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sobolev_benches::special::grid;
+use sobolev_special::bessel::{log_bessel_i_slice, log_bessel_k_slice};
+use sobolev_special::{bessel_i_ratio, log_bessel_i, log_bessel_k};
 use std::hint::black_box;
 
-/// A scalar function of one argument.
-type Unary = fn(f64) -> f64;
-/// A scalar function of two arguments.
-type Binary = fn(f64, f64) -> f64;
-
-/// `n` points evenly spread over `[lo, hi]`.
-fn grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| lo + (hi - lo) * (i as f64 + 0.5) / n as f64)
-        .collect()
-}
-
-/// Benchmarks one unary function for each implementation over `xs`.
-fn unary(c: &mut Criterion, name: &str, xs: &[f64], impls: &[(&str, Unary)]) {
-    let mut group = c.benchmark_group(format!("gamma_erf/{name}"));
-    group.throughput(Throughput::Elements(xs.len() as u64));
-    for &(who, f) in impls {
-        group.bench_with_input(BenchmarkId::from_parameter(who), xs, |b, xs| {
-            b.iter(|| xs.iter().map(|&x| f(black_box(x))).sum::<f64>())
-        });
+fn moderate() -> (Vec<f64>, Vec<f64>) {
+    let mut v = Vec::new();
+    let mut x = Vec::new();
+    for i in 0..40 {
+        for j in 0..40 {
+            v.push(i as f64 * 1.25 + 0.3);
+            x.push(0.1 + j as f64 * 1.2);
+        }
     }
-    group.finish();
+    (v, x)
 }
 
-/// Benchmarks one function of `(a, x)` pairs.
-fn binary(c: &mut Criterion, name: &str, pts: &[(f64, f64)], impls: &[(&str, Binary)]) {
-    let mut group = c.benchmark_group(format!("gamma_erf/{name}"));
-    group.throughput(Throughput::Elements(pts.len() as u64));
-    for &(who, f) in impls {
-        group.bench_with_input(BenchmarkId::from_parameter(who), pts, |b, pts| {
-            b.iter(|| {
-                pts.iter()
-                    .map(|&(a, x)| f(black_box(a), black_box(x)))
-                    .sum::<f64>()
-            })
-        });
-    }
-    group.finish();
+fn bessel(c: &mut Criterion) {
+    let mut g = c.benchmark_group("bessel");
+    let (v, x) = grid();
+    g.throughput(Throughput::Elements(v.len() as u64));
+    g.bench_function("log_bessel_i/grid/scalar", |b| {
+        b.iter(|| {
+            v.iter()
+                .zip(&x)
+                .map(|(&a, &z)| log_bessel_i(black_box(a), black_box(z)))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("log_bessel_k/grid/scalar", |b| {
+        b.iter(|| {
+            v.iter()
+                .zip(&x)
+                .map(|(&a, &z)| log_bessel_k(black_box(a), black_box(z)))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("bessel_i_ratio/grid/scalar", |b| {
+        b.iter(|| {
+            v.iter()
+                .zip(&x)
+                .map(|(&a, &z)| bessel_i_ratio(black_box(a), black_box(z)))
+                .sum::<f64>()
+        })
+    });
+    // The slice API on 64 copies of the grid, so rayon has work to share.
+    let vv: Vec<f64> = v.iter().cycle().take(64 * v.len()).copied().collect();
+    let xx: Vec<f64> = x.iter().cycle().take(64 * x.len()).copied().collect();
+    let mut out = vec![0.0; vv.len()];
+    g.throughput(Throughput::Elements(vv.len() as u64));
+    g.bench_function("log_bessel_i/grid/slice", |b| {
+        b.iter(|| log_bessel_i_slice(&vv, &xx, &mut out).map(|_| out[0]))
+    });
+    g.bench_function("log_bessel_k/grid/slice", |b| {
+        b.iter(|| log_bessel_k_slice(&vv, &xx, &mut out).map(|_| out[0]))
+    });
+    // Moderate cells (v < 50, x < 50), where puruspe stays finite.
+    let (v, x) = moderate();
+    g.throughput(Throughput::Elements(v.len() as u64));
+    g.bench_function("log_i_and_k/moderate/ours", |b| {
+        b.iter(|| {
+            v.iter()
+                .zip(&x)
+                .map(|(&a, &z)| log_bessel_i(black_box(a), black_box(z)) + log_bessel_k(a, z))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("log_i_and_k/moderate/puruspe", |b| {
+        b.iter(|| {
+            v.iter()
+                .zip(&x)
+                .map(|(&a, &z)| {
+                    let (i, k) = puruspe::Inu_Knu(black_box(a), black_box(z));
+                    i.ln() + k.ln()
+                })
+                .sum::<f64>()
+        })
+    });
+    g.finish();
 }
 
-fn gamma_group(c: &mut Criterion) {
-    let xs = grid(0.01, 170.0, 1000);
-    unary(
-        c,
-        "ln_gamma",
-        &xs,
-        &[
-            ("sobolev", sp::ln_gamma),
-            ("statrs", statrs::function::gamma::ln_gamma),
-            ("puruspe", puruspe::ln_gamma),
-        ],
-    );
-    unary(
-        c,
-        "gamma",
-        &xs,
-        &[
-            ("sobolev", sp::gamma),
-            ("statrs", statrs::function::gamma::gamma),
-            ("puruspe", puruspe::gamma),
-        ],
-    );
-    unary(
-        c,
-        "digamma",
-        &xs,
-        &[
-            ("sobolev", sp::digamma),
-            ("statrs", statrs::function::gamma::digamma),
-        ],
-    );
-    let pts: Vec<(f64, f64)> = grid(0.1, 50.0, 1000)
-        .into_iter()
-        .zip(grid(0.05, 80.0, 1000).into_iter().rev())
-        .collect();
-    binary(
-        c,
-        "gamma_p",
-        &pts,
-        &[
-            ("sobolev", sp::gamma_p),
-            ("statrs", statrs::function::gamma::gamma_lr),
-            ("puruspe", puruspe::gammp),
-        ],
-    );
-    binary(
-        c,
-        "ln_beta",
-        &pts,
-        &[
-            ("sobolev", sp::ln_beta),
-            ("statrs", statrs::function::beta::ln_beta),
-        ],
-    );
-    let fracs = grid(0.0, 1.0, 1000);
-    let triples: Vec<(f64, f64)> = pts.iter().map(|&(a, b)| (a, b)).collect();
-    let mut group = c.benchmark_group("gamma_erf/beta_inc");
-    group.throughput(Throughput::Elements(triples.len() as u64));
-    type Beta = fn(f64, f64, f64) -> f64;
-    let impls: [(&str, Beta); 3] = [
-        ("sobolev", sp::beta_inc),
-        ("statrs", statrs::function::beta::beta_reg),
-        ("puruspe", puruspe::betai),
-    ];
-    for (who, f) in impls {
-        group.bench_function(who, |bch| {
-            bch.iter(|| {
-                triples
-                    .iter()
-                    .zip(&fracs)
-                    .map(|(&(a, b), &x)| f(black_box(a), black_box(b), black_box(x)))
-                    .sum::<f64>()
-            })
-        });
-    }
-    group.finish();
-}
-
-fn erf_group(c: &mut Criterion) {
-    let xs = grid(-6.0, 6.0, 1000);
-    unary(
-        c,
-        "erf",
-        &xs,
-        &[
-            ("sobolev", sp::erf),
-            ("statrs", statrs::function::erf::erf),
-            ("puruspe", puruspe::erf),
-        ],
-    );
-    unary(
-        c,
-        "erfc",
-        &xs,
-        &[
-            ("sobolev", sp::erfc),
-            ("statrs", statrs::function::erf::erfc),
-            ("puruspe", puruspe::erfc),
-        ],
-    );
-    let ys = grid(-0.999, 0.999, 1000);
-    unary(
-        c,
-        "erfinv",
-        &ys,
-        &[
-            ("sobolev", sp::erfinv),
-            ("statrs", statrs::function::erf::erf_inv),
-            ("puruspe", puruspe::inverf),
-        ],
-    );
-    let xs = grid(-40.0, 10.0, 1000);
-    unary(c, "log_ndtr", &xs, &[("sobolev", sp::log_ndtr)]);
-    let ps = grid(0.0, 1.0, 1000);
-    unary(c, "ndtri", &ps, &[("sobolev", sp::ndtri)]);
-}
-
-mod groups {
-    //! The benchmark groups (the macro defines an undocumented function).
-    #![allow(missing_docs)]
-    use super::{erf_group, gamma_group};
-    criterion::criterion_group!(benches, gamma_group, erf_group);
-}
-
-criterion_main!(groups::benches);
+criterion_group!(benches, bessel);
+criterion_main!(benches);

@@ -24,6 +24,9 @@ use super::twofold::v_eta_compensated;
 /// terms) reaches double precision.
 pub(crate) const DEBYE_MIN_R: f64 = 30.0;
 
+/// `sqrt(2 pi)`.
+const SQRT_2PI: f64 = 2.5066282746310002;
+
 /// Relative size of the first neglected term.
 const TAIL: f64 = 1e-17;
 
@@ -138,7 +141,8 @@ fn geometry(v: f64, x: f64) -> (f64, f64, f64) {
 pub(crate) fn log_i(v: f64, x: f64, scaled: bool) -> f64 {
     let (r, t2, p) = geometry(v, x);
     let (si, _) = sums_u(t2, p);
-    exponent(v, x, r, scaled) + (si / (2.0 * std::f64::consts::PI * r).sqrt()).ln()
+    // sqrt(2 pi) sqrt(r): 2 pi r itself overflows near the top of the range.
+    exponent(v, x, r, scaled) + (si / (SQRT_2PI * r.sqrt())).ln()
 }
 
 /// `ln K_v(x) + shift * x` for `r >= DEBYE_MIN_R`.

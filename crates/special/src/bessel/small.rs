@@ -83,11 +83,11 @@ fn series_sums(v: f64, x: f64, both: bool) -> (f64, f64) {
 #[inline]
 pub(crate) fn log_i(v: f64, x: f64, scaled: bool) -> f64 {
     let (s, _) = series_sums(v, x, false);
-    let half = 0.5 * x;
-    let ln_pow = v * half.ln();
+    // ln(x/2) without forming x/2, which rounds when x is subnormal.
+    let ln_pow = v * (x.ln() - std::f64::consts::LN_2);
     let shift = if scaled { x } else { 0.0 };
-    if ln_pow > -650.0 {
-        (half.powf(v) * recip_gamma_1p(v) * s).ln() - shift
+    if ln_pow > -650.0 && x > 1e-300 {
+        ((0.5 * x).powf(v) * recip_gamma_1p(v) * s).ln() - shift
     } else {
         ln_pow + (recip_gamma_1p(v) * s).ln() - shift
     }
@@ -97,7 +97,7 @@ pub(crate) fn log_i(v: f64, x: f64, scaled: bool) -> f64 {
 #[inline]
 pub(crate) fn ratio_i(v: f64, x: f64) -> f64 {
     let (s0, s1) = series_sums(v, x, true);
-    (0.5 * x / (v + 1.0)) * (s1 / s0)
+    (x / (2.0 * (v + 1.0))) * (s1 / s0)
 }
 
 /// `ln K_mu(x)` (plus `x` when `scaled`) and `x K_{mu+1}(x)/K_mu(x)` for
@@ -127,7 +127,7 @@ fn temme_series(mu: f64, x: f64, scaled: bool) -> (f64, f64) {
     let gampl = gam2 - mu * gam1; // 1/Gamma(1 + mu)
     let gammi = gam2 + mu * gam1; // 1/Gamma(1 - mu)
     let half = 0.5 * x;
-    let d = -half.ln();
+    let d = std::f64::consts::LN_2 - x.ln();
     let e = mu * d;
     let pimu = PI * mu;
     let fact = if pimu.abs() < 1e-8 {

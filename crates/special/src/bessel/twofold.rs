@@ -147,9 +147,15 @@ impl Twofold {
 }
 
 /// `v eta(x/v) = sqrt(v^2 + x^2) - v ln((v + r)/x)` evaluated in
-/// double-double and rounded once, for `v, x` positive with `v^2` and `x^2`
-/// finite and normal.
+/// double-double and rounded once, for positive `v`, `x` (in the band where
+/// it is used, `x/v` is near 0.66, so both are of one size).
 pub(crate) fn v_eta_compensated(v: f64, x: f64) -> f64 {
+    // v eta is homogeneous of degree one in (v, x): scale huge arguments by
+    // an exact power of two so that the squares stay finite.
+    if v > 1e150 || x > 1e150 {
+        let s = 2f64.powi(-300);
+        return v_eta_compensated(v * s, x * s) / s;
+    }
     let r2 = two_prod(v, v).add(two_prod(x, x));
     let r = r2.sqrt();
     let q = Twofold::from(v).add(r).div(Twofold::from(x));
