@@ -1,5 +1,7 @@
 //! Criterion benchmarks for orthogonal polynomials, Gauss rules, spherical
 //! harmonics and Wigner symbols.
+// `criterion_group!` expands to an undocumented public function.
+#![allow(missing_docs)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sobolev_special::orthopoly::{hermite_function, legendre_p};
