@@ -58,6 +58,26 @@ use std::f64::consts::PI;
 /// Iterates are rescaled by `2^-RESCALE_BITS` when they pass `2^RESCALE_BITS`.
 const RESCALE_BITS: i32 = 600;
 
+/// `1 / (k + 1)` for `k < 512`, so that the common recurrences run without
+/// a division per step.
+static RECIPROCALS: [f64; 512] = {
+    let mut t = [0.0; 512];
+    let mut k = 0;
+    while k < 512 {
+        t[k] = 1.0 / (k as f64 + 1.0);
+        k += 1;
+    }
+    t
+};
+
+#[inline]
+fn reciprocal_next(k: usize) -> f64 {
+    match RECIPROCALS.get(k) {
+        Some(&r) => r,
+        None => 1.0 / (k as f64 + 1.0),
+    }
+}
+
 /// `m * 2^e` without overflowing in the power itself.
 pub(crate) fn ldexp(m: f64, e: i32) -> f64 {
     if e == 0 || m == 0.0 || !m.is_finite() {
@@ -153,8 +173,8 @@ fn finish_derivative(s: Scaled) -> f64 {
 
 #[inline]
 fn legendre_coeff(k: usize) -> (f64, f64, f64) {
+    let r = reciprocal_next(k);
     let k = k as f64;
-    let r = 1.0 / (k + 1.0);
     ((2.0 * k + 1.0) * r, 0.0, k * r)
 }
 
@@ -180,7 +200,7 @@ pub fn legendre_p_derivative(n: usize, x: f64) -> f64 {
 #[inline]
 fn gegenbauer_coeff(k: usize, alpha: f64) -> (f64, f64, f64) {
     let kf = k as f64;
-    let r = 1.0 / (kf + 1.0);
+    let r = reciprocal_next(k);
     (2.0 * (kf + alpha) * r, 0.0, (kf + 2.0 * alpha - 1.0) * r)
 }
 
@@ -378,7 +398,7 @@ pub fn hermite_function_derivative(n: usize, x: f64) -> f64 {
 #[inline]
 fn laguerre_coeff(k: usize, alpha: f64) -> (f64, f64, f64) {
     let kf = k as f64;
-    let r = 1.0 / (kf + 1.0);
+    let r = reciprocal_next(k);
     (-r, (2.0 * kf + 1.0 + alpha) * r, (kf + alpha) * r)
 }
 
