@@ -58,6 +58,26 @@ use std::f64::consts::PI;
 /// Iterates are rescaled by `2^-RESCALE_BITS` when they pass `2^RESCALE_BITS`.
 const RESCALE_BITS: i32 = 600;
 
+/// `1 / (k + 1)` for `k < 512`, so that the common recurrences run without
+/// a division per step.
+static RECIPROCALS: [f64; 512] = {
+    let mut t = [0.0; 512];
+    let mut k = 0;
+    while k < 512 {
+        t[k] = 1.0 / (k as f64 + 1.0);
+        k += 1;
+    }
+    t
+};
+
+#[inline]
+fn reciprocal_next(k: usize) -> f64 {
+    match RECIPROCALS.get(k) {
+        Some(&r) => r,
+        None => 1.0 / (k as f64 + 1.0),
+    }
+}
+
 /// `m * 2^e` without overflowing in the power itself.
 pub(crate) fn ldexp(m: f64, e: i32) -> f64 {
     if e == 0 || m == 0.0 || !m.is_finite() {
@@ -118,6 +138,31 @@ fn three_term(n: usize, x: f64, coeff: impl Fn(usize) -> (f64, f64, f64)) -> Sca
     }
 }
 
+/// [`three_term`] without the derivative, for value-only calls.
+#[inline]
+fn three_term_value(n: usize, x: f64, coeff: impl Fn(usize) -> (f64, f64, f64)) -> Scaled {
+    let big = 2f64.powi(RESCALE_BITS);
+    let shrink = 2f64.powi(-RESCALE_BITS);
+    let (mut p_prev, mut p) = (0.0, 1.0);
+    let mut exponent = 0;
+    for k in 0..n {
+        let (a, b, c) = coeff(k);
+        let p_next = (a * x + b) * p - c * p_prev;
+        p_prev = p;
+        p = p_next;
+        if p.abs() > big {
+            p *= shrink;
+            p_prev *= shrink;
+            exponent += RESCALE_BITS;
+        }
+    }
+    Scaled {
+        value: p,
+        derivative: f64::NAN,
+        exponent,
+    }
+}
+
 fn finish_value(s: Scaled) -> f64 {
     ldexp(s.value, s.exponent)
 }
@@ -126,11 +171,15 @@ fn finish_derivative(s: Scaled) -> f64 {
     ldexp(s.derivative, s.exponent)
 }
 
+#[inline]
+fn legendre_coeff(k: usize) -> (f64, f64, f64) {
+    let r = reciprocal_next(k);
+    let k = k as f64;
+    ((2.0 * k + 1.0) * r, 0.0, k * r)
+}
+
 fn legendre_scaled(n: usize, x: f64) -> Scaled {
-    three_term(n, x, |k| {
-        let k = k as f64;
-        ((2.0 * k + 1.0) / (k + 1.0), 0.0, k / (k + 1.0))
-    })
+    three_term(n, x, legendre_coeff)
 }
 
 /// Legendre polynomial `P_n(x)` (DLMF 18.3), for every real `x`.
@@ -139,7 +188,7 @@ fn legendre_scaled(n: usize, x: f64) -> Scaled {
 /// Accuracy: max error `2e-15` (relative, see the module table) for
 /// `n <= 200`. NaN in gives NaN out.
 pub fn legendre_p(n: usize, x: f64) -> f64 {
-    finish_value(legendre_scaled(n, x))
+    finish_value(three_term_value(n, x, legendre_coeff))
 }
 
 /// Derivative `P_n'(x)` of the Legendre polynomial, exact at `x = ±1`
@@ -148,15 +197,15 @@ pub fn legendre_p_derivative(n: usize, x: f64) -> f64 {
     finish_derivative(legendre_scaled(n, x))
 }
 
+#[inline]
+fn gegenbauer_coeff(k: usize, alpha: f64) -> (f64, f64, f64) {
+    let kf = k as f64;
+    let r = reciprocal_next(k);
+    (2.0 * (kf + alpha) * r, 0.0, (kf + 2.0 * alpha - 1.0) * r)
+}
+
 fn gegenbauer_scaled(n: usize, alpha: f64, x: f64) -> Scaled {
-    three_term(n, x, |k| {
-        let kf = k as f64;
-        (
-            2.0 * (kf + alpha) / (kf + 1.0),
-            0.0,
-            (kf + 2.0 * alpha - 1.0) / (kf + 1.0),
-        )
-    })
+    three_term(n, x, |k| gegenbauer_coeff(k, alpha))
 }
 
 /// Gegenbauer (ultraspherical) polynomial `C_n^(alpha)(x)` (DLMF 18.3),
@@ -170,7 +219,7 @@ pub fn gegenbauer_c(n: usize, alpha: f64, x: f64) -> f64 {
     if alpha.is_nan() || alpha <= -0.5 {
         return f64::NAN;
     }
-    finish_value(gegenbauer_scaled(n, alpha, x))
+    finish_value(three_term_value(n, x, |k| gegenbauer_coeff(k, alpha)))
 }
 
 /// Derivative in `x` of [`gegenbauer_c`]; same domain.
@@ -346,15 +395,15 @@ pub fn hermite_function_derivative(n: usize, x: f64) -> f64 {
     scale_by_exp(m, log_scale)
 }
 
+#[inline]
+fn laguerre_coeff(k: usize, alpha: f64) -> (f64, f64, f64) {
+    let kf = k as f64;
+    let r = reciprocal_next(k);
+    (-r, (2.0 * kf + 1.0 + alpha) * r, (kf + alpha) * r)
+}
+
 fn laguerre_scaled(n: usize, alpha: f64, x: f64) -> Scaled {
-    three_term(n, x, |k| {
-        let kf = k as f64;
-        (
-            -1.0 / (kf + 1.0),
-            (2.0 * kf + 1.0 + alpha) / (kf + 1.0),
-            (kf + alpha) / (kf + 1.0),
-        )
-    })
+    three_term(n, x, |k| laguerre_coeff(k, alpha))
 }
 
 /// Generalised Laguerre polynomial `L_n^(alpha)(x)` (DLMF 18.3), orthogonal
@@ -367,7 +416,7 @@ pub fn laguerre_l(n: usize, alpha: f64, x: f64) -> f64 {
     if alpha.is_nan() || alpha <= -1.0 {
         return f64::NAN;
     }
-    finish_value(laguerre_scaled(n, alpha, x))
+    finish_value(three_term_value(n, x, |k| laguerre_coeff(k, alpha)))
 }
 
 /// Derivative `d/dx L_n^(alpha)(x) = -L_{n-1}^(alpha+1)(x)`; same domain
@@ -387,11 +436,15 @@ fn jacobi_coeff(k: usize, a: f64, b: f64) -> (f64, f64, f64) {
         return (0.5 * (a + b + 2.0), 0.5 * (a - b), 0.0);
     }
     let s = 2.0 * kf + a + b;
-    let denom = 2.0 * (kf + 1.0) * (kf + a + b + 1.0) * s;
-    let big_a = (s + 1.0) * (s + 2.0) * s / denom;
-    let big_b = (s + 1.0) * (a * a - b * b) / denom;
-    let big_c = 2.0 * (kf + a) * (kf + b) * (s + 2.0) / denom;
+    let inv = 1.0 / (2.0 * (kf + 1.0) * (kf + a + b + 1.0) * s);
+    let big_a = (s + 1.0) * (s + 2.0) * s * inv;
+    let big_b = (s + 1.0) * (a * a - b * b) * inv;
+    let big_c = 2.0 * (kf + a) * (kf + b) * (s + 2.0) * inv;
     (big_a, big_b, big_c)
+}
+
+fn jacobi_value(n: usize, a: f64, b: f64, x: f64) -> f64 {
+    finish_value(three_term_value(n, x, |k| jacobi_coeff(k, a, b)))
 }
 
 fn jacobi_scaled(n: usize, a: f64, b: f64, x: f64) -> Scaled {
@@ -408,7 +461,7 @@ pub fn jacobi_p(n: usize, a: f64, b: f64, x: f64) -> f64 {
     if a.is_nan() || b.is_nan() || a <= -1.0 || b <= -1.0 {
         return f64::NAN;
     }
-    finish_value(jacobi_scaled(n, a, b, x))
+    jacobi_value(n, a, b, x)
 }
 
 /// Derivative in `x` of [`jacobi_p`]

@@ -40,11 +40,22 @@
 //! Anal. 36 (2016); Wilkinson's Sturm-sequence bisection for tridiagonal
 //! eigenproblems.
 //!
-//! Measured accuracy against 50-digit mpmath rules
-//! (`tests/data/quadrature.csv`, `n` in {5, 20, 100, 300, 1000}): nodes to a
-//! few ulps (max absolute error `4e-16` for Legendre at `n = 1000`), weights
-//! to a relative `2e-14` (Legendre, Hermite) and `1e-13` (Laguerre,
-//! Jacobi) for `n <= 1000`; see the tests for the asserted bounds.
+//! Measured accuracy against 40-digit mpmath rules
+//! (`tests/data/quadrature.csv`: Golub-Welsch in mpmath for
+//! `n in {1, 2, 5, 20, 64}`, Newton-refined subsets at `n = 300, 1000`):
+//!
+//! | rule | n | max node error | max relative weight error |
+//! |---|---|---|---|
+//! | Legendre | <= 64 | 1.1e-16 | 2.0e-14 |
+//! | Legendre | 300, 1000 | 1.4e-17 | 4.7e-13 |
+//! | Hermite | <= 64 | 5.6e-17 | 1.4e-14 |
+//! | Hermite | 300, 1000 | 5.6e-17 | 1.1e-13 |
+//! | Laguerre, alpha in {-0.5, 0, 2.5} | <= 64 | 2.9e-15 | 4.5e-14 |
+//! | Jacobi, (a, b) in {(0.5, -0.5), (2, 3.5), (-0.75, -0.75)} | <= 64 | 1.1e-16 | 1.4e-14 |
+//!
+//! (node error absolute below `|x| = 1`, relative above.) For comparison,
+//! SciPy 1.17's `roots_legendre(1000)` has a relative error of `1.8e-8` in
+//! its end weights (ours: `5.0e-13`).
 
 use crate::error::{Error, Result};
 use crate::gamma::ln_gamma;
@@ -563,12 +574,15 @@ fn airy_zero(r: usize) -> f64 {
 }
 
 /// Ascending initial guesses for the zeros of `L_m^(alpha)`: Tricomi's
-/// expansion for the lower half, Gatteschi's Airy expansion above.
+/// expansion, except for the three largest zeros, where its correction term
+/// degenerates and Gatteschi's Airy expansion is better. (For Hermite,
+/// `alpha = ±1/2`, Tricomi's guesses are within `1e-3` of the zero spacing
+/// everywhere else, the Airy ones only near the top.)
 fn laguerre_guesses(m: usize, alpha: f64) -> Vec<f64> {
     let nu = 4.0 * m as f64 + 2.0 * alpha + 2.0;
     (1..=m)
         .map(|k| {
-            if 2 * k <= m {
+            if m - k >= 3 {
                 // Tricomi: sigma - sin(sigma) = pi (4m - 4k + 3) / nu.
                 let rhs = PI * (4.0 * (m - k) as f64 + 3.0) / nu;
                 let mut s = PI / 2.0;

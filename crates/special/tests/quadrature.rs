@@ -227,3 +227,45 @@ fn bad_arguments_are_typed_errors() {
         Err(Error::NonFinite(_))
     ));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Monomials up to degree 2n - 1 integrate exactly on [-1, 1].
+        #[test]
+        fn legendre_monomials(n in 1usize..150, k in 0usize..300) {
+            prop_assume!(k < 2 * n);
+            let q = gauss_legendre(n).unwrap();
+            let got = q.integrate(|x| x.powi(k as i32));
+            let want = if k % 2 == 1 { 0.0 } else { 2.0 / (k as f64 + 1.0) };
+            prop_assert!((got - want).abs() < 1e-14 * (n as f64).sqrt(), "{got} vs {want}");
+        }
+
+        /// Random parameters: nodes strictly inside the interval and
+        /// increasing, total mass mu_0, first moment exact.
+        #[test]
+        fn laguerre_and_jacobi_random_parameters(n in 1usize..200, a in -0.99f64..12.0, b in -0.99f64..12.0) {
+            let lag = gauss_laguerre(n, a).unwrap();
+            prop_assert!(lag.nodes[0] > 0.0 && lag.nodes.windows(2).all(|w| w[0] < w[1]));
+            let mass = lag.log_integrate(|_| 0.0);
+            prop_assert!((mass - ln_gamma(a + 1.0)).abs() < 1e-12, "{mass}");
+            let first = lag.log_integrate(f64::ln);
+            prop_assert!((first - ln_gamma(a + 2.0)).abs() < 1e-12, "{first}");
+
+            let jac = gauss_jacobi(n, a, b).unwrap();
+            prop_assert!(jac.nodes[0] > -1.0 && jac.nodes[n - 1] < 1.0);
+            prop_assert!(jac.nodes.windows(2).all(|w| w[0] < w[1]));
+            let ln_mu = (a + b + 1.0) * std::f64::consts::LN_2 + ln_gamma(a + 1.0)
+                + ln_gamma(b + 1.0) - ln_gamma(a + b + 2.0);
+            let mass = jac.log_integrate(|_| 0.0);
+            prop_assert!((mass - ln_mu).abs() < 1e-11, "{mass} vs {ln_mu}");
+            // ∫ x w = mu_0 (b - a) / (a + b + 2).
+            let mean = jac.integrate(|x| x) / ln_mu.exp();
+            prop_assert!((mean - (b - a) / (a + b + 2.0)).abs() < 1e-12, "{mean}");
+        }
+    }
+}
