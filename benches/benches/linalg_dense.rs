@@ -5,7 +5,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sobolev_benches::linalg_dense::{general_matrix, spd_matrix};
-use sobolev_linalg::expm::{expm, expm_frechet};
+use sobolev_linalg::expm::{expm_frechet, expm_pade};
 use sobolev_linalg::matfun::{SymEigen, sym_exp, sym_log, sym_sqrt};
 
 fn dense_functions(c: &mut Criterion) {
@@ -15,7 +15,7 @@ fn dense_functions(c: &mut Criterion) {
         let g = general_matrix(n, 11 + n as u64);
         let s = spd_matrix(n, 7 + n as u64);
         group.bench_with_input(BenchmarkId::new("expm_general", n), &g, |b, a| {
-            b.iter(|| expm(a.as_ref()))
+            b.iter(|| expm_pade(a.as_ref()))
         });
         group.bench_with_input(BenchmarkId::new("expm_frechet", n), &g, |b, a| {
             b.iter(|| expm_frechet(a.as_ref(), s.as_ref()))

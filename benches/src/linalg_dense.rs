@@ -8,7 +8,7 @@
 
 use crate::{Exchange, OurCase, median_time};
 use faer::{Mat, MatRef};
-use sobolev_linalg::expm::expm;
+use sobolev_linalg::expm::{expm, expm_pade};
 use sobolev_linalg::matfun::{sym_exp, sym_log, sym_sqrt};
 
 /// SplitMix64 in `[-1, 1)`: a seeded, dependency-free stream of inputs.
@@ -87,8 +87,16 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             &format!("expm_spd_{n}"),
             &s,
             reps,
-            "ours expm (Pade) on an SPD input",
+            "ours expm (exactly symmetric input: eigh route) vs scipy expm (Pade)",
             expm,
+        )?;
+        case(
+            ex,
+            &format!("expm_pade_spd_{n}"),
+            &s,
+            reps,
+            "ours expm_pade (Pade 13 scaling and squaring) on the SPD input, both sides Pade",
+            expm_pade,
         )?;
         case(
             ex,

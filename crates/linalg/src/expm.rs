@@ -22,10 +22,9 @@
 //! Norms `||A^k||_1` of powers not otherwise formed are estimated by the
 //! Hager-Higham 1-norm estimator (Higham, ACM TOMS 14(4), 1988) on matrix-
 //! vector products, so the choice of `m` and `s` costs `O(n^2)`.
-use faer::prelude::Solve;
 use faer::{Col, Mat, MatRef};
 
-use crate::matfun::{check_direction, check_square, divided_difference_exp};
+use crate::matfun::{LuFactor, check_direction, check_square, divided_difference_exp, mul};
 use crate::{Error, Result};
 
 /// Coefficients `b_0 .. b_m` of the Pade numerator `p_m(x) = sum b_k x^k`;
@@ -233,9 +232,9 @@ fn pade_parts(a: MatRef<'_, f64>, powers: &[Mat<f64>], m: usize) -> PadeParts {
         let w2 = combine(&[(b[7], a6), (b[5], a4), (b[3], a2)], b[1], n);
         let z1 = combine(&[(b[12], a6), (b[10], a4), (b[8], a2)], 0.0, n);
         let z2 = combine(&[(b[6], a6), (b[4], a4), (b[2], a2)], b[0], n);
-        let w = a6 * &w1 + &w2;
-        let u = a * &w;
-        let v = a6 * &z1 + &z2;
+        let w = mul(a6, w1.as_ref()) + &w2;
+        let u = mul(a, w.as_ref());
+        let v = mul(a6, z1.as_ref()) + &z2;
         return PadeParts { u, v };
     }
     let half = m.div_ceil(2);
@@ -245,7 +244,7 @@ fn pade_parts(a: MatRef<'_, f64>, powers: &[Mat<f64>], m: usize) -> PadeParts {
     let even: Vec<(f64, MatRef<'_, f64>)> = (1..half)
         .map(|k| (b[2 * k], powers[k - 1].as_ref()))
         .collect();
-    let u = a * combine(&odd, b[1], n);
+    let u = mul(a, combine(&odd, b[1], n).as_ref());
     let v = combine(&even, b[0], n);
     PadeParts { u, v }
 }
@@ -254,7 +253,7 @@ fn pade_parts(a: MatRef<'_, f64>, powers: &[Mat<f64>], m: usize) -> PadeParts {
 fn pade_solve(parts: &PadeParts) -> Mat<f64> {
     let q = &parts.v - &parts.u;
     let p = &parts.v + &parts.u;
-    q.as_ref().partial_piv_lu().solve(p.as_ref())
+    LuFactor::new(q).solve(p)
 }
 
 fn is_upper_triangular(a: MatRef<'_, f64>) -> bool {
@@ -279,10 +278,28 @@ fn fix_triangular(x: &mut Mat<f64>, a: MatRef<'_, f64>, scale: f64) {
 
 /// The exponential `exp(A)` of a square real matrix.
 ///
+/// An exactly symmetric `A` is diagonalised ([`crate::matfun::sym_exp`]:
+/// backward stable, exactly symmetric output, and about twice as fast as
+/// the Pade route at `n = 512`); any other matrix goes to [`expm_pade`].
+///
+/// # Errors
+/// As [`expm_pade`], and [`Error::NotConverged`] if the symmetric
+/// eigensolver fails.
+pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    let n = check_square(a, "expm")?;
+    let symmetric = (0..n).all(|j| (0..j).all(|i| a[(i, j)] == a[(j, i)]));
+    if symmetric && n > 1 {
+        let x = crate::matfun::SymEigen::new(a)?.exp();
+        return finite_result(x, "expm");
+    }
+    expm_pade(a)
+}
+
+/// The exponential `exp(A)` of a square real matrix by scaling and
+/// squaring, for any structure (the algorithm of `scipy.linalg.expm`).
+///
 /// Scaling and squaring with Pade approximants of degree 3 to 13 chosen by
-/// Al-Mohy and Higham's 2009 algorithm (see the module docs). For a
-/// symmetric matrix, [`crate::matfun::sym_exp`] is cheaper and exactly
-/// symmetric.
+/// Al-Mohy and Higham's 2009 algorithm (see the module docs).
 ///
 /// Accuracy: on the 32 committed fixtures (`xtask/refdata/expm.py`: random
 /// matrices with 1-norms from `1e-3` to 60, large norms, nilpotent,
@@ -296,14 +313,14 @@ fn fix_triangular(x: &mut Mat<f64>, a: MatRef<'_, f64>, scale: f64) {
 /// [`Error::ShapeMismatch`] if `A` is not square, [`Error::Empty`] if it is
 /// `0 x 0`, [`Error::NonFinite`] on NaN or infinite entries or if the result
 /// overflows.
-pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
+pub fn expm_pade(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
     let n = check_square(a, "expm")?;
     if n == 1 {
         return finite_result(Mat::from_fn(1, 1, |_, _| a[(0, 0)].exp()), "expm");
     }
     let triangular = is_upper_triangular(a);
-    let a2 = a * a;
-    let a4 = &a2 * &a2;
+    let a2 = mul(a, a);
+    let a4 = mul(a2.as_ref(), a2.as_ref());
     let d4 = one_norm(a4.as_ref()).powf(0.25);
     let d6_loose = one_norm_estimate(&[a2.as_ref(), a2.as_ref(), a2.as_ref()]).powf(1.0 / 6.0);
     // Degrees 3 and 5 need only A^2 (and A^4).
@@ -315,7 +332,7 @@ pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
         let r = pade_solve(&pade_parts(a, &[a2, a4], 5));
         return finish(r, a, 0, triangular);
     }
-    let a6 = &a2 * &a4;
+    let a6 = mul(a2.as_ref(), a4.as_ref());
     let d6 = one_norm(a6.as_ref()).powf(1.0 / 6.0);
     let d8_loose = one_norm_estimate(&[a4.as_ref(), a4.as_ref()]).powf(1.0 / 8.0);
     let eta3 = d6.max(d8_loose);
@@ -324,7 +341,7 @@ pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>> {
         return finish(r, a, 0, triangular);
     }
     if eta3 <= THETA9 && ell(a, 0, 9) == 0 {
-        let a8 = &a4 * &a4;
+        let a8 = mul(a4.as_ref(), a4.as_ref());
         let r = pade_solve(&pade_parts(a, &[a2, a4, a6, a8], 9));
         return finish(r, a, 0, triangular);
     }
@@ -355,7 +372,7 @@ fn finish(mut r: Mat<f64>, a: MatRef<'_, f64>, s: i32, triangular: bool) -> Resu
         fix_triangular(&mut r, a, 2f64.powi(-s));
     }
     for k in (0..s).rev() {
-        r = &r * &r;
+        r = mul(r.as_ref(), r.as_ref());
         if triangular {
             fix_triangular(&mut r, a, 2f64.powi(-k));
         }
@@ -411,8 +428,8 @@ pub fn expm_frechet(a: MatRef<'_, f64>, e: MatRef<'_, f64>) -> Result<(Mat<f64>,
         _ => &PADE13,
     };
     // Even powers A^{2k} and their derivatives M_{2k} = d/dt (A + tE)^{2k}.
-    let a2 = a * a;
-    let m2 = a * e + e * a;
+    let a2 = mul(a, a);
+    let m2 = mul(a, e) + mul(e, a);
     let mut powers = vec![a2];
     let mut derivs = vec![m2];
     let needed = if m == 13 { 3 } else { m.div_ceil(2) - 1 };
@@ -420,8 +437,8 @@ pub fn expm_frechet(a: MatRef<'_, f64>, e: MatRef<'_, f64>) -> Result<(Mat<f64>,
         let k = powers.len();
         // A^{2(k+1)} = A^{2k} A^2, with the product rule for its derivative.
         let (pk, dk) = (&powers[k - 1], &derivs[k - 1]);
-        let next = pk * &powers[0];
-        let dnext = pk * &derivs[0] + dk * &powers[0];
+        let next = mul(pk.as_ref(), powers[0].as_ref());
+        let dnext = mul(pk.as_ref(), derivs[0].as_ref()) + mul(dk.as_ref(), powers[0].as_ref());
         powers.push(next);
         derivs.push(dnext);
     }
@@ -432,16 +449,16 @@ pub fn expm_frechet(a: MatRef<'_, f64>, e: MatRef<'_, f64>) -> Result<(Mat<f64>,
         let w2 = combine(&[(b[7], a6), (b[5], a4), (b[3], a2)], b[1], n);
         let z1 = combine(&[(b[12], a6), (b[10], a4), (b[8], a2)], 0.0, n);
         let z2 = combine(&[(b[6], a6), (b[4], a4), (b[2], a2)], b[0], n);
-        let w = a6 * &w1 + &w2;
-        let u = a * &w;
-        let v = a6 * &z1 + &z2;
+        let w = mul(a6, w1.as_ref()) + &w2;
+        let u = mul(a, w.as_ref());
+        let v = mul(a6, z1.as_ref()) + &z2;
         let lw1 = combine(&[(b[13], m6), (b[11], m4), (b[9], m2)], 0.0, n);
         let lw2 = combine(&[(b[7], m6), (b[5], m4), (b[3], m2)], 0.0, n);
         let lz1 = combine(&[(b[12], m6), (b[10], m4), (b[8], m2)], 0.0, n);
         let lz2 = combine(&[(b[6], m6), (b[4], m4), (b[2], m2)], 0.0, n);
-        let lw = a6 * &lw1 + m6 * &w1 + &lw2;
-        let lu = a * &lw + e * &w;
-        let lv = a6 * &lz1 + m6 * &z1 + &lz2;
+        let lw = mul(a6, lw1.as_ref()) + mul(m6, w1.as_ref()) + &lw2;
+        let lu = mul(a, lw.as_ref()) + mul(e, w.as_ref());
+        let lv = mul(a6, lz1.as_ref()) + mul(m6, z1.as_ref()) + &lz2;
         (u, v, lu, lv)
     } else {
         let half = m.div_ceil(2);
@@ -458,22 +475,21 @@ pub fn expm_frechet(a: MatRef<'_, f64>, e: MatRef<'_, f64>) -> Result<(Mat<f64>,
             .map(|k| (b[2 * k], derivs[k - 1].as_ref()))
             .collect();
         let w = combine(&odd, b[1], n);
-        let u = a * &w;
+        let u = mul(a, w.as_ref());
         let v = combine(&even, b[0], n);
-        let lu = a * combine(&dodd, 0.0, n) + e * &w;
+        let lu = mul(a, combine(&dodd, 0.0, n).as_ref()) + mul(e, w.as_ref());
         let lv = combine(&deven, 0.0, n);
         (u, v, lu, lv)
     };
     // r = q^{-1} p with q = V - U, p = V + U; differentiating q r = p gives
     // q L = (Lu + Lv) + (Lu - Lv) r.
-    let q = &v - &u;
-    let lu_q = q.as_ref().partial_piv_lu();
-    let mut r = lu_q.solve((&v + &u).as_ref());
-    let rhs = &lu + &lv + (&lu - &lv) * &r;
-    let mut l = lu_q.solve(rhs.as_ref());
+    let factor = LuFactor::new(&v - &u);
+    let mut r = factor.solve(&v + &u);
+    let rhs = &lu + &lv + mul((&lu - &lv).as_ref(), r.as_ref());
+    let mut l = factor.solve(rhs);
     for _ in 0..s {
-        l = &r * &l + &l * &r;
-        r = &r * &r;
+        l = mul(r.as_ref(), l.as_ref()) + mul(l.as_ref(), r.as_ref());
+        r = mul(r.as_ref(), r.as_ref());
     }
     Ok((
         finite_result(r, "expm_frechet")?,
