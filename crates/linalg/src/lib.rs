@@ -36,6 +36,10 @@
 //! - [`trace`]: Hutchinson and Hutch++ trace and diagonal estimators.
 #![forbid(unsafe_code)]
 
+/// The faer version this crate is built on, for callers that build its
+/// matrices and operators.
+pub use faer;
+
 pub mod error;
 
 pub mod ops;

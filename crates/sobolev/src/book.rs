@@ -4,3 +4,6 @@
 
 #[doc = include_str!("../../../docs/getting-started.md")]
 pub mod getting_started {}
+
+#[doc = include_str!("../../../docs/structured-linear-algebra.md")]
+pub mod structured_linear_algebra {}
