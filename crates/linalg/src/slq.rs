@@ -104,7 +104,7 @@ pub fn trace_function<A: LinOp<f64> + ?Sized>(
             if v.is_finite() {
                 Ok(v)
             } else {
-                Err(Error::NonFinite("slq quadrature"))
+                Err(Error::NonFinite(QUADRATURE))
             }
         })
         .collect();
