@@ -15,6 +15,10 @@
 //! Factors may be dense ([`faer::Mat`]) or any operator implementing
 //! [`LinOp`]; rectangular factors are allowed for the product.
 //!
+//! Measured accuracy: against the dense product (faer's `kron`), relative
+//! error below 1e-12 for random factors of 1 to 4 rows and columns, 1 to 3
+//! factors, products and transposes alike (tests/operators.rs).
+//!
 //! References: C. F. Van Loan, "The ubiquitous Kronecker product", J. Comput.
 //! Appl. Math. 123 (2000); Y. Saatci, "Scalable inference for structured
 //! Gaussian process models", PhD thesis, Cambridge (2012), ch. 5.

@@ -13,6 +13,10 @@
 //! parallel, each with its own seeded stream, so the estimate does not
 //! depend on the number of threads.
 //!
+//! Measured accuracy: on a 300 x 300 RBF kernel plus noise, 64 probes of 40
+//! steps give the log-determinant within 2 % and within four reported
+//! standard errors (tests/estimators.rs).
+//!
 //! References: S. Ubaru, J. Chen, Y. Saad, "Fast estimation of tr(f(A)) via
 //! stochastic Lanczos quadrature", SIAM J. Matrix Anal. Appl. 38 (2017);
 //! G. H. Golub and G. Meurant, "Matrices, moments and quadrature with
@@ -100,7 +104,7 @@ pub fn trace_function<A: LinOp<f64> + ?Sized>(
             if v.is_finite() {
                 Ok(v)
             } else {
-                Err(Error::NonFinite("slq quadrature"))
+                Err(Error::NonFinite(QUADRATURE))
             }
         })
         .collect();

@@ -503,3 +503,50 @@ fn bilinop_transpose_of_kronecker_eigen_is_symmetric() {
     let _: &dyn BiLinOp<f64> = &plan;
     let _: &dyn LinOp<f64> = &plan;
 }
+
+mod bttb {
+    use super::*;
+    use sobolev_linalg::bttb::Bttb;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn bttb_matches_dense(seed in 0u64..10_000, n1 in 1usize..7, n2 in 1usize..7, k in 1usize..4) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let w2 = 2 * n2 - 1;
+            let table: Vec<f64> = (0..(2 * n1 - 1) * w2).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let t = |k1: isize, k2: isize| table[(k1 + n1 as isize - 1) as usize * w2 + (k2 + n2 as isize - 1) as usize];
+            let op = Bttb::from_fn(n1, n2, t).unwrap();
+            // dense from the definition, independently of Bttb::to_dense
+            let dense = Mat::from_fn(n1 * n2, n1 * n2, |i, j| {
+                t((i / n2) as isize - (j / n2) as isize, (i % n2) as isize - (j % n2) as isize)
+            });
+            prop_assert!(rel_err(op.to_dense().as_ref(), dense.as_ref()) == 0.0);
+            let x = random_mat(&mut rng, n1 * n2, k);
+            prop_assert!(rel_err(ops::apply(&op, x.as_ref()).unwrap().as_ref(), (&dense * &x).as_ref()) < 1e-12);
+            prop_assert!(rel_err(ops::apply_transpose(&op, x.as_ref()).unwrap().as_ref(), (dense.transpose() * &x).as_ref()) < 1e-12);
+        }
+    }
+
+    #[test]
+    fn separable_bttb_is_a_kronecker_product_of_toeplitz_matrices() {
+        let t1 = [1.0, 0.5, 0.2, 0.1];
+        let t2 = [2.0, -0.4, 0.3];
+        let op = Bttb::from_fn(4, 3, |a, b| t1[a.unsigned_abs()] * t2[b.unsigned_abs()]).unwrap();
+        let kron = Kronecker::new(vec![
+            Toeplitz::symmetric(&t1).unwrap(),
+            Toeplitz::symmetric(&t2).unwrap(),
+        ])
+        .unwrap();
+        assert!(rel_err(op.to_dense().as_ref(), ops::to_dense(&kron).as_ref()) < 1e-12);
+        assert!(matches!(
+            Bttb::from_fn(0, 3, |_, _| 1.0),
+            Err(Error::Empty(_))
+        ));
+        assert!(matches!(
+            Bttb::from_fn(2, 2, |_, _| f64::NAN),
+            Err(Error::NonFinite(_))
+        ));
+    }
+}
