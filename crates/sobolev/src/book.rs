@@ -4,3 +4,6 @@
 
 #[doc = include_str!("../../../docs/getting-started.md")]
 pub mod getting_started {}
+
+#[doc = include_str!("../../../docs/geometry.md")]
+pub mod geometry {}
