@@ -1,6 +1,9 @@
 //! Criterion benches of sobolev-manifolds: batched SPD(3) affine-invariant
 //! distances, one SPD(16) exp/log, Poincare distances, a small Frechet mean.
 
+// `criterion_group!` expands to an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use rand::SeedableRng;
