@@ -8,6 +8,8 @@
 //! - Manifolds: [`euclidean`], [`sphere`], [`hyperbolic`] (Poincare ball
 //!   and Lorentz models), [`grassmann`], [`spd`] (with the metric as a type
 //!   parameter, and batched small-matrix kernels).
+//! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
+//!   normal on hyperbolic space).
 //! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
 //!   PCA), [`optim`] (gradient descent, SGD with momentum, Adam).
 #![forbid(unsafe_code)]
@@ -15,6 +17,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod check;
+pub mod distributions;
 pub mod error;
 pub mod euclidean;
 pub mod grassmann;
@@ -28,6 +31,8 @@ pub mod vector;
 
 pub use error::{Error, Result};
 pub use euclidean::Euclidean;
+/// faer's dense matrix, the point and tangent type of the matrix manifolds.
+pub use faer::Mat;
 pub use grassmann::Grassmann;
 pub use hyperbolic::{Lorentz, PoincareBall};
 pub use manifold::Manifold;

@@ -227,3 +227,81 @@ fn spd_riemannian_gradient_descent_recovers_the_mean() {
     // Strong convexity near the mean: distance ~ gradient norm.
     assert!(m.dist(&r.point, &mean).unwrap() < 1e-6);
 }
+
+#[test]
+fn vmf_cosine_matches_the_closed_form_in_three_dimensions() {
+    // On S^2 the density of w = <mu, x> is kappa e^{kappa w} / (2 sinh kappa)
+    // on [-1, 1], with mean coth(kappa) - 1/kappa and CDF
+    // (e^{kappa w} - e^{-kappa}) / (e^{kappa} - e^{-kappa}).
+    use sobolev_manifolds::distributions::VonMisesFisher;
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for kappa in [0.5f64, 4.0, 50.0] {
+        let vmf = VonMisesFisher::new(vec![0.0, 0.0, 1.0], kappa).unwrap();
+        let n = 40_000;
+        let mut ws: Vec<f64> = (0..n).map(|_| vmf.sample_cosine(&mut rng)).collect();
+        let mean = ws.iter().sum::<f64>() / n as f64;
+        let want = 1.0 / kappa.tanh() - 1.0 / kappa;
+        let sd = (1.0 - want * want).sqrt() / (n as f64).sqrt();
+        assert!(
+            (mean - want).abs() < 5.0 * sd,
+            "kappa {kappa}: {mean} vs {want}"
+        );
+        ws.sort_by(f64::total_cmp);
+        let ks = ws
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let f = ((kappa * (w - 1.0)).exp() - (-2.0 * kappa).exp())
+                    / (1.0 - (-2.0 * kappa).exp());
+                (f - (i as f64 + 0.5) / n as f64).abs()
+            })
+            .fold(0.0, f64::max);
+        // Kolmogorov-Smirnov at the 0.1% level: 1.95 / sqrt(n).
+        assert!(ks < 1.95 / (n as f64).sqrt(), "kappa {kappa}: KS {ks}");
+        let x = vmf.sample(&mut rng);
+        Sphere::new(3).unwrap().check_point(&x, 1e-12).unwrap();
+    }
+    // Large dimension and concentration: finite and on the sphere.
+    let p = 32_768;
+    let mut mu = vec![0.0; p];
+    mu[0] = 1.0;
+    let vmf = VonMisesFisher::new(mu, 1e4).unwrap();
+    let x = vmf.sample(&mut rng);
+    Sphere::new(p).unwrap().check_point(&x, 1e-10).unwrap();
+}
+
+#[test]
+fn wrapped_normal_density_integrates_to_one_on_the_hyperbolic_plane() {
+    // Integrate exp(log_density) in geodesic polar coordinates around mu:
+    // dvol = sinh(r) dr dphi for c = 1, n = 2.
+    use sobolev_manifolds::distributions::WrappedNormal;
+    let space = Lorentz::new(2, 1.0).unwrap();
+    let mu = space.from_poincare(&[0.3, -0.2]).unwrap();
+    let wn = WrappedNormal::new(space, mu.clone(), 0.7).unwrap();
+    let (nr, nphi, rmax) = (4000, 64, 8.0);
+    let mut total = 0.0;
+    let e1 = space.project_tangent(&mu, &vec![0.0, 1.0, 0.0]).unwrap();
+    let e1n = space.norm(&mu, &e1).unwrap();
+    let e2 = space.project_tangent(&mu, &vec![0.0, 0.0, 1.0]).unwrap();
+    let c12 = space.inner(&mu, &e1, &e2).unwrap() / (e1n * e1n);
+    let e2o: Vec<f64> = e2.iter().zip(&e1).map(|(a, b)| a - c12 * b).collect();
+    let e2n = space.norm(&mu, &e2o).unwrap();
+    for i in 0..nr {
+        let r = (i as f64 + 0.5) * rmax / nr as f64;
+        for k in 0..nphi {
+            let phi = k as f64 * std::f64::consts::TAU / nphi as f64;
+            let v: Vec<f64> = e1
+                .iter()
+                .zip(&e2o)
+                .map(|(a, b)| r * (phi.cos() * a / e1n + phi.sin() * b / e2n))
+                .collect();
+            let z = space.exp(&mu, &v).unwrap();
+            total += wn.log_density(&z).unwrap().exp() * r.sinh();
+        }
+    }
+    total *= (rmax / nr as f64) * (std::f64::consts::TAU / nphi as f64);
+    assert!((total - 1.0).abs() < 1e-6, "integral {total}");
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let z = wn.sample(&mut rng).unwrap();
+    space.check_point(&z, 1e-9).unwrap();
+}

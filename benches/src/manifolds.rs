@@ -1,0 +1,208 @@
+//! Our side of `cargo xtask peers manifolds`: batched SPD exp/log/dist
+//! (affine-invariant) at n = 3, 16, 60, a Frechet mean of 100 SPD(60)
+//! matrices, Grassmann Gr(100, 10) distances, and Poincare-ball distances
+//! and Mobius additions over 1e6 pairs. Inputs are seeded; every array is
+//! written for `benches/peers/manifolds.py`, which runs geomstats on the
+//! same inputs.
+
+use crate::{Exchange, OurCase, median_time};
+use faer::Mat;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use sobolev_manifolds::stats::{MeanOptions, frechet_mean};
+use sobolev_manifolds::{AffineInvariant, Grassmann, Manifold, PoincareBall, Spd};
+
+fn io(e: sobolev_manifolds::Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+fn threads() -> String {
+    format!("{} rayon thread(s)", rayon::current_num_threads())
+}
+
+/// `m` well-conditioned SPD matrices `A A^T / n + 0.5 I`, row-major.
+fn spd_batch(rng: &mut ChaCha8Rng, n: usize, m: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(m * n * n);
+    for _ in 0..m {
+        let a: Vec<f64> = (0..n * n).map(|_| rng.sample(StandardNormal)).collect();
+        for i in 0..n {
+            for j in 0..n {
+                let s: f64 = (0..n).map(|k| a[i * n + k] * a[j * n + k]).sum();
+                out.push(s / n as f64 + if i == j { 0.5 } else { 0.0 });
+            }
+        }
+    }
+    out
+}
+
+/// `m` symmetric matrices with entries of size ~0.3, row-major.
+fn sym_batch(rng: &mut ChaCha8Rng, n: usize, m: usize) -> Vec<f64> {
+    let mut out = vec![0.0; m * n * n];
+    for b in 0..m {
+        for i in 0..n {
+            for j in 0..=i {
+                let z: f64 = 0.3 * rng.sample::<f64, _>(StandardNormal);
+                out[b * n * n + i * n + j] = z;
+                out[b * n * n + j * n + i] = z;
+            }
+        }
+    }
+    out
+}
+
+/// Runs the manifolds cases.
+pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for (n, m, reps) in [
+        (3usize, 100_000usize, 5usize),
+        (16, 10_000, 3),
+        (60, 1_000, 1),
+    ] {
+        let spd = Spd::<AffineInvariant>::new(n).map_err(io)?;
+        let (a, b, v) = (
+            spd_batch(&mut rng, n, m),
+            spd_batch(&mut rng, n, m),
+            sym_batch(&mut rng, n, m),
+        );
+        let mut d = vec![0.0; m];
+        let t = median_time(reps, || spd.dist_batch(&a, &b, &mut d));
+        spd.dist_batch(&a, &b, &mut d).map_err(io)?;
+        let name = format!("spd{n}_dist");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &b)?;
+        ex.write_array(&name, "out", &d)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: format!("affine-invariant, {}", threads()),
+        });
+
+        let mut e = vec![0.0; a.len()];
+        let t = median_time(reps, || spd.exp_batch(&a, &v, &mut e));
+        spd.exp_batch(&a, &v, &mut e).map_err(io)?;
+        let name = format!("spd{n}_exp");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &v)?;
+        ex.write_array(&name, "out", &e)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: format!("affine-invariant, {}", threads()),
+        });
+
+        let t = median_time(reps, || spd.log_batch(&a, &b, &mut e));
+        spd.log_batch(&a, &b, &mut e).map_err(io)?;
+        let name = format!("spd{n}_log");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &b)?;
+        ex.write_array(&name, "out", &e)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: format!("affine-invariant, {}", threads()),
+        });
+    }
+
+    // Frechet mean of 100 SPD(60) matrices.
+    {
+        let (n, m) = (60, 100);
+        let spd = Spd::<AffineInvariant>::new(n).map_err(io)?;
+        let flat = spd_batch(&mut rng, n, m);
+        let pts: Vec<Mat<f64>> = (0..m)
+            .map(|k| Mat::from_fn(n, n, |i, j| flat[k * n * n + i * n + j]))
+            .collect();
+        let opts = MeanOptions {
+            tolerance: 1e-10,
+            max_iterations: 100,
+            step: 1.0,
+        };
+        let t = median_time(3, || frechet_mean(&spd, &pts, None, &opts));
+        let r = frechet_mean(&spd, &pts, None, &opts).map_err(io)?;
+        let mean: Vec<f64> = (0..n)
+            .flat_map(|i| (0..n).map(move |j| (i, j)))
+            .map(|(i, j)| r.mean[(i, j)])
+            .collect();
+        ex.write_array("frechet_mean_spd60", "a", &flat)?;
+        ex.write_array("frechet_mean_spd60", "out", &mean)?;
+        ex.record(OurCase {
+            name: "frechet_mean_spd60".into(),
+            n: m,
+            ours_s: t,
+            notes: format!(
+                "affine-invariant Karcher, {} iterations, grad tol 1e-10, {}",
+                r.iterations,
+                threads()
+            ),
+        });
+    }
+
+    // Grassmann distances Gr(100, 10).
+    {
+        let (n, k, m) = (100, 10, 2_000);
+        let g = Grassmann::new(n, k).map_err(io)?;
+        let ys: Vec<Mat<f64>> = (0..m).map(|_| g.random_point(&mut rng)).collect();
+        let zs: Vec<Mat<f64>> = (0..m).map(|_| g.random_point(&mut rng)).collect();
+        let t = median_time(3, || g.dist_many(&ys, &zs));
+        let d = g.dist_many(&ys, &zs).map_err(io)?;
+        let flat = |v: &[Mat<f64>]| -> Vec<f64> {
+            v.iter()
+                .flat_map(|y| (0..n).flat_map(move |i| (0..k).map(move |j| y[(i, j)])))
+                .collect()
+        };
+        ex.write_array("grassmann_dist_100_10", "a", &flat(&ys))?;
+        ex.write_array("grassmann_dist_100_10", "b", &flat(&zs))?;
+        ex.write_array("grassmann_dist_100_10", "out", &d)?;
+        ex.record(OurCase {
+            name: "grassmann_dist_100_10".into(),
+            n: m,
+            ours_s: t,
+            notes: format!("principal angles (2 SVDs per pair), {}", threads()),
+        });
+    }
+
+    // Poincare ball, 1e6 pairs in dimension 5.
+    {
+        let (n, m) = (5, 1_000_000);
+        let ball = PoincareBall::new(n, 1.0).map_err(io)?;
+        let mut pts = |_: ()| -> Vec<f64> {
+            let mut out = Vec::with_capacity(m * n);
+            for _ in 0..m {
+                let g: Vec<f64> = (0..n).map(|_| rng.sample(StandardNormal)).collect();
+                let r = g.iter().map(|x| x * x).sum::<f64>().sqrt();
+                let rad: f64 = 0.999 * rng.random::<f64>().sqrt();
+                out.extend(g.iter().map(|x| rad * x / r));
+            }
+            out
+        };
+        let (x, y) = (pts(()), pts(()));
+        let mut d = vec![0.0; m];
+        let t = median_time(5, || ball.dist_batch(&x, &y, &mut d));
+        ball.dist_batch(&x, &y, &mut d).map_err(io)?;
+        ex.write_array("poincare_dist", "a", &x)?;
+        ex.write_array("poincare_dist", "b", &y)?;
+        ex.write_array("poincare_dist", "out", &d)?;
+        ex.record(OurCase {
+            name: "poincare_dist".into(),
+            n: m,
+            ours_s: t,
+            notes: format!("dim 5, c = 1, {}", threads()),
+        });
+        let mut s = vec![0.0; m * n];
+        let t = median_time(5, || ball.mobius_add_batch(&x, &y, &mut s));
+        ball.mobius_add_batch(&x, &y, &mut s).map_err(io)?;
+        ex.write_array("poincare_mobius_add", "a", &x)?;
+        ex.write_array("poincare_mobius_add", "b", &y)?;
+        ex.write_array("poincare_mobius_add", "out", &s)?;
+        ex.record(OurCase {
+            name: "poincare_mobius_add".into(),
+            n: m,
+            ours_s: t,
+            notes: format!("dim 5, c = 1, {}", threads()),
+        });
+    }
+    Ok(())
+}
