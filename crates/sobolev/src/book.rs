@@ -4,3 +4,6 @@
 
 #[doc = include_str!("../../../docs/getting-started.md")]
 pub mod getting_started {}
+
+#[doc = include_str!("../../../docs/sampling-with-sdes.md")]
+pub mod sampling_with_sdes {}
