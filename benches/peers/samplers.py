@@ -10,7 +10,8 @@ diffrax on the inputs our runner wrote.
   VirtualBrownianTree per path), vmapped over path keys. The paths differ
   from ours (other generators), so max_err compares the sample means.
 
-Usage: samplers.py <exchange-dir> <out.json>.
+Usage: samplers.py <exchange-dir> <out.json>. SAMPLERS_PEER_CASES (comma-
+separated name prefixes) restricts the run to some cases.
 """
 
 import json
@@ -87,8 +88,11 @@ def main():
     jax_v = f"jax {version('jax')}"
     dfx_v = f"diffrax {version('diffrax')}"
     cases = []
+    only = os.environ.get("SAMPLERS_PEER_CASES")
     for c in ours:
         name = c["name"]
+        if only and not any(name.startswith(p) for p in only.split(",")):
+            continue
         x0 = load(d, name, "in")
         ours_out = load(d, name, "out")
         peer, peer_s, max_err, notes = jax_v, None, None, ""
@@ -152,8 +156,9 @@ def main():
             "speedup": (peer_s / c["ours_s"]) if peer_s else None, "max_err": max_err,
             "notes": (c.get("notes", "") + "; peer: " + notes).strip("; "),
         })
-        print(f"  peer  {name:<40} {peer_s:.3e} s  max_err {max_err:.2e}", file=sys.stderr)
-    json.dump({"area": "samplers", "cases": cases}, open(out_path, "w"), indent=2)
+        print(f"  peer  {name:<40} {peer_s:.3e} s  max_err {max_err:.2e}", file=sys.stderr, flush=True)
+        # Written after every case so that a long run keeps what it measured.
+        json.dump({"area": "samplers", "cases": cases}, open(out_path, "w"), indent=2)
 
 
 if __name__ == "__main__":
