@@ -2,7 +2,7 @@
 //! batch of Gaussian-mixture rows, an adaptive Dormand-Prince 5(4) batch,
 //! and Euler-Maruyama paths.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_main};
 use sobolev_samplers::diffusion::Denoiser;
 use sobolev_samplers::diffusion::sampler::{SampleOptions, Sampler, SeededNoise, sample};
 use sobolev_samplers::diffusion::schedule::karras_sigmas;
@@ -96,9 +96,10 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group! {
-    name = samplers;
-    config = Criterion::default().sample_size(10);
-    targets = bench
+/// The samplers group, ten samples per case (each case runs for seconds).
+fn samplers() {
+    let mut c = Criterion::default().sample_size(10).configure_from_args();
+    bench(&mut c);
 }
+
 criterion_main!(samplers);
