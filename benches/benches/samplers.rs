@@ -1,0 +1,105 @@
+//! Criterion benchmarks of the samplers crate: one DPM-Solver++(2M) run on a
+//! batch of Gaussian-mixture rows, an adaptive Dormand-Prince 5(4) batch,
+//! and Euler-Maruyama paths.
+
+use criterion::{Criterion, criterion_main};
+use sobolev_samplers::diffusion::Denoiser;
+use sobolev_samplers::diffusion::sampler::{SampleOptions, Sampler, SeededNoise, sample};
+use sobolev_samplers::diffusion::schedule::karras_sigmas;
+use sobolev_samplers::ode::{FnField, OdeOptions, solve_batch, tableau};
+use sobolev_samplers::sde::{Noise, Sde, SdeMethod, solve_sde_batch};
+use sobolev_samplers::targets::GaussianMixture;
+use std::hint::black_box;
+
+fn gmm() -> GaussianMixture {
+    GaussianMixture::isotropic(
+        2,
+        &[0.5, 0.3, 0.2],
+        &[2.0, 0.0, -1.0, 1.0, 0.0, -2.0],
+        &[0.1, 0.2, 0.05],
+    )
+    .expect("valid mixture")
+}
+
+fn start(n: usize) -> Vec<f64> {
+    (0..2 * n)
+        .map(|i| 80.0 * ((i as f64) * 0.7548776662).fract().mul_add(2.0, -1.0))
+        .collect()
+}
+
+struct Ou;
+impl Sde for Ou {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn noise(&self) -> Noise {
+        Noise::Diagonal
+    }
+    fn drift(&self, _t: f64, x: &[f64], out: &mut [f64]) {
+        out[0] = -x[0];
+        out[1] = -0.5 * x[1];
+    }
+    fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
+        out[0] = 0.5;
+        out[1] = 0.3;
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let g = gmm();
+    let sigmas = karras_sigmas(20, 0.002, 80.0, 7.0).expect("valid levels");
+    let x0 = start(10_000);
+    c.bench_function("dpmpp2m_gmm2d_10k_rows_20nfe", |b| {
+        b.iter(|| {
+            let mut x = x0.clone();
+            sample(
+                &g,
+                Sampler::DpmSolverPP2M,
+                &sigmas,
+                &mut x,
+                &SeededNoise { seed: 0 },
+                SampleOptions::default(),
+            )
+            .expect("sampling succeeds");
+            black_box(x)
+        })
+    });
+    let field = FnField::new(2, |s: f64, x: &[f64], dx: &mut [f64]| {
+        g.denoise(x, s, dx);
+        for i in 0..2 {
+            dx[i] = (x[i] - dx[i]) / s;
+        }
+    });
+    let x1 = start(1_000);
+    c.bench_function("dopri5_pfode_gmm2d_1k_rows_rtol1e-5", |b| {
+        b.iter(|| {
+            let mut x = x1.clone();
+            solve_batch(
+                &field,
+                &tableau::DORMAND_PRINCE_5_4,
+                80.0,
+                0.002,
+                &mut x,
+                &OdeOptions::adaptive(1e-5, 1e-5),
+            )
+            .expect("integration succeeds");
+            black_box(x)
+        })
+    });
+    c.bench_function("euler_maruyama_ou2d_10k_paths_128steps", |b| {
+        b.iter(|| {
+            let mut x = vec![1.0; 20_000];
+            solve_sde_batch(&Ou, SdeMethod::EulerMaruyama, 0.0, 1.0, &mut x, 128, 1)
+                .expect("paths succeed");
+            black_box(x)
+        })
+    });
+}
+
+/// The samplers group, ten samples per case (each case runs for seconds).
+fn samplers() {
+    let mut c = Criterion::default().sample_size(10).configure_from_args();
+    bench(&mut c);
+}
+
+criterion_main!(samplers);
