@@ -6,6 +6,8 @@
 //! `<dir>/<case>.out.f64` hold little-endian `f64` arrays, and
 //! `<dir>/ours.json` lists the cases with our timings.
 
+pub mod kernels;
+
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -80,4 +82,4 @@ pub fn median_time<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
 pub type AreaRunner = fn(&mut Exchange) -> std::io::Result<()>;
 
 /// The areas with side-by-side cases, by the name `cargo xtask peers` takes.
-pub const AREAS: &[(&str, AreaRunner)] = &[];
+pub const AREAS: &[(&str, AreaRunner)] = &[("kernels", kernels::run)];

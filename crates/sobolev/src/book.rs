@@ -4,3 +4,9 @@
 
 #[doc = include_str!("../../../docs/getting-started.md")]
 pub mod getting_started {}
+
+#[doc = include_str!("../../../docs/kernels.md")]
+pub mod kernels {}
+
+#[doc = include_str!("../../../docs/gaussian-processes.md")]
+pub mod gaussian_processes {}
