@@ -2,6 +2,9 @@
 //! Gaussian kernel sums, exact-GP log marginal likelihood with gradient, and
 //! the state-space GP's Kalman filter.
 
+// criterion_group! expands to an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use sobolev_kernels::gp::MaternOrder;
 use sobolev_kernels::kernel::{Gaussian, Matern52, Stationary};
