@@ -345,3 +345,84 @@ proptest! {
         prop_assert!(r.eval(&a, &b) <= lv.exp() * (1.0 + 1e-15));
     }
 }
+
+#[test]
+fn neural_kernels_match_mpmath_recursions() {
+    use sobolev_kernels::kernel::{Activation, NeuralKernel, NeuralKernelKind};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/neural_kernels.txt"
+    ))
+    .unwrap();
+    let mut worst = 0.0f64;
+    let mut count = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let act = if f[0] == "relu" {
+            Activation::Relu
+        } else {
+            Activation::Erf
+        };
+        let depth: usize = f[1].parse().unwrap();
+        let (sw, sb): (f64, f64) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        let d: usize = f[4].parse().unwrap();
+        let nums: Vec<f64> = f[5..].iter().map(|s| s.parse().unwrap()).collect();
+        let (x, y) = (&nums[..d], &nums[d..2 * d]);
+        for (kind, want) in [
+            (NeuralKernelKind::Nngp, nums[2 * d]),
+            (NeuralKernelKind::Ntk, nums[2 * d + 1]),
+        ] {
+            let k = NeuralKernel::new(act, kind, depth, sw, sb).unwrap();
+            worst = worst.max((k.eval(x, y) - want).abs() / want.abs());
+            count += 1;
+        }
+    }
+    assert_eq!(count, 80);
+    assert!(worst < 1e-13, "worst relative error {worst:e}");
+}
+
+#[test]
+fn neural_kernel_gradients_and_psd() {
+    use sobolev_kernels::kernel::{Activation, NeuralKernel, NeuralKernelKind};
+    let data: Vec<f64> = (0..40 * 3)
+        .map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0)
+        .collect();
+    let x = Points::new(data, 3).unwrap();
+    for act in [Activation::Relu, Activation::Erf] {
+        for kind in [NeuralKernelKind::Nngp, NeuralKernelKind::Ntk] {
+            let mut k = NeuralKernel::new(act, kind, 3, 1.6, 0.2).unwrap();
+            let g = gram(&k, &x).unwrap();
+            let eig = g.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+            assert!(eig[0] >= -1e-12 * eig[eig.len() - 1], "{act:?} {kind:?}");
+            for seed in 0..10 {
+                let [a, b] = points3(seed);
+                let mut grad = [0.0; 2];
+                k.eval_with_grad(&a, &b, &mut grad);
+                let p0 = k.log_params();
+                for j in 0..2 {
+                    let h = 1e-5;
+                    let mut p = p0.clone();
+                    p[j] += h;
+                    k.set_log_params(&p).unwrap();
+                    let up = k.eval(&a, &b);
+                    p[j] -= 2.0 * h;
+                    k.set_log_params(&p).unwrap();
+                    let down = k.eval(&a, &b);
+                    k.set_log_params(&p0).unwrap();
+                    assert!(
+                        close(grad[j], (up - down) / (2.0 * h), 1e-7),
+                        "{act:?} {kind:?} {j}"
+                    );
+                }
+                // Identical inputs: finite gradient.
+                k.eval_with_grad(&a, &a, &mut grad);
+                assert!(grad.iter().all(|v| v.is_finite()));
+            }
+            let mut out = [0.0; 3];
+            assert!(matches!(
+                k.grad_x(&[0.0; 3], &[1.0; 3], &mut out),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+    }
+}

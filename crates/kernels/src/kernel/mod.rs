@@ -11,11 +11,13 @@
 //!
 //! Families: stationary kernels by a profile of the scaled squared distance
 //! ([`stationary`]), dot-product kernels ([`dot_product`]), periodic and
-//! spectral kernels ([`periodic`]), and the combinators sum, product, scale
+//! spectral kernels ([`periodic`]), infinite-width network kernels
+//! (NNGP and NTK, [`neural`]), and the combinators sum, product, scale
 //! and active dimensions ([`combinators`]).
 
 pub mod combinators;
 pub mod dot_product;
+pub mod neural;
 pub mod periodic;
 pub mod stationary;
 
@@ -133,6 +135,7 @@ pub(crate) fn check_positive(value: f64, name: &str) -> Result<f64> {
 
 pub use combinators::{ActiveDims, Product, Scaled, Sum};
 pub use dot_product::{Linear, Polynomial};
+pub use neural::{Activation, NeuralKernel, NeuralKernelKind};
 pub use periodic::{Cosine, Periodic};
 pub use stationary::{
     Gaussian, InverseMultiquadric, Matern12, Matern32, Matern52, Profile, RationalQuadratic,

@@ -1,0 +1,66 @@
+//! Criterion benchmarks for sobolev-kernels: dense Gram matrices, matrix-free
+//! Gaussian kernel sums, exact-GP log marginal likelihood with gradient, and
+//! the state-space GP's Kalman filter.
+
+// criterion_group! expands to an undocumented public function.
+#![allow(missing_docs)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sobolev_kernels::gp::MaternOrder;
+use sobolev_kernels::kernel::{Gaussian, Matern52, Stationary};
+use sobolev_kernels::{ExactGp, GaussianProcess, Points, StateSpaceGp, StationaryOperator, gram};
+use std::hint::black_box;
+
+fn uniform(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect()
+}
+
+fn benches(c: &mut Criterion) {
+    let x = Points::new(uniform(1000 * 5, 1), 5).unwrap();
+    let y: Vec<f64> = uniform(1000, 2);
+    let k = Stationary::ard(Matern52, 1.0, vec![0.8, 1.0, 1.2, 0.9, 1.5]).unwrap();
+    c.bench_function("gram_matern52_ard_n1000_d5", |b| {
+        b.iter(|| gram(black_box(&k), &x).unwrap())
+    });
+    c.bench_function("exact_gp_lml_grad_n1000_d5", |b| {
+        b.iter(|| {
+            let gp = ExactGp::new(k.clone(), 0.05, x.clone(), y.clone()).unwrap();
+            (
+                gp.log_marginal_likelihood(),
+                gp.log_marginal_likelihood_gradient(),
+            )
+        })
+    });
+    let px = Points::new(uniform(10_000 * 3, 3), 3).unwrap();
+    let py = Points::new(uniform(10_000 * 3, 4), 3).unwrap();
+    let v = uniform(10_000, 5);
+    let op =
+        StationaryOperator::new(Stationary::new(Gaussian, 1.0, 0.1).unwrap(), &px, &py).unwrap();
+    c.bench_function("gauss_sum_d3_n10000", |b| {
+        b.iter(|| op.matvec(black_box(&v)).unwrap())
+    });
+    let t: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.01).collect();
+    let ty: Vec<f64> = t.iter().map(|s| s.sin()).collect();
+    let pt = Points::from_1d(&t).unwrap();
+    c.bench_function("state_space_matern52_lml_grad_n100000", |b| {
+        b.iter(|| {
+            let gp = StateSpaceGp::new(MaternOrder::FiveHalves, 1.0, 1.0, 0.1, &pt, &ty).unwrap();
+            gp.log_marginal_likelihood_gradient().unwrap()
+        })
+    });
+}
+
+criterion_group! {
+    name = kernels;
+    config = Criterion::default().sample_size(10);
+    targets = benches
+}
+criterion_main!(kernels);
