@@ -6,8 +6,15 @@
 //! `<dir>/<case>.out.f64` hold little-endian `f64` arrays, and
 //! `<dir>/ours.json` lists the cases with our timings.
 
+pub mod kernels;
+pub mod linalg;
 pub mod linalg_dense;
+pub mod manifolds;
 pub mod mcmc;
+pub mod samplers;
+pub mod special;
+pub mod special_gamma;
+pub mod special_poly;
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -83,5 +90,14 @@ pub fn median_time<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
 pub type AreaRunner = fn(&mut Exchange) -> std::io::Result<()>;
 
 /// The areas with side-by-side cases, by the name `cargo xtask peers` takes.
-pub const AREAS: &[(&str, AreaRunner)] =
-    &[("linalg-dense", linalg_dense::run), ("mcmc", mcmc::run)];
+pub const AREAS: &[(&str, AreaRunner)] = &[
+    ("kernels", kernels::run),
+    ("linalg", linalg::run),
+    ("linalg-dense", linalg_dense::run),
+    ("manifolds", manifolds::run),
+    ("mcmc", mcmc::run),
+    ("samplers", samplers::run),
+    ("special", special::run),
+    ("special-gamma", special_gamma::run),
+    ("special-poly", special_poly::run),
+];

@@ -5,14 +5,32 @@
 #[doc = include_str!("../../../docs/getting-started.md")]
 pub mod getting_started {}
 
+#[doc = include_str!("../../../docs/special-functions.md")]
+pub mod special_functions {}
+
 #[doc = include_str!("../../../docs/special-functions-gamma.md")]
 pub mod special_functions_gamma {}
 
 #[doc = include_str!("../../../docs/quadrature-and-harmonics.md")]
 pub mod quadrature_and_harmonics {}
 
+#[doc = include_str!("../../../docs/structured-linear-algebra.md")]
+pub mod structured_linear_algebra {}
+
 #[doc = include_str!("../../../docs/matrix-functions.md")]
 pub mod matrix_functions {}
+
+#[doc = include_str!("../../../docs/kernels.md")]
+pub mod kernels {}
+
+#[doc = include_str!("../../../docs/gaussian-processes.md")]
+pub mod gaussian_processes {}
+
+#[doc = include_str!("../../../docs/geometry.md")]
+pub mod geometry {}
+
+#[doc = include_str!("../../../docs/sampling-with-sdes.md")]
+pub mod sampling_with_sdes {}
 
 #[doc = include_str!("../../../docs/mcmc.md")]
 pub mod mcmc {}
