@@ -1,0 +1,290 @@
+//! Side-by-side NUTS benchmark: `sobolev_samplers::mcmc::sample` against the
+//! Rust crate nuts-rs 0.19 on the same log densities.
+//!
+//! Both samplers run 4 chains of 1000 warm-up and 1000 kept draws with a
+//! diagonal mass matrix adapted during warm-up, sequentially on one thread
+//! (ours inside a one-thread rayon pool, nuts-rs chain after chain). nuts-rs
+//! calls our `Target::logp_grad` through a thin [`CpuLogpFunc`] wrapper, so
+//! the cost of the density is identical and the comparison measures the
+//! samplers. Efficiency is the minimum over parameters of the rank-normalised
+//! bulk effective sample size (`diagnostics::ess_bulk`, which matches ArviZ),
+//! per second of wall time and per gradient evaluation after warm-up.
+//! Agreement is the largest difference of posterior means between the two
+//! samplers in units of the posterior standard deviation.
+//!
+//! Run with `cargo bench -p sobolev-benches --bench mcmc_nuts_rs`; the table
+//! goes to stdout and the peers JSON (ARCHITECTURE.md format) to
+//! `target/peers/mcmc-nuts-rs.json`.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::time::Instant;
+
+use nuts_rs::rand::rngs::StdRng;
+use nuts_rs::rand::{RngExt, SeedableRng};
+use nuts_rs::{Chain, CpuLogpFunc, CpuMath, CpuMathError, DiagNutsSettings, HasDims, LogpError};
+use serde_json::json;
+use sobolev_samplers::diagnostics::ess_bulk;
+use sobolev_samplers::mcmc::{self, Target};
+use sobolev_samplers::posteriors::{CorrelatedGaussian, Funnel, LogisticRegression, Moments};
+
+type BoxResult<T> = Result<T, Box<dyn Error>>;
+
+const N_CHAINS: usize = 4;
+const N_WARMUP: usize = 1000;
+const N_DRAWS: usize = 1000;
+const SEED: u64 = 20_240_601;
+const PEER: &str = "nuts-rs 0.19.1";
+
+/// A failure of our log density, reported to nuts-rs as recoverable (it
+/// then treats the trajectory as divergent, as a non-finite energy would).
+#[derive(Debug, thiserror::Error)]
+#[error("log density failed: {0}")]
+struct DensityFailure(String);
+
+impl LogpError for DensityFailure {
+    fn is_recoverable(&self) -> bool {
+        true
+    }
+}
+
+/// Our target seen through nuts-rs's CPU density interface.
+struct NutsRsDensity<'a, T: Target> {
+    target: &'a T,
+}
+
+impl<T: Target> HasDims for NutsRsDensity<'_, T> {
+    fn dim_sizes(&self) -> HashMap<String, u64> {
+        HashMap::from([(
+            "unconstrained_parameter".to_string(),
+            self.target.dim() as u64,
+        )])
+    }
+}
+
+impl<T: Target> CpuLogpFunc for NutsRsDensity<'_, T> {
+    type LogpError = DensityFailure;
+    type FlowParameters = ();
+    type ExpandedVector = Vec<f64>;
+
+    fn dim(&self) -> usize {
+        self.target.dim()
+    }
+
+    fn logp(&mut self, position: &[f64], gradient: &mut [f64]) -> Result<f64, DensityFailure> {
+        self.target
+            .logp_grad(position, gradient)
+            .map_err(|e| DensityFailure(e.to_string()))
+    }
+
+    fn expand_vector<R>(&mut self, _rng: &mut R, array: &[f64]) -> Result<Vec<f64>, CpuMathError>
+    where
+        R: nuts_rs::rand::Rng + ?Sized,
+    {
+        Ok(array.to_vec())
+    }
+}
+
+/// The kept draws of one sampler, `[chain][draw][dim]`, with its cost.
+struct Run {
+    seconds: f64,
+    values: Vec<f64>,
+    gradients: usize,
+    divergences: usize,
+}
+
+impl Run {
+    /// Parameter `j` as `[chain][draw]`.
+    fn param(&self, d: usize, j: usize) -> Vec<Vec<f64>> {
+        (0..N_CHAINS)
+            .map(|c| {
+                (0..N_DRAWS)
+                    .map(|i| self.values[(c * N_DRAWS + i) * d + j])
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn min_ess_bulk(&self, d: usize) -> f64 {
+        (0..d)
+            .map(|j| ess_bulk(&self.param(d, j)))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Posterior mean and standard deviation of every parameter.
+    fn mean_sd(&self, d: usize) -> (Vec<f64>, Vec<f64>) {
+        let n = (N_CHAINS * N_DRAWS) as f64;
+        let mut mean = vec![0.0; d];
+        for row in self.values.chunks_exact(d) {
+            mean.iter_mut().zip(row).for_each(|(m, x)| *m += x / n);
+        }
+        let mut var = vec![0.0; d];
+        for row in self.values.chunks_exact(d) {
+            for j in 0..d {
+                var[j] += (row[j] - mean[j]).powi(2) / (n - 1.0);
+            }
+        }
+        (mean, var.into_iter().map(f64::sqrt).collect())
+    }
+}
+
+fn run_ours<T: Target>(target: &T) -> BoxResult<Run> {
+    let settings = mcmc::Settings {
+        seed: SEED,
+        ..Default::default()
+    };
+    assert_eq!(
+        (settings.n_chains, settings.n_warmup, settings.n_draws),
+        (N_CHAINS, N_WARMUP, N_DRAWS),
+        "the default run shape changed"
+    );
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let start = Instant::now();
+    let draws = pool.install(|| mcmc::sample(target, &settings, None))?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Run {
+        seconds,
+        gradients: draws.gradient_evaluations(),
+        divergences: draws.divergences(),
+        values: draws.values,
+    })
+}
+
+fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
+    use nuts_rs::Settings as _;
+    let d = target.dim();
+    let settings = DiagNutsSettings {
+        num_tune: N_WARMUP as u64,
+        num_draws: N_DRAWS as u64,
+        num_chains: N_CHAINS,
+        seed: SEED,
+        ..Default::default()
+    };
+    let mut values = Vec::with_capacity(N_CHAINS * N_DRAWS * d);
+    let (mut gradients, mut divergences) = (0u64, 0usize);
+    let start = Instant::now();
+    for c in 0..N_CHAINS {
+        let mut rng = StdRng::seed_from_u64(SEED ^ ((c as u64 + 1) << 32));
+        let math = CpuMath::new(NutsRsDensity { target });
+        let mut chain = settings.new_chain(c as u64, math, &mut rng)?;
+        // Stan's default initialisation, uniform on [-2, 2]^d, as ours.
+        let x0: Vec<f64> = (0..d).map(|_| rng.random_range(-2.0..2.0)).collect();
+        chain.set_position(&x0)?;
+        for i in 0..N_WARMUP + N_DRAWS {
+            let (x, progress) = chain.draw()?;
+            if i >= N_WARMUP {
+                values.extend_from_slice(&x);
+                gradients += progress.num_gradients;
+                divergences += usize::from(progress.diverging);
+            }
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Run {
+        seconds,
+        values,
+        gradients: gradients as usize,
+        divergences,
+    })
+}
+
+/// Largest |mean - exact mean| / exact sd over parameters.
+fn moment_error(mean: &[f64], exact: &Moments) -> f64 {
+    mean.iter()
+        .zip(&exact.mean)
+        .zip(&exact.sd)
+        .map(|((m, e), s)| (m - e).abs() / s)
+        .fold(0.0, f64::max)
+}
+
+fn compare<T: Target>(
+    name: &str,
+    target: &T,
+    exact: Option<Moments>,
+) -> BoxResult<serde_json::Value> {
+    let d = target.dim();
+    let ours = run_ours(target)?;
+    let peer = run_nuts_rs(target)?;
+    let mut rows = Vec::new();
+    for (label, run) in [("ours", &ours), ("nuts-rs", &peer)] {
+        let ess = run.min_ess_bulk(d);
+        println!(
+            "{name:<22} {label:<8} {:>9.3} {:>10.1} {:>10.1} {:>12.5} {:>6}",
+            run.seconds,
+            ess,
+            ess / run.seconds,
+            ess / run.gradients as f64,
+            run.divergences
+        );
+        rows.push((ess, run));
+    }
+    let (ess_ours, ess_peer) = (rows[0].0, rows[1].0);
+    let ours_s = ours.seconds / ess_ours;
+    let peer_s = peer.seconds / ess_peer;
+    let speedup = peer_s / ours_s;
+    println!("{name:<22} ESS/s ratio ours/nuts-rs = {speedup:.3}");
+
+    let (mean_ours, sd_ours) = ours.mean_sd(d);
+    let (mean_peer, sd_peer) = peer.mean_sd(d);
+    let max_err = (0..d)
+        .map(|j| (mean_ours[j] - mean_peer[j]).abs() / (0.5 * (sd_ours[j] + sd_peer[j])))
+        .fold(0.0, f64::max);
+    let mut notes = format!(
+        "min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}; gradients after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
+        ess_ours / ours.gradients as f64,
+        ess_peer / peer.gradients as f64,
+        ours.gradients,
+        peer.gradients,
+        ours.divergences,
+        peer.divergences,
+    );
+    if let Some(exact) = exact {
+        notes.push_str(&format!(
+            "; max |mean - exact| / sd: ours {:.3}, nuts-rs {:.3}",
+            moment_error(&mean_ours, &exact),
+            moment_error(&mean_peer, &exact)
+        ));
+    }
+    Ok(json!({
+        "name": name,
+        "n": d,
+        "ours_s": ours_s,
+        "peer": PEER,
+        "peer_s": peer_s,
+        "speedup": speedup,
+        "max_err": max_err,
+        "notes": notes,
+    }))
+}
+
+fn main() -> BoxResult<()> {
+    println!(
+        "{N_CHAINS} chains x {N_WARMUP} warm-up x {N_DRAWS} draws, diagonal metric, one thread"
+    );
+    println!(
+        "{:<22} {:<8} {:>9} {:>10} {:>10} {:>12} {:>6}",
+        "target", "sampler", "seconds", "min ESS", "ESS/s", "ESS/grad", "div"
+    );
+    let gaussian = CorrelatedGaussian::new(50, 1e4, 3)?;
+    let funnel = Funnel {
+        d: 10,
+        centred: false,
+    };
+    let logistic = LogisticRegression::synthetic(1000, 25, 5)?;
+    let cases = vec![
+        compare(
+            "correlated_gaussian_50",
+            &gaussian,
+            Some(gaussian.moments()),
+        )?,
+        compare("funnel_10_noncentred", &funnel, Some(funnel.moments()))?,
+        compare("logistic_1000x25", &logistic, None)?,
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/peers");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("mcmc-nuts-rs.json");
+    let report = json!({ "area": "mcmc-nuts-rs", "cases": cases });
+    std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
