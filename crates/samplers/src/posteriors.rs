@@ -11,6 +11,7 @@ use faer::Mat;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use sobolev_special::log1pexp;
 
 fn check_len(x: &[f64], grad: &[f64], d: usize) -> Result<()> {
     if x.len() != d || grad.len() != d {
@@ -302,13 +303,7 @@ impl Target for LogisticRegression {
         }
         for (row, &yi) in self.x.chunks_exact(self.d).zip(&self.y) {
             let eta: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
-            // log sigmoid(eta) and log(1 - sigmoid(eta)) without overflow.
-            let log1pexp = if eta > 0.0 {
-                eta + (-eta).exp().ln_1p()
-            } else {
-                eta.exp().ln_1p()
-            };
-            lp += yi * eta - log1pexp;
+            lp += yi * eta - log1pexp(eta);
             let p = if eta >= 0.0 {
                 1.0 / (1.0 + (-eta).exp())
             } else {

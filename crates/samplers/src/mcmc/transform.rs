@@ -13,6 +13,7 @@
 
 use super::target::Target;
 use crate::{Error, Result};
+use sobolev_special::log_sigmoid;
 
 /// A smooth bijection from `R^n` onto a constrained set of dimension `m`.
 pub trait Bijection: Sync {
@@ -38,14 +39,7 @@ fn sigmoid(t: f64) -> f64 {
 
 /// `log(sigmoid(t))` and `log(1 - sigmoid(t))` without cancellation.
 fn log_sigmoids(t: f64) -> (f64, f64) {
-    let softplus = |u: f64| {
-        if u > 0.0 {
-            u + (-u).exp().ln_1p()
-        } else {
-            u.exp().ln_1p()
-        }
-    };
-    (-softplus(-t), -softplus(t))
+    (log_sigmoid(t), log_sigmoid(-t))
 }
 
 /// `x = lower + exp(y)`, element-wise, for parameters bounded below.
