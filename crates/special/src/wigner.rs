@@ -21,7 +21,7 @@
 //! classically forbidden region), matched in the classically allowed middle
 //! and normalised by `sum_j1 (2 j1 + 1) f(j1)^2 = 1`, the sign fixed by
 //! `sign f(j1_max) = (-1)^{j2 - j3 - m1}`. The whole `j1` range comes out of
-//! one `O(j2 + j3)` sweep ([`wigner_3j_j1_range`]). The symbol
+//! one `O(j2 + j3)` sweep ([`wigner_3j_j1_range`](crate::wigner::wigner_3j_j1_range)). The symbol
 //! `(l1 l2 l3; 0 0 0)` inside Gaunt coefficients has a closed product form
 //! without cancellation, used for every size.
 //!

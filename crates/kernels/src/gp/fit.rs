@@ -2,7 +2,7 @@
 //! log-hyperparameters with L-BFGS (Nocedal & Wright, *Numerical
 //! Optimization*, 2nd ed., 2006, alg. 7.5) and a More-Thuente line search,
 //! both from argmin. Every GP model supplies the negative log marginal
-//! likelihood and its analytic gradient through [`Objective`].
+//! likelihood and its analytic gradient through a private objective type.
 
 use crate::{Error, Result};
 use argmin::core::{CostFunction, Executor, Gradient, State};

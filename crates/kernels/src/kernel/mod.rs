@@ -27,7 +27,7 @@ use crate::{Error, Result};
 ///
 /// `eval` and the derivative methods take two points of the same dimension
 /// and do not check it (they are the inner loop of every Gram matrix); the
-/// checked entry points are [`evaluate`], [`crate::gram`] and the GP models.
+/// checked entry points are [`evaluate`], [`crate::gram()`] and the GP models.
 /// Kernels whose hyperparameters fix the dimension (ARD lengthscales, active
 /// dimensions) report it through [`Kernel::input_dim`].
 pub trait Kernel: Send + Sync + std::fmt::Debug {
