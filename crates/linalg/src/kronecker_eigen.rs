@@ -33,7 +33,7 @@ use crate::kronecker::{Kronecker, KroneckerSum};
 use crate::ops::{Diagonal, Sum, apply_unchecked};
 use crate::{Error, Result};
 use faer::dyn_stack::{MemStack, StackReq};
-use faer::matrix_free::{BiLinOp, LinOp, Precond};
+use faer::matrix_free::{LinOp, Precond};
 use faer::{Mat, MatMut, MatRef, Par, Side};
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -343,29 +343,7 @@ impl LinOp<f64> for KroneckerEigen {
     }
 }
 
-impl BiLinOp<f64> for KroneckerEigen {
-    fn transpose_apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
-        StackReq::EMPTY
-    }
-    fn transpose_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-    fn adjoint_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-}
+crate::ops::self_adjoint_bilinop!(KroneckerEigen);
 
 /// `(K + shift I)^{-1}` from a [`KroneckerEigen`] plan: an exact solver and
 /// a preconditioner.
@@ -400,28 +378,6 @@ impl LinOp<f64> for KroneckerInverse<'_> {
     }
 }
 
-impl BiLinOp<f64> for KroneckerInverse<'_> {
-    fn transpose_apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
-        StackReq::EMPTY
-    }
-    fn transpose_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-    fn adjoint_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-}
+crate::ops::self_adjoint_bilinop!(KroneckerInverse<'_>);
 
 impl Precond<f64> for KroneckerInverse<'_> {}

@@ -22,7 +22,7 @@ use crate::check;
 use crate::{Error, Result};
 use faer::dyn_stack::{MemStack, StackReq};
 use faer::linalg::solvers::{Llt, Solve};
-use faer::matrix_free::{BiLinOp, LinOp};
+use faer::matrix_free::LinOp;
 use faer::{Mat, MatMut, MatRef, Par, Side};
 
 /// `D + U C U^T` with positive diagonal `D` and SPD `C`.
@@ -174,26 +174,4 @@ impl LinOp<f64> for LowRankUpdate {
     }
 }
 
-impl BiLinOp<f64> for LowRankUpdate {
-    fn transpose_apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
-        StackReq::EMPTY
-    }
-    fn transpose_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        _par: Par,
-        _stack: &mut MemStack,
-    ) {
-        self.apply_into(out, rhs);
-    }
-    fn adjoint_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        _par: Par,
-        _stack: &mut MemStack,
-    ) {
-        self.apply_into(out, rhs);
-    }
-}
+crate::ops::self_adjoint_bilinop!(LowRankUpdate);

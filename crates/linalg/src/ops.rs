@@ -18,6 +18,42 @@ use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::matrix_free::{BiLinOp, LinOp, Precond};
 use faer::{Mat, MatMut, MatRef, Par};
 
+/// Implements [`BiLinOp`] for a real self-adjoint operator: its transpose
+/// and adjoint are the operator itself, so both forward to
+/// [`LinOp::apply`] with the same scratch requirements.
+macro_rules! self_adjoint_bilinop {
+    ($ty:ty) => {
+        impl faer::matrix_free::BiLinOp<f64> for $ty {
+            fn transpose_apply_scratch(
+                &self,
+                rhs_ncols: usize,
+                par: faer::Par,
+            ) -> faer::dyn_stack::StackReq {
+                faer::matrix_free::LinOp::apply_scratch(self, rhs_ncols, par)
+            }
+            fn transpose_apply(
+                &self,
+                out: faer::MatMut<'_, f64>,
+                rhs: faer::MatRef<'_, f64>,
+                par: faer::Par,
+                stack: &mut faer::dyn_stack::MemStack,
+            ) {
+                faer::matrix_free::LinOp::apply(self, out, rhs, par, stack);
+            }
+            fn adjoint_apply(
+                &self,
+                out: faer::MatMut<'_, f64>,
+                rhs: faer::MatRef<'_, f64>,
+                par: faer::Par,
+                stack: &mut faer::dyn_stack::MemStack,
+            ) {
+                faer::matrix_free::LinOp::apply(self, out, rhs, par, stack);
+            }
+        }
+    };
+}
+pub(crate) use self_adjoint_bilinop;
+
 /// Applies `op` to the columns of `x` and returns `op * x`.
 ///
 /// Checks that `x` has `op.ncols()` rows and finite entries; the scratch
@@ -142,29 +178,7 @@ impl LinOp<f64> for Diagonal {
     }
 }
 
-impl BiLinOp<f64> for Diagonal {
-    fn transpose_apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
-        StackReq::EMPTY
-    }
-    fn transpose_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        _par: Par,
-        _stack: &mut MemStack,
-    ) {
-        self.scale_rows(out, rhs);
-    }
-    fn adjoint_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        _par: Par,
-        _stack: &mut MemStack,
-    ) {
-        self.scale_rows(out, rhs);
-    }
-}
+self_adjoint_bilinop!(Diagonal);
 
 impl Precond<f64> for Diagonal {
     fn apply_in_place_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {

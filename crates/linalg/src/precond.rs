@@ -21,7 +21,7 @@ use crate::check;
 use crate::low_rank::LowRankUpdate;
 use crate::{Error, Result};
 use faer::dyn_stack::{MemStack, StackReq};
-use faer::matrix_free::{BiLinOp, LinOp, Precond};
+use faer::matrix_free::{LinOp, Precond};
 use faer::{Mat, MatMut, MatRef, Par};
 
 /// A partial pivoted Cholesky factor `K ~ L L^T`.
@@ -182,28 +182,6 @@ impl LinOp<f64> for PivotedCholeskyPrecond {
     }
 }
 
-impl BiLinOp<f64> for PivotedCholeskyPrecond {
-    fn transpose_apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
-        StackReq::EMPTY
-    }
-    fn transpose_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-    fn adjoint_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-}
+crate::ops::self_adjoint_bilinop!(PivotedCholeskyPrecond);
 
 impl Precond<f64> for PivotedCholeskyPrecond {}
