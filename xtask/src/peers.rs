@@ -31,8 +31,41 @@ struct Case {
     notes: String,
 }
 
-/// Runs one peers area end to end.
+/// Runs one peers area end to end, or every area of a group: `rkhs` runs
+/// `rkhs-features`, `rkhs-compare`, ... when there is no `rkhs.py` itself.
 pub(crate) fn run(area: &str, threads: Option<usize>) -> Result {
+    let root = repo_root();
+    let script = root.join("benches/peers").join(format!("{area}.py"));
+    if !script.exists() {
+        let members = group_members(&root.join("benches/peers"), area);
+        if !members.is_empty() {
+            for member in &members {
+                run_area(member, threads)?;
+            }
+            return Ok(());
+        }
+    }
+    run_area(area, threads)
+}
+
+/// The areas `<group>-<name>` that have a peer script, sorted.
+fn group_members(dir: &std::path::Path, group: &str) -> Vec<String> {
+    let prefix = format!("{group}-");
+    let mut members: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let area = name.strip_suffix(".py")?;
+            area.starts_with(&prefix).then(|| area.to_string())
+        })
+        .collect();
+    members.sort();
+    members
+}
+
+fn run_area(area: &str, threads: Option<usize>) -> Result {
     let root = repo_root();
     let script = root.join("benches/peers").join(format!("{area}.py"));
     let requirements = root
