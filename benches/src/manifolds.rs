@@ -1,6 +1,7 @@
 //! Our side of `cargo xtask peers manifolds`: batched SPD exp/log/dist
 //! (affine-invariant) at n = 3, 16, 60, a Frechet mean of 100 SPD(60)
-//! matrices, Grassmann Gr(100, 10) distances, and Poincare-ball distances
+//! matrices, Grassmann Gr(100, 10) distances, Stiefel St(50, 5) exp and log
+//! (canonical metric), and Poincare-ball distances
 //! and Mobius additions over 1e6 pairs. Inputs are seeded; every array is
 //! written for `benches/peers/manifolds.py`, which runs geomstats on the
 //! same inputs.
@@ -11,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use sobolev_manifolds::stats::{MeanOptions, frechet_mean};
-use sobolev_manifolds::{AffineInvariant, Grassmann, Manifold, PoincareBall, Spd};
+use sobolev_manifolds::{AffineInvariant, Grassmann, Manifold, PoincareBall, Spd, Stiefel, Vector};
 
 fn io(e: sobolev_manifolds::Error) -> std::io::Error {
     std::io::Error::other(e.to_string())
@@ -162,6 +163,70 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             ours_s: t,
             notes: format!("principal angles (2 SVDs per pair), {}", threads()),
         });
+    }
+
+    // Stiefel St(50, 5), canonical metric: exp of unit tangents, then the
+    // logarithm back.
+    {
+        let (n, k, m) = (50, 5, 2_000);
+        let st = Stiefel::new(n, k).map_err(io)?;
+        let ys: Vec<Mat<f64>> = (0..m).map(|_| st.random_point(&mut rng)).collect();
+        let vs: Vec<Mat<f64>> = ys
+            .iter()
+            .map(|y| {
+                let mut v = st.random_tangent(y, &mut rng)?;
+                let len = st.norm(y, &v)?;
+                v.scale(1.0 / len);
+                Ok(v)
+            })
+            .collect::<sobolev_manifolds::Result<_>>()
+            .map_err(io)?;
+        let exp_all = || -> sobolev_manifolds::Result<Vec<Mat<f64>>> {
+            use rayon::prelude::*;
+            ys.par_iter()
+                .zip(vs.par_iter())
+                .map(|(y, v)| st.exp(y, v))
+                .collect()
+        };
+        let t_exp = median_time(3, exp_all);
+        let zs = exp_all().map_err(io)?;
+        let log_all = || -> sobolev_manifolds::Result<Vec<Mat<f64>>> {
+            use rayon::prelude::*;
+            ys.par_iter()
+                .zip(zs.par_iter())
+                .map(|(y, z)| st.log(y, z))
+                .collect()
+        };
+        let t_log = median_time(3, log_all);
+        let logs = log_all().map_err(io)?;
+        let flat = |v: &[Mat<f64>]| -> Vec<f64> {
+            v.iter()
+                .flat_map(|y| (0..n).flat_map(move |i| (0..k).map(move |j| y[(i, j)])))
+                .collect()
+        };
+        for (case, out, t, note) in [
+            ("stiefel_exp_50_5", &zs, t_exp, "2p x 2p expm per pair"),
+            (
+                "stiefel_log_50_5",
+                &logs,
+                t_log,
+                "Zimmermann iteration to 1e-14",
+            ),
+        ] {
+            ex.write_array(case, "a", &flat(&ys))?;
+            ex.write_array(
+                case,
+                "b",
+                &flat(if case.contains("exp") { &vs } else { &zs }),
+            )?;
+            ex.write_array(case, "out", &flat(out))?;
+            ex.record(OurCase {
+                name: case.into(),
+                n: m,
+                ours_s: t,
+                notes: format!("{note}, {}", threads()),
+            });
+        }
     }
 
     // Poincare ball, 1e6 pairs in dimension 5.

@@ -3,7 +3,8 @@
 Writes crates/manifolds/tests/data/geomstats.json: random inputs (seeded)
 and geomstats' float64 outputs for exp, log, dist and parallel transport on
 the sphere, the Poincare ball (curvature -1), the hyperboloid, SPD(n) with
-the affine-invariant and log-Euclidean metrics, and Grassmann distances.
+the affine-invariant and log-Euclidean metrics, Grassmann distances, and
+Stiefel exp, log and inner products (canonical metric).
 
 geomstats needs NumPy < 2, so this script has its own environment and is
 run by hand from the repository root (not by `cargo xtask refdata`):
@@ -129,6 +130,26 @@ for n, k in ((5, 2), (10, 3)):
         z = np.linalg.qr(rng.standard_normal((n, k)))[0]
         add("grassmann", "dist_projector", {"n": n, "k": k}, [y, z],
             g.metric.dist(y @ y.T, z @ z.T))
+
+# Stiefel with the canonical metric: exp, log (geomstats' iterative
+# logarithm), inner products.
+from geomstats.geometry.stiefel import Stiefel  # noqa: E402
+
+for n, k in ((5, 2), (8, 3)):
+    st = Stiefel(n, k)
+    for _ in range(5):
+        y = np.linalg.qr(rng.standard_normal((n, k)))[0]
+        a = rng.standard_normal((n, k))
+        v = a - y @ (0.5 * (y.T @ a + a.T @ y))
+        v *= 0.8 / np.sqrt(np.trace(v.T @ (np.eye(n) - 0.5 * y @ y.T) @ v))
+        w = st.to_tangent(rng.standard_normal((n, k)), y)
+        z = st.metric.exp(v, y)
+        add("stiefel", "exp", {"n": n, "k": k}, [y, v], z)
+        # log(exp(v)) = v exactly; geomstats' own iterative log stops at a
+        # looser tolerance, so it is recorded separately.
+        add("stiefel", "log", {"n": n, "k": k}, [y, z], v)
+        add("stiefel", "log_geomstats", {"n": n, "k": k}, [y, z], st.metric.log(z, y))
+        add("stiefel", "inner", {"n": n, "k": k}, [y, v, w], st.metric.inner_product(v, w, y))
 
 doc = {
     "source": f"geomstats {geomstats.__version__}, numpy {np.__version__}",

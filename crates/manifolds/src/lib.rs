@@ -6,7 +6,7 @@
 //! - The interface: [`manifold`] (the trait) and [`vector`] (the ambient
 //!   vector-space operations of points and tangents).
 //! - Manifolds: [`euclidean`], [`sphere`], [`hyperbolic`] (Poincare ball
-//!   and Lorentz models), [`grassmann`], [`spd`] (with the metric as a type
+//!   and Lorentz models), [`grassmann`], [`stiefel`] (canonical metric), [`spd`] (with the metric as a type
 //!   parameter, and batched small-matrix kernels).
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
 //!   normal on hyperbolic space).
@@ -27,6 +27,7 @@ pub mod optim;
 pub mod spd;
 pub mod sphere;
 pub mod stats;
+pub mod stiefel;
 pub mod vector;
 
 pub use error::{Error, Result};
@@ -38,4 +39,5 @@ pub use hyperbolic::{Lorentz, PoincareBall};
 pub use manifold::Manifold;
 pub use spd::{AffineInvariant, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric};
 pub use sphere::Sphere;
+pub use stiefel::Stiefel;
 pub use vector::Vector;

@@ -135,3 +135,35 @@ invariant_suite!(
         ..CURVED
     }
 );
+invariant_suite!(
+    stiefel_5_2,
+    Stiefel::new(5, 2).unwrap(),
+    Spec {
+        radius: 1.0,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    stiefel_5_3,
+    Stiefel::new(5, 3).unwrap(),
+    Spec {
+        radius: 1.0,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    stiefel_20_4,
+    Stiefel::new(20, 4).unwrap(),
+    Spec {
+        radius: 1.0,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    stiefel_4_4,
+    Stiefel::new(4, 4).unwrap(),
+    Spec {
+        radius: 1.0,
+        ..CURVED
+    }
+);
