@@ -106,6 +106,6 @@ fn bad_samples_give_typed_errors() {
     // Antipodal pair: zero resultant. Identical points: infinite kappa.
     assert!(VonMisesFisher::fit(&[a.clone(), vec![-1.0, 0.0, 0.0]]).is_err());
     assert!(VonMisesFisher::fit(&[a.clone(), a.clone()]).is_err());
-    assert!(VonMisesFisher::fit_weighted(&[a.clone()], &[-1.0]).is_err());
-    assert!(VonMisesFisher::fit_weighted(&[a.clone()], &[1.0, 2.0]).is_err());
+    assert!(VonMisesFisher::fit_weighted(std::slice::from_ref(&a), &[-1.0]).is_err());
+    assert!(VonMisesFisher::fit_weighted(std::slice::from_ref(&a), &[1.0, 2.0]).is_err());
 }
