@@ -6,8 +6,9 @@
 //! - The interface: [`manifold`] (the trait) and [`vector`] (the ambient
 //!   vector-space operations of points and tangents).
 //! - Manifolds: [`euclidean`], [`sphere`], [`hyperbolic`] (Poincare ball
-//!   and Lorentz models), [`grassmann`], [`stiefel`] (canonical metric), [`spd`] (with the metric as a type
-//!   parameter, and batched small-matrix kernels).
+//!   and Lorentz models), [`grassmann`], [`stiefel`] (canonical metric),
+//!   [`special_orthogonal`] (rotations, bi-invariant metric), [`spd`] (with the metric as a type
+//!   parameter, and batched small-matrix kernels), and [`product`] manifolds of any of them.
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
 //!   normal on hyperbolic space).
 //! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
@@ -24,7 +25,9 @@ pub mod grassmann;
 pub mod hyperbolic;
 pub mod manifold;
 pub mod optim;
+pub mod product;
 pub mod spd;
+pub mod special_orthogonal;
 pub mod sphere;
 pub mod stats;
 pub mod stiefel;
@@ -37,7 +40,9 @@ pub use faer::Mat;
 pub use grassmann::Grassmann;
 pub use hyperbolic::{Lorentz, PoincareBall};
 pub use manifold::Manifold;
+pub use product::Product;
 pub use spd::{AffineInvariant, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric};
+pub use special_orthogonal::SpecialOrthogonal;
 pub use sphere::Sphere;
 pub use stiefel::Stiefel;
 pub use vector::Vector;

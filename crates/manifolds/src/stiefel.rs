@@ -21,10 +21,9 @@
 //! `log_Y(Z) = Y A + Q B` from the blocks of `log V`. The completion is
 //! first rotated by a Procrustes step (its lower block made symmetric
 //! positive semi-definite), which starts the iteration close to the answer.
-//! The logarithm of the orthogonal `V` is computed from its symmetric part
-//! `C = (V + V^T)/2 = cos(S)` and skew part `K = (V - V^T)/2 = sin(S)` as
-//! `S = g(C) K` with `g(c) = acos(c) / sqrt(1 - c^2)`, one symmetric
-//! eigendecomposition.
+//! The logarithm of the orthogonal `V` is the one of
+//! [`crate::special_orthogonal`] (angles by `atan2`, one symmetric
+//! eigendecomposition).
 //!
 //! Stiefel with this metric is naturally reductive but not symmetric, so
 //! parallel transport is not a translation by the group: along
@@ -48,11 +47,11 @@ use crate::check;
 use crate::error::{Error, Result};
 use crate::manifold::Manifold;
 use crate::spd::{frob, sym};
+use crate::special_orthogonal::{log_orthogonal, skew};
 use faer::{Mat, MatRef};
 use rand::Rng;
 use rand_distr::StandardNormal;
 use sobolev_linalg::expm::expm;
-use sobolev_linalg::matfun::SymEigen;
 
 /// `St(n, p)` with the canonical metric; points and tangents are `n x p`
 /// matrices (`Mat<f64>`).
@@ -80,42 +79,10 @@ fn hstack(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
     })
 }
 
-/// The skew part `(a - a^T) / 2`.
-fn skew(a: MatRef<'_, f64>) -> Mat<f64> {
-    Mat::from_fn(a.nrows(), a.ncols(), |i, j| 0.5 * (a[(i, j)] - a[(j, i)]))
-}
-
 /// `Q` and `R` of the thin QR factorisation of `a` (`R` upper triangular).
 fn thin_qr(a: &Mat<f64>) -> (Mat<f64>, Mat<f64>) {
     let qr = a.qr();
     (qr.compute_thin_Q(), qr.thin_R().to_owned())
-}
-
-/// The principal logarithm of an orthogonal matrix with no eigenvalue at
-/// `-1`: `g(C) K` with `C`, `K` its symmetric and skew parts.
-fn log_orthogonal(v: MatRef<'_, f64>) -> Result<Mat<f64>> {
-    let c = sym(v);
-    let k = skew(v);
-    let eig = SymEigen::new(c.as_ref())?;
-    if eig.eigenvalues().iter().any(|&c| c <= -1.0 + 1e-12) {
-        return Err(Error::InvalidArgument(
-            "Stiefel logarithm: points are at or beyond the cut locus".into(),
-        ));
-    }
-    // theta / sin(theta) as a function of cos(theta); the series near
-    // theta = 0 avoids the cancellation in 1 - c.
-    let g = eig.apply_fn(|c| {
-        let c = c.min(1.0);
-        let s2 = (1.0 - c) * (1.0 + c);
-        if 1.0 - c < 1e-8 {
-            1.0 + (1.0 - c) / 3.0
-        } else {
-            c.acos() / s2.sqrt()
-        }
-    });
-    // g(C) and K commute in exact arithmetic; the skew part removes the
-    // rounding that would otherwise accumulate over the iteration.
-    Ok(skew((g.as_ref() * k.as_ref()).as_ref()))
 }
 
 /// The largest entry of `|a|`.

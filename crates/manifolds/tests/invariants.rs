@@ -167,3 +167,41 @@ invariant_suite!(
         ..CURVED
     }
 );
+invariant_suite!(
+    so_3,
+    SpecialOrthogonal::new(3).unwrap(),
+    Spec {
+        radius: 2.0,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    so_7,
+    SpecialOrthogonal::new(7).unwrap(),
+    Spec {
+        radius: 2.0,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    product_sphere_spd,
+    Product::new(
+        Sphere::new(4).unwrap(),
+        Spd::<AffineInvariant>::new(3).unwrap()
+    ),
+    Spec {
+        radius: 1.0,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    product_so3_euclidean_poincare,
+    Product::new(
+        Product::new(SpecialOrthogonal::new(3).unwrap(), Euclidean::new(3)),
+        PoincareBall::new(2, 1.0).unwrap()
+    ),
+    Spec {
+        radius: 1.5,
+        ..CURVED
+    }
+);
