@@ -1,7 +1,8 @@
 //! Our side of `cargo xtask peers manifolds`: batched SPD exp/log/dist
 //! (affine-invariant) at n = 3, 16, 60, a Frechet mean of 100 SPD(60)
 //! matrices, Grassmann Gr(100, 10) distances, Stiefel St(50, 5) exp and log
-//! (canonical metric), and Poincare-ball distances
+//! (canonical metric), von Mises-Fisher fits in p = 2048 to 32768, and
+//! Poincare-ball distances
 //! and Mobius additions over 1e6 pairs. Inputs are seeded; every array is
 //! written for `benches/peers/manifolds.py`, which runs geomstats on the
 //! same inputs.
@@ -11,6 +12,7 @@ use faer::Mat;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+use sobolev_manifolds::distributions::VonMisesFisher;
 use sobolev_manifolds::stats::{MeanOptions, frechet_mean};
 use sobolev_manifolds::{AffineInvariant, Grassmann, Manifold, PoincareBall, Spd, Stiefel, Vector};
 
@@ -227,6 +229,30 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
                 notes: format!("{note}, {}", threads()),
             });
         }
+    }
+
+    // von Mises-Fisher maximum-likelihood fits, 500 draws in p = 2048,
+    // 8192 and 32768 dimensions (kappa chosen so that Rbar is about 0.5).
+    for (p, kappa) in [(2048usize, 1500.0), (8192, 6000.0), (32768, 24000.0)] {
+        let m = 500;
+        let sphere = sobolev_manifolds::Sphere::new(p).map_err(io)?;
+        let mu = sphere.random_point(&mut rng);
+        let vmf = VonMisesFisher::new(mu, kappa).map_err(io)?;
+        let draws: Vec<Vec<f64>> = (0..m).map(|_| vmf.sample(&mut rng)).collect();
+        let t = median_time(3, || VonMisesFisher::fit(&draws));
+        let fit = VonMisesFisher::fit(&draws).map_err(io)?;
+        let case = format!("vmf_fit_p{p}");
+        let flat: Vec<f64> = draws.iter().flatten().copied().collect();
+        ex.write_array(&case, "a", &flat)?;
+        let mut out = vec![fit.kappa()];
+        out.extend_from_slice(fit.mean_direction());
+        ex.write_array(&case, "out", &out)?;
+        ex.record(OurCase {
+            name: case,
+            n: m,
+            ours_s: t,
+            notes: format!("kappa {kappa}, fitted {:.6}", fit.kappa()),
+        });
     }
 
     // Poincare ball, 1e6 pairs in dimension 5.
