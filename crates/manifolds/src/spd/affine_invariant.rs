@@ -1,8 +1,10 @@
 //! The affine-invariant metric on `SPD(n)`.
 //!
 //! `<U,V>_P = tr(P^{-1} U P^{-1} V)`, invariant under `P -> A P A^T`. With
-//! `S = P^{1/2}`: `exp_P(V) = S expm(S^{-1} V S^{-1}) S`,
-//! `log_P(Q) = S logm(S^{-1} Q S^{-1}) S`,
+//! any square root `G G^T = P`: `exp_P(V) = G expm(G^{-1} V G^{-T}) G^T`,
+//! `log_P(Q) = G logm(G^{-1} Q G^{-T}) G^T` (the formulas are equivariant
+//! under congruence, so the Cholesky factor `G = L` serves and costs a
+//! fraction of the symmetric square root `S = P^{1/2}`),
 //! `d(P,Q) = |logm(S^{-1} Q S^{-1})|_F = (sum_i log^2 l_i)^{1/2}` over the
 //! generalised eigenvalues of `(Q, P)` (computed through a Cholesky
 //! whitening `L^{-1} Q L^{-T}`, which has the same eigenvalues), and
@@ -13,7 +15,7 @@
 //! definite matrices* (SIOPT 2015) for the transport.
 //!
 //! Measured accuracy: against geomstats 2.8 (n = 2, 3, 6) dist agrees to
-//! 8e-16, log to 4e-15, exp to 1e-14 and parallel transport to 3e-15, relative
+//! 8e-16, log to 1.9e-15, exp to 6.9e-15 and parallel transport to 3e-15, relative
 //! to the largest entry.
 
 use super::{SpdMetric, cholesky, frob, sym, whiten};
@@ -27,7 +29,8 @@ use sobolev_linalg::matfun::{SymEigen, sym_exp, sym_log, sym_sqrt};
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AffineInvariant;
 
-/// `S = P^{1/2}` and `S^{-1}`, shared by the operations at one base point.
+/// `S = P^{1/2}` and `S^{-1}` for parallel transport, which needs the
+/// symmetric root itself.
 struct Roots {
     s: Mat<f64>,
     si: Mat<f64>,
@@ -46,32 +49,33 @@ impl Roots {
         let t = self.si.as_ref() * a;
         sym((t.as_ref() * self.si.as_ref()).as_ref())
     }
-    /// `S A S`, symmetrised.
-    fn outward(&self, a: MatRef<'_, f64>) -> Mat<f64> {
-        let t = self.s.as_ref() * a;
-        sym((t.as_ref() * self.s.as_ref()).as_ref())
-    }
+}
+
+/// `L A L^T`, symmetrised: the inverse of [`whiten`].
+fn colour(l: MatRef<'_, f64>, a: MatRef<'_, f64>) -> Mat<f64> {
+    let t = l * a;
+    sym((t.as_ref() * l.transpose()).as_ref())
 }
 
 impl SpdMetric for AffineInvariant {
     fn exp(&self, p: MatRef<'_, f64>, v: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        let r = Roots::new(p)?;
-        let e = sym_exp(r.inward(v).as_ref())?;
-        Ok(r.outward(e.as_ref()))
+        let l = cholesky(p)?;
+        let e = sym_exp(whiten(l.as_ref(), v).as_ref())?;
+        Ok(colour(l.as_ref(), e.as_ref()))
     }
 
     fn log(&self, p: MatRef<'_, f64>, q: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        let r = Roots::new(p)?;
-        let l = sym_log(r.inward(q).as_ref())?;
-        Ok(r.outward(l.as_ref()))
+        let l = cholesky(p)?;
+        let w = sym_log(whiten(l.as_ref(), q).as_ref())?;
+        Ok(colour(l.as_ref(), w.as_ref()))
     }
 
     fn log_many(&self, p: MatRef<'_, f64>, qs: &[Mat<f64>]) -> Result<Vec<Mat<f64>>> {
-        let r = Roots::new(p)?;
+        let l = cholesky(p)?;
         qs.par_iter()
             .map(|q| {
-                let l = sym_log(r.inward(q.as_ref()).as_ref())?;
-                Ok(r.outward(l.as_ref()))
+                let w = sym_log(whiten(l.as_ref(), q.as_ref()).as_ref())?;
+                Ok(colour(l.as_ref(), w.as_ref()))
             })
             .collect()
     }
