@@ -12,7 +12,8 @@
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
 //!   normal on hyperbolic space).
 //! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
-//!   PCA), [`optim`] (gradient descent, SGD with momentum, Adam).
+//!   PCA), [`optim`] (gradient descent, conjugate gradients, SGD with
+//!   momentum, Adam), [`trust_region`] (Riemannian trust region).
 #![forbid(unsafe_code)]
 // `!(x > 0.0)` is the idiom that also rejects NaN; it is used on purpose.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -31,6 +32,7 @@ pub mod special_orthogonal;
 pub mod sphere;
 pub mod stats;
 pub mod stiefel;
+pub mod trust_region;
 pub mod vector;
 
 pub use error::{Error, Result};
