@@ -123,7 +123,8 @@ fn sliced_case(ex: &mut Exchange, n: usize, slices: usize) -> std::io::Result<()
 }
 
 /// MMD between `x[idx]` and N(0, I_2) for the unit Gaussian kernel with
-/// lengthscale 1, in closed form.
+/// lengthscale 1, in closed form: `E_P k(y, X) = exp(-|y|^2 / 4) / 2` and
+/// `E k(X, X') = 1/3`.
 fn mmd_to_target(x: &Points, idx: &[usize]) -> f64 {
     let s = idx.len() as f64;
     let mut kk = 0.0;
@@ -138,7 +139,7 @@ fn mmd_to_target(x: &Points, idx: &[usize]) -> f64 {
         let r2: f64 = xa.iter().map(|v| v * v).sum();
         embed += 0.5 * (-r2 / 4.0).exp();
     }
-    (kk / (s * s) - 2.0 * embed / s + 0.5).max(0.0).sqrt()
+    (kk / (s * s) - 2.0 * embed / s + 1.0 / 3.0).max(0.0).sqrt()
 }
 
 fn thinning_cases(ex: &mut Exchange) -> std::io::Result<()> {

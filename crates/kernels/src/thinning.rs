@@ -45,8 +45,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-/// Point sets up to this size get a dense kernel matrix (32 MiB).
-const DENSE_LIMIT: usize = 2048;
+/// Point sets up to this size get a dense kernel matrix (128 MiB; one
+/// matrix serves both roles when the split and target kernels are the same
+/// object).
+const DENSE_LIMIT: usize = 4096;
 
 /// Below this many terms a sum runs sequentially.
 const PARALLEL_SUM_MIN: usize = 1024;
@@ -89,15 +91,21 @@ struct Dense {
 }
 
 impl Dense {
+    /// Evaluates the upper triangle (in parallel over rows) and mirrors it.
     fn new<K: Kernel + ?Sized>(kernel: &K, x: &Points, idx: &[usize]) -> Self {
         let n = idx.len();
         let mut values = vec![0.0; n * n];
         values.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
             let xi = x.row(idx[i]);
-            for (j, v) in row.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate().skip(i) {
                 *v = kernel.eval(xi, x.row(idx[j]));
             }
         });
+        for i in 0..n {
+            for j in 0..i {
+                values[i * n + j] = values[j * n + i];
+            }
+        }
         Self { n, values }
     }
 }
@@ -302,10 +310,15 @@ fn thin_subset<S: Kernel + ?Sized, T: Kernel + ?Sized>(
     delta: f64,
     rng: &mut ChaCha8Rng,
 ) -> Vec<usize> {
+    let same_kernel = std::ptr::addr_eq(split_kernel as *const S, target_kernel as *const T);
     let positions = if idx.len() <= DENSE_LIMIT {
         let ks = Dense::new(split_kernel, x, idx);
-        let kt = Dense::new(target_kernel, x, idx);
-        thin(&ks, &kt, rounds, delta, rng)
+        if same_kernel {
+            thin(&ks, &ks, rounds, delta, rng)
+        } else {
+            let kt = Dense::new(target_kernel, x, idx);
+            thin(&ks, &kt, rounds, delta, rng)
+        }
     } else {
         let ks = OnPoints {
             kernel: split_kernel,
@@ -345,7 +358,7 @@ fn check_thinning<S: Kernel + ?Sized, T: Kernel + ?Sized>(
 /// by `seed`.
 ///
 /// Cost: `O(n^2)` kernel evaluations; a dense kernel matrix is used up to
-/// 2048 points, O(n) memory beyond.
+/// 4096 points, O(n) memory beyond.
 ///
 /// Errors: `ShapeMismatch` when a kernel rejects the dimension,
 /// `InvalidArgument` for `delta` outside (0, 1) or `rounds` leaving no

@@ -212,6 +212,7 @@ fn sliced_energy_is_unbiased_for_the_energy_distance_in_rd() {
     let dirs = random_directions(4, 4000, 12).unwrap();
     let sliced = sliced_energy_distance(&x, &y, &dirs, Estimator::Unbiased).unwrap();
     let se = sd / 4000f64.sqrt();
+    eprintln!("sliced {sliced:.6e} vs exact {exact:.6e}, MC se {se:.2e}");
     assert!(
         (sliced - exact).abs() < 4.0 * se,
         "{sliced} vs {exact} (se {se})"
