@@ -15,7 +15,11 @@ pub mod gp;
 pub mod gram;
 pub mod kernel;
 pub mod operator;
+mod pair_sum;
 pub mod points;
+pub mod stein;
+pub mod thinning;
+pub mod two_sample;
 
 pub use error::{Error, Result};
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
@@ -23,3 +27,8 @@ pub use gram::{cross_gram, gram, gram_diagonal};
 pub use kernel::{Kernel, evaluate};
 pub use operator::{KernelOperator, StationaryOperator};
 pub use points::Points;
+pub use stein::{ImqStein, ksd2};
+pub use thinning::{compress_pp, kernel_thinning};
+pub use two_sample::{
+    Estimator, energy_distance_1d, hsic, mmd2, mmd2_stationary, sliced_energy_distance,
+};

@@ -23,6 +23,9 @@ pub mod matrix_functions {}
 #[doc = include_str!("../../../docs/kernels.md")]
 pub mod kernels {}
 
+#[doc = include_str!("../../../docs/comparing-distributions.md")]
+pub mod comparing_distributions {}
+
 #[doc = include_str!("../../../docs/gaussian-processes.md")]
 pub mod gaussian_processes {}
 
