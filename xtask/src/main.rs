@@ -153,7 +153,11 @@ fn demo() -> Result {
         .map(|dir| {
             dir.filter_map(|e| e.ok())
                 .filter_map(|e| {
+                    // `name.rs`, or a directory `name/` with a `main.rs`.
                     let name = e.file_name().into_string().ok()?;
+                    if e.path().join("main.rs").is_file() {
+                        return Some(name);
+                    }
                     name.strip_suffix(".rs").map(str::to_owned)
                 })
                 .collect()
@@ -171,16 +175,20 @@ fn demo() -> Result {
         examples.len(),
         examples.join(", ")
     );
+    let out = root.join("target/demo");
     let steps: Vec<Step> = examples
         .iter()
         .map(|ex| {
             Step::new(
                 format!("example `{ex}`"),
-                cargo(["run", "--release", "-p", "sobolev", "--example", ex]),
+                cargo(["run", "--release", "-p", "sobolev", "--example", ex])
+                    .env("SOBOLEV_DEMO_DIR", out.to_string_lossy().into_owned()),
             )
         })
         .collect();
-    run::steps(&steps)
+    run::steps(&steps)?;
+    println!("demo: figures and report.md in {}", out.display());
+    Ok(())
 }
 
 fn bench(target: Option<String>, criterion_args: Vec<String>) -> Result {

@@ -306,3 +306,31 @@ fn bad_input_gets_typed_errors() {
     ));
     assert!(s.project_point(&vec![0.0; 3]).is_err());
 }
+
+#[test]
+fn poincare_geodesics_stay_accurate_at_the_boundary() {
+    // Points 1e-12 from the boundary: the geodesic's end points are the
+    // points themselves and the midpoint halves the distance.
+    let ball = PoincareBall::new(2, 1.0).unwrap();
+    for r in [1.0 - 1e-12, 1.0 - 1e-6, 0.5] {
+        let (a, b) = (5.6f64, 7.8f64);
+        let p = vec![r * a.cos(), r * a.sin()];
+        let q = vec![r * b.cos(), r * b.sin()];
+        let d = ball.dist(&p, &q).unwrap();
+        for (t, want) in [(0.0, &p), (1.0, &q)] {
+            let g = ball.geodesic(&p, &q, t).unwrap();
+            let e = ((g[0] - want[0]).powi(2) + (g[1] - want[1]).powi(2)).sqrt();
+            assert!(e < 1e-16, "r = {r}, t = {t}: {e:e}");
+        }
+        let mid = ball.geodesic(&p, &q, 0.5).unwrap();
+        let (d1, d2) = (ball.dist(&p, &mid).unwrap(), ball.dist(&mid, &q).unwrap());
+        let tol = 1e-15;
+        assert!(
+            (d1 / d - 0.5).abs() < tol && (d2 / d - 0.5).abs() < tol,
+            "r = {r}: {d1} {d2} {d}"
+        );
+        // By symmetry the midpoint lies on the bisector at angle (a + b) / 2.
+        let ang = mid[1].atan2(mid[0]).rem_euclid(std::f64::consts::TAU);
+        assert!((ang - (0.5 * (a + b)).rem_euclid(std::f64::consts::TAU)).abs() < 1e-9);
+    }
+}

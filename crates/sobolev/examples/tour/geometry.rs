@@ -26,7 +26,7 @@ fn ellipse(p: &Mat<f64>) -> Vec<(f64, f64)> {
         .collect()
 }
 
-pub fn spd_means(rep: &mut Report) -> Outcome {
+pub(crate) fn spd_means(rep: &mut Report) -> Outcome {
     rep.section(
         "Frechet means of covariance matrices",
         "Twelve random 2 x 2 covariance matrices (thin ellipses) and their affine-invariant and \
@@ -37,7 +37,10 @@ pub fn spd_means(rep: &mut Report) -> Outcome {
     let pts: Vec<Mat<f64>> = (0..12)
         .map(|_| {
             let th: f64 = rng.random_range(0.0..std::f64::consts::PI);
-            let (l1, l2) = (rng.random_range(0.3..2.0f64), rng.random_range(0.05..0.4f64));
+            let (l1, l2) = (
+                rng.random_range(0.3..2.0f64),
+                rng.random_range(0.05..0.4f64),
+            );
             let (c, s) = (th.cos(), th.sin());
             Mat::from_fn(2, 2, |i, j| {
                 let u = [c, s];
@@ -49,7 +52,11 @@ pub fn spd_means(rep: &mut Report) -> Outcome {
     let opts = MeanOptions::default();
     let ai = frechet_mean(&Spd::<AffineInvariant>::new(2)?, &pts, None, &opts)?;
     let le = frechet_mean(&Spd::<LogEuclidean>::new(2)?, &pts, None, &opts)?;
-    rep.row("geometry", "SPD(2) affine-invariant mean", format!("{} Karcher iterations", ai.iterations));
+    rep.row(
+        "geometry",
+        "SPD(2) affine-invariant mean",
+        format!("{} Karcher iterations", ai.iterations),
+    );
     // A bigger mean for timing: 100 SPD(60) matrices.
     let spd60 = Spd::<AffineInvariant>::new(60)?;
     let big: Vec<Mat<f64>> = (0..100)
@@ -63,11 +70,23 @@ pub fn spd_means(rep: &mut Report) -> Outcome {
         })
         .collect();
     let start = Instant::now();
-    let m60 = frechet_mean(&spd60, &big, None, &MeanOptions { tolerance: 1e-10, ..opts })?;
+    let m60 = frechet_mean(
+        &spd60,
+        &big,
+        None,
+        &MeanOptions {
+            tolerance: 1e-10,
+            ..opts
+        },
+    )?;
     rep.row(
         "geometry",
         "affine-invariant mean of 100 SPD(60)",
-        format!("{:.2} s, {} iterations", start.elapsed().as_secs_f64(), m60.iterations),
+        format!(
+            "{:.2} s, {} iterations",
+            start.elapsed().as_secs_f64(),
+            m60.iterations
+        ),
     );
     let path = rep.figure_path("spd_means.svg");
     let frame = Frame {
@@ -81,7 +100,8 @@ pub fn spd_means(rep: &mut Report) -> Outcome {
         for (k, p) in pts.iter().enumerate() {
             let s = c.draw_series(LineSeries::new(ellipse(p), ramp(k as f64 / 11.0).mix(0.6)))?;
             if k == 0 {
-                s.label("data").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], ramp(0.0)));
+                s.label("data")
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], ramp(0.0)));
             }
         }
         c.draw_series(LineSeries::new(ellipse(&ai.mean), BLACK.stroke_width(3)))?
@@ -96,7 +116,7 @@ pub fn spd_means(rep: &mut Report) -> Outcome {
     Ok(())
 }
 
-pub fn poincare_geodesics(rep: &mut Report) -> Outcome {
+pub(crate) fn poincare_geodesics(rep: &mut Report) -> Outcome {
     rep.section(
         "Geodesics in the Poincare disk",
         "Geodesics between points up to 1e-12 from the boundary of the disk (curvature -1), \
@@ -109,7 +129,10 @@ pub fn poincare_geodesics(rep: &mut Report) -> Outcome {
     for (k, r) in radii.iter().enumerate() {
         let a = 0.4 + 1.3 * k as f64;
         let b = a + 2.2;
-        ends.push((vec![r * a.cos(), r * a.sin()], vec![r * b.cos(), r * b.sin()]));
+        ends.push((
+            vec![r * a.cos(), r * a.sin()],
+            vec![r * b.cos(), r * b.sin()],
+        ));
     }
     let mut curves = Vec::new();
     let mut max_len = 0.0f64;
@@ -146,7 +169,9 @@ pub fn poincare_geodesics(rep: &mut Report) -> Outcome {
             let colour = ramp(k as f64 / (curves.len() - 1) as f64);
             c.draw_series(LineSeries::new(curve.clone(), colour.stroke_width(2)))?
                 .label(format!("|p| = |q| = 1 - {:.0e}", 1.0 - radii[k]))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
         }
         Ok(())
     })?;

@@ -14,7 +14,8 @@ mod special;
 
 use report::Report;
 
-pub type Outcome = Result<(), Box<dyn std::error::Error>>;
+/// The result of a stop of the tour.
+pub(crate) type Outcome = Result<(), Box<dyn std::error::Error>>;
 
 fn main() -> Outcome {
     let dir = std::env::var("SOBOLEV_DEMO_DIR").unwrap_or_else(|_| "target/demo".into());

@@ -3,19 +3,19 @@
 use plotters::prelude::*;
 use std::path::Path;
 
-pub type PlotResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type PlotResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Axis ranges and labels of one chart.
-pub struct Frame<'a> {
-    pub title: &'a str,
-    pub x: (f64, f64),
-    pub y: (f64, f64),
-    pub x_label: &'a str,
-    pub y_label: &'a str,
+pub(crate) struct Frame<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) x: (f64, f64),
+    pub(crate) y: (f64, f64),
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
 }
 
 /// A colour from a value in `[0, 1]` (blue to red through green).
-pub fn ramp(t: f64) -> RGBColor {
+pub(crate) fn ramp(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0);
     let h = (1.0 - t) * 240.0 / 360.0;
     let c = HSLColor(h, 0.85, 0.45).to_rgba();
@@ -23,10 +23,17 @@ pub fn ramp(t: f64) -> RGBColor {
 }
 
 /// Draws layers (each a closure over the chart) in one framed chart.
-pub fn chart<F>(path: &Path, size: (u32, u32), frame: &Frame<'_>, draw: F) -> PlotResult
+pub(crate) fn chart<F>(path: &Path, size: (u32, u32), frame: &Frame<'_>, draw: F) -> PlotResult
 where
     F: FnOnce(
-        &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+        &mut ChartContext<
+            '_,
+            SVGBackend<'_>,
+            Cartesian2d<
+                plotters::coord::types::RangedCoordf64,
+                plotters::coord::types::RangedCoordf64,
+            >,
+        >,
     ) -> PlotResult,
 {
     let root = SVGBackend::new(path, size).into_drawing_area();

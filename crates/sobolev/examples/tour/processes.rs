@@ -20,7 +20,7 @@ fn observations(t: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-pub fn state_space_gp(rep: &mut Report) -> Outcome {
+pub(crate) fn state_space_gp(rep: &mut Report) -> Outcome {
     rep.section(
         "A Gaussian process on a million time points",
         "Matern-3/2 GP regression on 1e6 noisy observations through its state-space form \
@@ -35,16 +35,25 @@ pub fn state_space_gp(rep: &mut Report) -> Outcome {
     let gp = StateSpaceGp::new(MaternOrder::ThreeHalves, 1.0, 2.0, 0.01, &points, &y)?;
     let build = start.elapsed().as_secs_f64();
     let (lo, hi) = (5000.0, 5030.0);
-    let query: Vec<f64> = (0..=600).map(|i| lo + (hi - lo) * i as f64 / 600.0).collect();
+    let query: Vec<f64> = (0..=600)
+        .map(|i| lo + (hi - lo) * i as f64 / 600.0)
+        .collect();
     let start = Instant::now();
     let pred = gp.predict(&Points::from_1d(&query)?)?;
     let predict = start.elapsed().as_secs_f64();
     rep.row(
         "GP",
         "state-space Matern-3/2, 1e6 points: filter + smoother",
-        format!("{build:.2} s, log marginal likelihood {:.1}", gp.log_marginal_likelihood()),
+        format!(
+            "{build:.2} s, log marginal likelihood {:.1}",
+            gp.log_marginal_likelihood()
+        ),
     );
-    rep.row("GP", "posterior at 601 query points", format!("{:.1} ms", 1e3 * predict));
+    rep.row(
+        "GP",
+        "posterior at 601 query points",
+        format!("{:.1} ms", 1e3 * predict),
+    );
     let path = rep.figure_path("state_space_gp.svg");
     let frame = Frame {
         title: "State-space GP, 1e6 observations (window t in [5000, 5030])",

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// One measured figure of a stop.
-pub struct Row {
-    pub stop: &'static str,
-    pub what: String,
-    pub value: String,
+pub(crate) struct Row {
+    pub(crate) stop: &'static str,
+    pub(crate) what: String,
+    pub(crate) value: String,
 }
 
 /// The collected rows, figures and prose of the tour.
-pub struct Report {
+pub(crate) struct Report {
     dir: PathBuf,
     rows: Vec<Row>,
     sections: Vec<(String, String)>,
@@ -21,7 +21,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(dir: &Path) -> std::io::Result<Self> {
+    pub(crate) fn new(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -32,25 +32,30 @@ impl Report {
     }
 
     /// Where a figure called `name` goes.
-    pub fn figure_path(&self, name: &str) -> PathBuf {
+    pub(crate) fn figure_path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     /// Records a measured figure and prints it.
-    pub fn row(&mut self, stop: &'static str, what: impl Into<String>, value: impl Into<String>) {
+    pub(crate) fn row(
+        &mut self,
+        stop: &'static str,
+        what: impl Into<String>,
+        value: impl Into<String>,
+    ) {
         let (what, value) = (what.into(), value.into());
         println!("  {what}: {value}");
         self.rows.push(Row { stop, what, value });
     }
 
     /// Opens a section of the Markdown report (a heading and its text).
-    pub fn section(&mut self, title: &str, text: impl Into<String>) {
+    pub(crate) fn section(&mut self, title: &str, text: impl Into<String>) {
         println!("== {title}");
         self.sections.push((title.to_string(), text.into()));
     }
 
     /// Appends Markdown (a figure, a table) to the current section.
-    pub fn markdown(&mut self, text: impl AsRef<str>) {
+    pub(crate) fn markdown(&mut self, text: impl AsRef<str>) {
         if let Some((_, body)) = self.sections.last_mut() {
             body.push_str("\n\n");
             body.push_str(text.as_ref());
@@ -58,7 +63,7 @@ impl Report {
     }
 
     /// Writes `report.md` and prints the summary table.
-    pub fn finish(self) -> std::io::Result<PathBuf> {
+    pub(crate) fn finish(self) -> std::io::Result<PathBuf> {
         let secs = self.started.elapsed().as_secs_f64();
         let mut md = String::from("# Sobolev tour\n\n");
         let _ = writeln!(
@@ -75,12 +80,21 @@ impl Report {
         }
         let path = self.dir.join("report.md");
         std::fs::write(&path, md)?;
-        let w = self.rows.iter().map(|r| r.what.len()).max().unwrap_or(10).min(60);
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.what.len())
+            .max()
+            .unwrap_or(10)
+            .min(60);
         println!("\n{:<12} {:<w$} value", "stop", "measured");
         for r in &self.rows {
             println!("{:<12} {:<w$} {}", r.stop, r.what, r.value);
         }
-        println!("\ntour finished in {secs:.1} s; report and figures in {}", self.dir.display());
+        println!(
+            "\ntour finished in {secs:.1} s; report and figures in {}",
+            self.dir.display()
+        );
         Ok(path)
     }
 }

@@ -19,7 +19,7 @@ const TABLE: &str = include_str!("../../../special/tests/data/log_bessel.csv");
 const LN_MAX: f64 = 709.782712893384;
 const LN_MIN: f64 = -745.1332191019412;
 
-pub fn log_bessel_accuracy(rep: &mut Report) -> Outcome {
+pub(crate) fn log_bessel_accuracy(rep: &mut Report) -> Outcome {
     rep.section(
         "Log-Bessel functions against mpmath",
         "Relative error `|computed - exact| / max(1, |exact|)` of `log_bessel_i` and \
@@ -45,9 +45,21 @@ pub fn log_bessel_accuracy(rep: &mut Report) -> Outcome {
     errs.sort_by(f64::total_cmp);
     let n = errs.len();
     let outside = pts.iter().filter(|p| p.3).count();
-    rep.row("special", "log I/K reference points", format!("{n} (v to 1e6, x 1e-300..1e300)"));
-    rep.row("special", "log I/K median relative error", format!("{:.1e}", errs[n / 2]));
-    rep.row("special", "log I/K max relative error", format!("{:.1e}", errs[n - 1]));
+    rep.row(
+        "special",
+        "log I/K reference points",
+        format!("{n} (v to 1e6, x 1e-300..1e300)"),
+    );
+    rep.row(
+        "special",
+        "log I/K median relative error",
+        format!("{:.1e}", errs[n / 2]),
+    );
+    rep.row(
+        "special",
+        "log I/K max relative error",
+        format!("{:.1e}", errs[n - 1]),
+    );
     rep.row(
         "special",
         "points where I or K overflows/underflows f64",
@@ -62,27 +74,27 @@ pub fn log_bessel_accuracy(rep: &mut Report) -> Outcome {
         y_label: "log10(1 + v)",
     };
     chart(&path, (900, 520), &frame, |c| {
-        c.draw_series(pts.iter().map(|&(x, v, e, _)| {
-            // 1e-18 (blue) to 1e-14 (red).
-            let t = ((e.max(1e-18)).log10() + 18.0) / 4.0;
-            Circle::new((x, v), 3, ramp(t).filled())
-        }))?
-        .label("error: blue 1e-18 .. red 1e-14")
-        .legend(|(x, y)| Circle::new((x, y), 3, ramp(0.5).filled()));
         c.draw_series(
             pts.iter()
                 .filter(|p| p.3)
-                .map(|&(x, v, _, _)| Cross::new((x, v), 4, BLACK.stroke_width(1))),
+                .map(|&(x, v, _, _)| Cross::new((x, v), 5, BLACK.mix(0.25).stroke_width(1))),
         )?
         .label("I or K outside double range (SciPy: inf or 0)")
-        .legend(|(x, y)| Cross::new((x, y), 4, BLACK));
+        .legend(|(x, y)| Cross::new((x, y), 5, BLACK.mix(0.4)));
+        c.draw_series(pts.iter().map(|&(x, v, e, _)| {
+            // 1e-17 (blue) to 1e-14 (red).
+            let t = ((e.max(1e-17)).log10() + 17.0) / 3.0;
+            Circle::new((x, v), 3, ramp(t).filled())
+        }))?
+        .label("relative error, blue 1e-17 .. red 1e-14")
+        .legend(|(x, y)| Circle::new((x, y), 3, ramp(0.5).filled()));
         Ok(())
     })?;
     rep.markdown("![log-Bessel accuracy](log_bessel_accuracy.svg)");
     Ok(())
 }
 
-pub fn vmf_fit(rep: &mut Report) -> Outcome {
+pub(crate) fn vmf_fit(rep: &mut Report) -> Outcome {
     rep.section(
         "A von Mises-Fisher fit in 32768 dimensions",
         "400 draws from vMF(mu, kappa = 20000) on S^32767 by Wood's sampler, then the \
@@ -99,12 +111,24 @@ pub fn vmf_fit(rep: &mut Report) -> Outcome {
     let start = Instant::now();
     let fit = VonMisesFisher::fit(&draws)?;
     let t_fit = start.elapsed().as_secs_f64();
-    let cos: f64 = mu.iter().zip(fit.mean_direction()).map(|(a, b)| a * b).sum();
+    let cos: f64 = mu
+        .iter()
+        .zip(fit.mean_direction())
+        .map(|(a, b)| a * b)
+        .sum();
     rep.row(
         "vMF",
         "kappa fitted (true 20000), p = 32768",
-        format!("{:.1} (sample {t_sample:.2} s, fit {:.1} ms)", fit.kappa(), 1e3 * t_fit),
+        format!(
+            "{:.1} (sample {t_sample:.2} s, fit {:.1} ms)",
+            fit.kappa(),
+            1e3 * t_fit
+        ),
     );
-    rep.row("vMF", "angle between fitted and true mean direction", format!("{:.2e} rad", cos.min(1.0).acos()));
+    rep.row(
+        "vMF",
+        "angle between fitted and true mean direction",
+        format!("{:.2e} rad", cos.min(1.0).acos()),
+    );
     Ok(())
 }
