@@ -23,11 +23,11 @@ pub mod matrix_functions {}
 #[doc = include_str!("../../../docs/kernels.md")]
 pub mod kernels {}
 
-#[doc = include_str!("../../../docs/comparing-distributions.md")]
-pub mod comparing_distributions {}
-
 #[doc = include_str!("../../../docs/gaussian-processes.md")]
 pub mod gaussian_processes {}
+
+#[doc = include_str!("../../../docs/comparing-distributions.md")]
+pub mod comparing_distributions {}
 
 #[doc = include_str!("../../../docs/geometry.md")]
 pub mod geometry {}
@@ -37,3 +37,6 @@ pub mod sampling_with_sdes {}
 
 #[doc = include_str!("../../../docs/mcmc.md")]
 pub mod mcmc {}
+
+#[doc = include_str!("../../../docs/cookbook.md")]
+pub mod cookbook {}
