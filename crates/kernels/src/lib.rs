@@ -22,7 +22,7 @@ pub mod thinning;
 pub mod two_sample;
 
 pub use error::{Error, Result};
-pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
+pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use kernel::{Kernel, evaluate};
 pub use operator::{KernelOperator, StationaryOperator};

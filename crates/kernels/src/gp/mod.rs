@@ -8,11 +8,14 @@
 //! ([`FitOptions`]). Models:
 //! - [`ExactGp`]: dense Cholesky, `O(N^3)`, any kernel;
 //! - [`StateSpaceGp`]: Matern 1/2, 3/2, 5/2 in one dimension as linear SDEs,
-//!   Kalman filtering and RTS smoothing, `O(N)`.
+//!   Kalman filtering and RTS smoothing, `O(N)`;
+//! - [`KroneckerGp`]: product kernels on full tensor grids through the
+//!   Kronecker eigendecomposition, `O(N sum n_i)`.
 
 mod cholesky;
 pub mod exact;
 pub mod fit;
+pub mod kronecker;
 pub mod state_space;
 
 use crate::Result;
@@ -22,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use cholesky::Jitter;
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
+pub use kronecker::KroneckerGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
 
 /// Posterior marginals of the latent function at new inputs.
