@@ -23,6 +23,7 @@ fn main() -> Outcome {
     special::log_bessel_accuracy(&mut rep)?;
     special::vmf_fit(&mut rep)?;
     processes::state_space_gp(&mut rep)?;
+    processes::kronecker_gp(&mut rep)?;
     geometry::spd_means(&mut rep)?;
     geometry::poincare_geodesics(&mut rep)?;
     sampling::diffusion(&mut rep)?;
