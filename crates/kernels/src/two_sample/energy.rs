@@ -128,9 +128,10 @@ fn sorted(values: &[f64]) -> Vec<f64> {
 /// the kernel `-|x - y|` (V-statistic for `Biased`, U-statistic for
 /// `Unbiased`).
 ///
-/// Accuracy: within 1e-14 (relative to `E|X - Y|`) of the direct `O(N^2)`
-/// sum ([`energy_distance`]) in the tests; compensated summation keeps the
-/// error near a few ulp of `E|X - Y|` up to N = 1e6.
+/// Accuracy: within 1e-13 of the direct `O(N^2)` double sum and of
+/// `scipy.stats.energy_distance` (committed fixture, with ties); 6.0e-14
+/// relative to SciPy at N = 1e6 in the peers run. Sums are compensated
+/// (Neumaier), since they subtract terms of size `N^2 E|X|`.
 ///
 /// Errors: `Empty` or `NonFinite` for a bad sample, `InvalidArgument` for
 /// the unbiased estimator with fewer than two points.
@@ -249,8 +250,11 @@ fn project(p: &Points, xi: &[f64]) -> Vec<f64> {
 /// ([`random_directions`]); exact in 1-D. `O(L N (d + log N))` time, O(N)
 /// memory.
 ///
-/// Accuracy: in 1-D equal to [`energy_distance_1d`] to rounding; in `R^d`
-/// within Monte-Carlo error of [`energy_distance`] (tests/two_sample.rs).
+/// Accuracy: in 1-D equal to [`energy_distance_1d`] within 1e-14; in `R^d`
+/// within Monte-Carlo error of [`energy_distance`] (d = 4, 4000 slices:
+/// 0.30563 against 0.30836, standard error 4.8e-3; tests/two_sample.rs);
+/// 1.1e-11 relative to the same computation in NumPy at N = 1e6, 16 slices
+/// (peers run).
 ///
 /// Errors: `ShapeMismatch` when samples and directions disagree on the
 /// dimension, `InvalidArgument` for a zero direction or the unbiased

@@ -100,8 +100,9 @@ pub fn mmd_sums<K: Kernel + ?Sized>(kernel: &K, x: &Points, y: &Points) -> Resul
 ///
 /// Algorithm: blocked pair sums ([`mmd_sums`]), `O((n+m)^2 d)` time, O(n+m)
 /// memory, parallel and independent of the thread count. Accuracy: equal to
-/// the dense computation from `cross_gram` within 1e-14 relative to the
-/// largest kernel mean (tests/two_sample.rs).
+/// the dense computation from `gram`/`cross_gram` and to scikit-learn's
+/// `rbf_kernel` (committed fixture) within 1e-14 absolute for kernels
+/// bounded by 2 (tests/two_sample.rs).
 ///
 /// Errors: `ShapeMismatch` for mismatched dimensions, `InvalidArgument` for
 /// the unbiased estimator with fewer than two points in a sample.
@@ -289,8 +290,10 @@ pub fn stationary_mmd_sums<P: Profile>(
 /// Squared MMD with a stationary kernel, on the vectorised fast path
 /// ([`stationary_mmd_sums`]).
 ///
-/// Accuracy: within 1e-13 (relative to the largest kernel mean) of the dense
-/// computation, and of blocked NumPy/scikit-learn in the peers run.
+/// Accuracy: within 1e-13 of the dense computation (tests) and of
+/// scikit-learn's fixture within 1e-14; against blocked scikit-learn in the
+/// peers run (RBF, d = 10) the difference was 1.1e-16 at N = 1e4 and
+/// 3.3e-16 at N = 1e5, on values near 7.6e-4.
 ///
 /// Errors: as [`mmd2`].
 pub fn mmd2_stationary<P: Profile>(

@@ -16,7 +16,7 @@
 //! - [`energy`]: energy distance exactly in 1-D and in `R^d`, sliced energy
 //!   distance and its gradient with respect to the sample points.
 //! - [`permutation`]: permutation tests for MMD.
-//! - [`hsic`]: the Hilbert-Schmidt independence criterion and its test.
+//! - [`hsic`](mod@hsic): the Hilbert-Schmidt independence criterion and its test.
 
 pub mod energy;
 pub mod hsic;
