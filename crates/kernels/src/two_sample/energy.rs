@@ -20,7 +20,7 @@
 //! ICLR 2024, Theorem 2 and sec. 3). In 1-D the slice constant is 1 and the
 //! only directions are `+1` and `-1`, so the sliced value is exact.
 
-use super::{Estimator, check_min_len, check_sample_1d};
+use super::{Estimator, check_min_len, check_sample_1d, finite_result};
 use crate::pair_sum::{cross_pair_sum, upper_pair_sum};
 use crate::points::Points;
 use crate::{Error, Result};
@@ -134,12 +134,16 @@ fn sorted(values: &[f64]) -> Vec<f64> {
 /// (Neumaier), since they subtract terms of size `N^2 E|X|`.
 ///
 /// Errors: `Empty` or `NonFinite` for a bad sample, `InvalidArgument` for
-/// the unbiased estimator with fewer than two points.
+/// the unbiased estimator with fewer than two points, `NonFinite` when the
+/// distance sums overflow (coordinates near the `f64` range).
 pub fn energy_distance_1d(x: &[f64], y: &[f64], estimator: Estimator) -> Result<f64> {
     check_sample_1d(x, "energy distance: x")?;
     check_sample_1d(y, "energy distance: y")?;
     check_estimator(x.len(), y.len(), estimator)?;
-    Ok(energy_sorted(&sorted(x), &sorted(y), estimator))
+    finite_result(
+        energy_sorted(&sorted(x), &sorted(y), estimator),
+        "energy distance (overflow)",
+    )
 }
 
 fn euclidean(a: &[f64], b: &[f64]) -> f64 {
@@ -154,7 +158,8 @@ fn euclidean(a: &[f64], b: &[f64]) -> f64 {
 /// memory, parallel blocks): the reference for the sliced estimate.
 ///
 /// Errors: `ShapeMismatch` for samples of different dimensions,
-/// `InvalidArgument` for the unbiased estimator with fewer than two points.
+/// `InvalidArgument` for the unbiased estimator with fewer than two points,
+/// `NonFinite` when the distance sums overflow.
 pub fn energy_distance(x: &Points, y: &Points, estimator: Estimator) -> Result<f64> {
     x.check_same_dim(y, "energy distance")?;
     let (n, m) = (x.len(), y.len());
@@ -163,7 +168,10 @@ pub fn energy_distance(x: &Points, y: &Points, estimator: Estimator) -> Result<f
     let cross = cross_pair_sum(n, m, |i, j| euclidean(x.row(i), y.row(j)));
     let within_x = upper_pair_sum(n, |i, j| euclidean(x.row(i), x.row(j)));
     let within_y = upper_pair_sum(m, |i, j| euclidean(y.row(i), y.row(j)));
-    Ok(2.0 * wc * cross - 2.0 * wx * within_x - 2.0 * wy * within_y)
+    finite_result(
+        2.0 * wc * cross - 2.0 * wx * within_x - 2.0 * wy * within_y,
+        "energy distance (overflow)",
+    )
 }
 
 /// `c_d = sqrt(pi) Gamma((d+1)/2) / Gamma(d/2)`, the constant with
@@ -274,7 +282,10 @@ pub fn sliced_energy_distance(
         let py = sorted_in_place(project(y, xi));
         acc += energy_sorted(&px, &py, estimator);
     }
-    Ok(c * acc / directions.len() as f64)
+    finite_result(
+        c * acc / directions.len() as f64,
+        "sliced energy distance (overflow)",
+    )
 }
 
 fn sorted_in_place(mut v: Vec<f64>) -> Vec<f64> {
@@ -397,7 +408,7 @@ pub fn sliced_energy_distance_with_grad(
         }
     }
     Ok(SlicedEnergy {
-        value: scale * value,
+        value: finite_result(scale * value, "sliced energy distance (overflow)")?,
         grad_x,
         grad_y,
     })

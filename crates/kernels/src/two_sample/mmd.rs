@@ -17,7 +17,7 @@
 //! k(x', y)` over disjoint pairs (Gretton et al. 2012, sec. 6): `O(N)` time,
 //! unbiased, with a standard error from the spread of `h`.
 
-use super::{Estimator, check_min_len};
+use super::{Estimator, check_min_len, finite_result};
 use crate::kernel::Kernel;
 use crate::kernel::stationary::{Profile, Stationary};
 use crate::pair_sum::{cross_pair_sum, diagonal_sum, upper_pair_sum};
@@ -48,23 +48,24 @@ impl MmdSums {
     /// The squared MMD by the chosen estimator.
     ///
     /// Errors: `InvalidArgument` for the unbiased estimator when a sample
-    /// has fewer than two points.
+    /// has fewer than two points, `NonFinite` when the sums overflowed.
     pub fn mmd2(&self, estimator: Estimator) -> Result<f64> {
         let (n, m) = (self.n as f64, self.m as f64);
         let cross = 2.0 * self.xy / (n * m);
-        match estimator {
-            Estimator::Biased => Ok((self.xx_off_diagonal + self.xx_diagonal) / (n * n)
-                + (self.yy_off_diagonal + self.yy_diagonal) / (m * m)
-                - cross),
+        let value = match estimator {
+            Estimator::Biased => {
+                (self.xx_off_diagonal + self.xx_diagonal) / (n * n)
+                    + (self.yy_off_diagonal + self.yy_diagonal) / (m * m)
+                    - cross
+            }
             Estimator::Unbiased => {
                 check_min_len(self.n, 2, "unbiased MMD: x")?;
                 check_min_len(self.m, 2, "unbiased MMD: y")?;
-                Ok(
-                    self.xx_off_diagonal / (n * (n - 1.0)) + self.yy_off_diagonal / (m * (m - 1.0))
-                        - cross,
-                )
+                self.xx_off_diagonal / (n * (n - 1.0)) + self.yy_off_diagonal / (m * (m - 1.0))
+                    - cross
             }
-        }
+        };
+        finite_result(value, "MMD (kernel sums overflowed)")
     }
 }
 

@@ -59,6 +59,16 @@ pub(crate) fn check_min_len(len: usize, min: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// `NonFinite` when a statistic overflowed (finite inputs whose kernel or
+/// distance sums exceed the range of `f64`).
+pub(crate) fn finite_result(value: f64, what: &'static str) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NonFinite(what))
+    }
+}
+
 /// Checks a 1-D sample: non-empty and finite.
 pub(crate) fn check_sample_1d(values: &[f64], what: &'static str) -> Result<()> {
     if values.is_empty() {
