@@ -13,7 +13,7 @@ the same inputs in the same run, and writes the report JSON:
   `kt.thin` on the same points and kernel; max_err is |MMD_ours - MMD_peer|
   with both MMDs to the N(0, I) target in closed form.
 Requirements: benches/peers/requirements-rkhs-compare.txt (numpy, scipy,
-scikit-learn, pot, goodpoints).
+scikit-learn, goodpoints).
 """
 
 import json

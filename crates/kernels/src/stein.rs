@@ -104,7 +104,8 @@ impl ImqStein {
 /// and the U-statistic averages to zero on exact draws (tests/stein.rs).
 ///
 /// Errors: `ShapeMismatch` unless `scores` has the shape of `x`,
-/// `InvalidArgument` for the unbiased estimator with one point.
+/// `InvalidArgument` for the unbiased estimator with one point, `NonFinite`
+/// when the sums overflow (scores or distances near the `f64` range).
 pub fn ksd2(kernel: &ImqStein, x: &Points, scores: &Points, estimator: Estimator) -> Result<f64> {
     if x.len() != scores.len() || x.dim() != scores.dim() {
         return Err(Error::ShapeMismatch {
@@ -117,11 +118,12 @@ pub fn ksd2(kernel: &ImqStein, x: &Points, scores: &Points, estimator: Estimator
     let k = |i: usize, j: usize| kernel.eval(x.row(i), scores.row(i), x.row(j), scores.row(j));
     let off = 2.0 * upper_pair_sum(n, k);
     let nf = n as f64;
-    match estimator {
-        Estimator::Biased => Ok((off + diagonal_sum(n, |i| k(i, i))) / (nf * nf)),
+    let value = match estimator {
+        Estimator::Biased => (off + diagonal_sum(n, |i| k(i, i))) / (nf * nf),
         Estimator::Unbiased => {
             crate::two_sample::check_min_len(n, 2, "unbiased KSD")?;
-            Ok(off / (nf * (nf - 1.0)))
+            off / (nf * (nf - 1.0))
         }
-    }
+    };
+    crate::two_sample::finite_result(value, "KSD (Stein kernel sums overflowed)")
 }

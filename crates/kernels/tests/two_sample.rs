@@ -546,3 +546,23 @@ fn energy_distance_and_mmd_match_scipy_and_scikit_learn() {
         }
     }
 }
+
+#[test]
+fn overflowing_sums_give_non_finite_errors_not_nan() {
+    let big = [1e308, -1e308];
+    assert!(matches!(
+        energy_distance_1d(&big, &[0.0, 1.0], Estimator::Biased),
+        Err(Error::NonFinite(_))
+    ));
+    let x = Points::new(vec![1e308, -1e308, 1e308, 0.0], 2).unwrap();
+    let y = Points::new(vec![0.0, 0.0, 1.0, 1.0], 2).unwrap();
+    assert!(matches!(
+        energy_distance(&x, &y, Estimator::Biased),
+        Err(Error::NonFinite(_))
+    ));
+    let dirs = random_directions(2, 3, 1).unwrap();
+    assert!(matches!(
+        sliced_energy_distance(&x, &y, &dirs, Estimator::Biased),
+        Err(Error::NonFinite(_))
+    ));
+}

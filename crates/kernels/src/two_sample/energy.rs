@@ -20,7 +20,7 @@
 //! ICLR 2024, Theorem 2 and sec. 3). In 1-D the slice constant is 1 and the
 //! only directions are `+1` and `-1`, so the sliced value is exact.
 
-use super::{Estimator, check_min_len, check_sample_1d};
+use super::{Estimator, check_min_len, check_sample_1d, finite_result};
 use crate::pair_sum::{cross_pair_sum, upper_pair_sum};
 use crate::points::Points;
 use crate::{Error, Result};
@@ -128,17 +128,22 @@ fn sorted(values: &[f64]) -> Vec<f64> {
 /// the kernel `-|x - y|` (V-statistic for `Biased`, U-statistic for
 /// `Unbiased`).
 ///
-/// Accuracy: within 1e-14 (relative to `E|X - Y|`) of the direct `O(N^2)`
-/// sum ([`energy_distance`]) in the tests; compensated summation keeps the
-/// error near a few ulp of `E|X - Y|` up to N = 1e6.
+/// Accuracy: within 1e-13 of the direct `O(N^2)` double sum and of
+/// `scipy.stats.energy_distance` (committed fixture, with ties); 6.0e-14
+/// relative to SciPy at N = 1e6 in the peers run. Sums are compensated
+/// (Neumaier), since they subtract terms of size `N^2 E|X|`.
 ///
 /// Errors: `Empty` or `NonFinite` for a bad sample, `InvalidArgument` for
-/// the unbiased estimator with fewer than two points.
+/// the unbiased estimator with fewer than two points, `NonFinite` when the
+/// distance sums overflow (coordinates near the `f64` range).
 pub fn energy_distance_1d(x: &[f64], y: &[f64], estimator: Estimator) -> Result<f64> {
     check_sample_1d(x, "energy distance: x")?;
     check_sample_1d(y, "energy distance: y")?;
     check_estimator(x.len(), y.len(), estimator)?;
-    Ok(energy_sorted(&sorted(x), &sorted(y), estimator))
+    finite_result(
+        energy_sorted(&sorted(x), &sorted(y), estimator),
+        "energy distance (overflow)",
+    )
 }
 
 fn euclidean(a: &[f64], b: &[f64]) -> f64 {
@@ -153,7 +158,8 @@ fn euclidean(a: &[f64], b: &[f64]) -> f64 {
 /// memory, parallel blocks): the reference for the sliced estimate.
 ///
 /// Errors: `ShapeMismatch` for samples of different dimensions,
-/// `InvalidArgument` for the unbiased estimator with fewer than two points.
+/// `InvalidArgument` for the unbiased estimator with fewer than two points,
+/// `NonFinite` when the distance sums overflow.
 pub fn energy_distance(x: &Points, y: &Points, estimator: Estimator) -> Result<f64> {
     x.check_same_dim(y, "energy distance")?;
     let (n, m) = (x.len(), y.len());
@@ -162,7 +168,10 @@ pub fn energy_distance(x: &Points, y: &Points, estimator: Estimator) -> Result<f
     let cross = cross_pair_sum(n, m, |i, j| euclidean(x.row(i), y.row(j)));
     let within_x = upper_pair_sum(n, |i, j| euclidean(x.row(i), x.row(j)));
     let within_y = upper_pair_sum(m, |i, j| euclidean(y.row(i), y.row(j)));
-    Ok(2.0 * wc * cross - 2.0 * wx * within_x - 2.0 * wy * within_y)
+    finite_result(
+        2.0 * wc * cross - 2.0 * wx * within_x - 2.0 * wy * within_y,
+        "energy distance (overflow)",
+    )
 }
 
 /// `c_d = sqrt(pi) Gamma((d+1)/2) / Gamma(d/2)`, the constant with
@@ -249,8 +258,11 @@ fn project(p: &Points, xi: &[f64]) -> Vec<f64> {
 /// ([`random_directions`]); exact in 1-D. `O(L N (d + log N))` time, O(N)
 /// memory.
 ///
-/// Accuracy: in 1-D equal to [`energy_distance_1d`] to rounding; in `R^d`
-/// within Monte-Carlo error of [`energy_distance`] (tests/two_sample.rs).
+/// Accuracy: in 1-D equal to [`energy_distance_1d`] within 1e-14; in `R^d`
+/// within Monte-Carlo error of [`energy_distance`] (d = 4, 4000 slices:
+/// 0.30563 against 0.30836, standard error 4.8e-3; tests/two_sample.rs);
+/// 1.1e-11 relative to the same computation in NumPy at N = 1e6, 16 slices
+/// (peers run).
 ///
 /// Errors: `ShapeMismatch` when samples and directions disagree on the
 /// dimension, `InvalidArgument` for a zero direction or the unbiased
@@ -270,7 +282,10 @@ pub fn sliced_energy_distance(
         let py = sorted_in_place(project(y, xi));
         acc += energy_sorted(&px, &py, estimator);
     }
-    Ok(c * acc / directions.len() as f64)
+    finite_result(
+        c * acc / directions.len() as f64,
+        "sliced energy distance (overflow)",
+    )
 }
 
 fn sorted_in_place(mut v: Vec<f64>) -> Vec<f64> {
@@ -393,7 +408,7 @@ pub fn sliced_energy_distance_with_grad(
         }
     }
     Ok(SlicedEnergy {
-        value: scale * value,
+        value: finite_result(scale * value, "sliced energy distance (overflow)")?,
         grad_x,
         grad_y,
     })

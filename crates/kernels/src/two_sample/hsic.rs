@@ -19,8 +19,8 @@
 //! samples the statistic's distribution under independence.
 
 use super::Estimator;
-use super::check_min_len;
 use super::permutation::{PermutationTest, check_permutations};
+use super::{check_min_len, finite_result};
 use crate::kernel::Kernel;
 use crate::pair_sum::ROW_BLOCK;
 use crate::points::Points;
@@ -130,7 +130,8 @@ fn check_hsic<K: Kernel + ?Sized, L: Kernel + ?Sized>(
 ///
 /// Errors: `ShapeMismatch` when `x` and `y` hold different numbers of
 /// points or a kernel rejects the dimension, `InvalidArgument` for the
-/// unbiased estimator with fewer than four pairs.
+/// unbiased estimator with fewer than four pairs, `NonFinite` when the
+/// kernel sums overflow.
 pub fn hsic<K: Kernel + ?Sized, L: Kernel + ?Sized>(
     kx: &K,
     ky: &L,
@@ -140,7 +141,10 @@ pub fn hsic<K: Kernel + ?Sized, L: Kernel + ?Sized>(
 ) -> Result<f64> {
     check_hsic(kx, ky, x, y, estimator)?;
     let identity: Vec<usize> = (0..y.len()).collect();
-    Ok(statistic(&row_pass(kx, ky, x, y, &identity), estimator))
+    finite_result(
+        statistic(&row_pass(kx, ky, x, y, &identity), estimator),
+        "HSIC (kernel sums overflowed)",
+    )
 }
 
 /// Permutation test of independence of `x` and `y` with the HSIC
@@ -160,7 +164,10 @@ pub fn hsic_permutation_test<K: Kernel + ?Sized, L: Kernel + ?Sized>(
     check_hsic(kx, ky, x, y, estimator)?;
     check_permutations(num_permutations)?;
     let mut perm: Vec<usize> = (0..y.len()).collect();
-    let observed = statistic(&row_pass(kx, ky, x, y, &perm), estimator);
+    let observed = finite_result(
+        statistic(&row_pass(kx, ky, x, y, &perm), estimator),
+        "HSIC (kernel sums overflowed)",
+    )?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut null = Vec::with_capacity(num_permutations);
     for _ in 0..num_permutations {

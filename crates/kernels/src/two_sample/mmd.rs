@@ -17,7 +17,7 @@
 //! k(x', y)` over disjoint pairs (Gretton et al. 2012, sec. 6): `O(N)` time,
 //! unbiased, with a standard error from the spread of `h`.
 
-use super::{Estimator, check_min_len};
+use super::{Estimator, check_min_len, finite_result};
 use crate::kernel::Kernel;
 use crate::kernel::stationary::{Profile, Stationary};
 use crate::pair_sum::{cross_pair_sum, diagonal_sum, upper_pair_sum};
@@ -48,23 +48,24 @@ impl MmdSums {
     /// The squared MMD by the chosen estimator.
     ///
     /// Errors: `InvalidArgument` for the unbiased estimator when a sample
-    /// has fewer than two points.
+    /// has fewer than two points, `NonFinite` when the sums overflowed.
     pub fn mmd2(&self, estimator: Estimator) -> Result<f64> {
         let (n, m) = (self.n as f64, self.m as f64);
         let cross = 2.0 * self.xy / (n * m);
-        match estimator {
-            Estimator::Biased => Ok((self.xx_off_diagonal + self.xx_diagonal) / (n * n)
-                + (self.yy_off_diagonal + self.yy_diagonal) / (m * m)
-                - cross),
+        let value = match estimator {
+            Estimator::Biased => {
+                (self.xx_off_diagonal + self.xx_diagonal) / (n * n)
+                    + (self.yy_off_diagonal + self.yy_diagonal) / (m * m)
+                    - cross
+            }
             Estimator::Unbiased => {
                 check_min_len(self.n, 2, "unbiased MMD: x")?;
                 check_min_len(self.m, 2, "unbiased MMD: y")?;
-                Ok(
-                    self.xx_off_diagonal / (n * (n - 1.0)) + self.yy_off_diagonal / (m * (m - 1.0))
-                        - cross,
-                )
+                self.xx_off_diagonal / (n * (n - 1.0)) + self.yy_off_diagonal / (m * (m - 1.0))
+                    - cross
             }
-        }
+        };
+        finite_result(value, "MMD (kernel sums overflowed)")
     }
 }
 
@@ -100,8 +101,9 @@ pub fn mmd_sums<K: Kernel + ?Sized>(kernel: &K, x: &Points, y: &Points) -> Resul
 ///
 /// Algorithm: blocked pair sums ([`mmd_sums`]), `O((n+m)^2 d)` time, O(n+m)
 /// memory, parallel and independent of the thread count. Accuracy: equal to
-/// the dense computation from `cross_gram` within 1e-14 relative to the
-/// largest kernel mean (tests/two_sample.rs).
+/// the dense computation from `gram`/`cross_gram` and to scikit-learn's
+/// `rbf_kernel` (committed fixture) within 1e-14 absolute for kernels
+/// bounded by 2 (tests/two_sample.rs).
 ///
 /// Errors: `ShapeMismatch` for mismatched dimensions, `InvalidArgument` for
 /// the unbiased estimator with fewer than two points in a sample.
@@ -289,8 +291,10 @@ pub fn stationary_mmd_sums<P: Profile>(
 /// Squared MMD with a stationary kernel, on the vectorised fast path
 /// ([`stationary_mmd_sums`]).
 ///
-/// Accuracy: within 1e-13 (relative to the largest kernel mean) of the dense
-/// computation, and of blocked NumPy/scikit-learn in the peers run.
+/// Accuracy: within 1e-13 of the dense computation (tests) and of
+/// scikit-learn's fixture within 1e-14; against blocked scikit-learn in the
+/// peers run (RBF, d = 10) the difference was 1.1e-16 at N = 1e4 and
+/// 3.3e-16 at N = 1e5, on values near 7.6e-4.
 ///
 /// Errors: as [`mmd2`].
 pub fn mmd2_stationary<P: Profile>(

@@ -16,7 +16,7 @@
 //! - [`energy`]: energy distance exactly in 1-D and in `R^d`, sliced energy
 //!   distance and its gradient with respect to the sample points.
 //! - [`permutation`]: permutation tests for MMD.
-//! - [`hsic`]: the Hilbert-Schmidt independence criterion and its test.
+//! - [`hsic`](mod@hsic): the Hilbert-Schmidt independence criterion and its test.
 
 pub mod energy;
 pub mod hsic;
@@ -57,6 +57,16 @@ pub(crate) fn check_min_len(len: usize, min: usize, what: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// `NonFinite` when a statistic overflowed (finite inputs whose kernel or
+/// distance sums exceed the range of `f64`).
+pub(crate) fn finite_result(value: f64, what: &'static str) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NonFinite(what))
+    }
 }
 
 /// Checks a 1-D sample: non-empty and finite.
