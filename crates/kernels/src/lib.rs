@@ -11,6 +11,7 @@
 
 pub mod error;
 mod fast_exp;
+pub mod features;
 pub mod gp;
 pub mod gram;
 pub mod kernel;
@@ -18,6 +19,10 @@ pub mod operator;
 pub mod points;
 
 pub use error::{Error, Result};
+pub use features::{
+    ArcCosineFeatures, Coupling, FeatureMap, PositiveRandomFeatures, RandomFourierFeatures,
+    SigmaDeltaFourierFeatures, Spectrum,
+};
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use kernel::{Kernel, evaluate};
