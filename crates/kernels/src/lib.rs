@@ -14,9 +14,13 @@ mod fast_exp;
 pub mod features;
 pub mod gp;
 pub mod gram;
+pub mod herding;
 pub mod kernel;
+pub mod kpca;
+pub mod nystrom;
 pub mod operator;
 pub mod points;
+pub mod ridge;
 
 pub use error::{Error, Result};
 pub use features::{
@@ -25,6 +29,10 @@ pub use features::{
 };
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
+pub use herding::{Herding, empirical_mean_embedding, kernel_herding};
 pub use kernel::{Kernel, evaluate};
+pub use kpca::{FeaturePca, KernelPca};
+pub use nystrom::{LandmarkSampling, Nystrom, ridge_leverage_scores};
 pub use operator::{KernelOperator, StationaryOperator};
 pub use points::Points;
+pub use ridge::{FeatureRidge, KernelRidge};
