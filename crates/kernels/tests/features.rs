@@ -280,11 +280,12 @@ fn positive_mse(coupling: Coupling, d: usize, seeds: u64, x: &Points) -> f64 {
 fn simplex_beats_orthogonal_beats_independent_in_mse() {
     // Reid et al. (2023), fig. 2 setting: positive features of the Gaussian
     // kernel, one block of D = d features, two nearby points of norm about
-    // 1.1 (the variance reduction grows with |x + y|).
+    // 0.57 (the variance reduction grows with |x + y|, and so do the tails
+    // of the estimator; at this norm the MSE is well estimated).
     let d = 8;
     let x = Points::new(
         (0..2 * d)
-            .map(|k| 0.4 * (1.0 + 0.3 * ((k * 5 % 7) as f64 / 7.0 - 0.5)))
+            .map(|k| 0.2 * (1.0 + 0.3 * ((k * 5 % 7) as f64 / 7.0 - 0.5)))
             .collect(),
         d,
     )
@@ -361,4 +362,63 @@ fn feature_maps_are_reproducible_from_the_seed() {
     assert_eq!(a.transform(&x).unwrap(), b.transform(&x).unwrap());
     assert_eq!(a.num_features(), 10);
     assert_eq!(a.input_dim(), 3);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn points(d: usize) -> impl Strategy<Value = Points> {
+        proptest::collection::vec(-3.0f64..3.0, 3 * d..=3 * d)
+            .prop_map(move |v| Points::new(v, d).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Fourier features are bounded: |phi(x)|^2 <= 2 s^2.
+        #[test]
+        fn fourier_feature_norm_is_bounded(x in points(3), seed in 0u64..1000) {
+            let k = Stationary::new(Matern52, 1.7, 0.9).unwrap();
+            let f = RandomFourierFeatures::new(&k, 3, 33, Coupling::Simplex, seed).unwrap();
+            let g = f.approximate_gram(&x, &x).unwrap();
+            for i in 0..3 {
+                prop_assert!(g[(i, i)] <= 2.0 * 1.7 + 1e-12);
+            }
+        }
+
+        /// The Nystrom approximation never exceeds the kernel on the
+        /// diagonal (K - K_nystrom is positive semi-definite) and is exact
+        /// at the landmarks.
+        #[test]
+        fn nystrom_diagonal_is_below_the_kernel(x in points(2), seed in 0u64..1000) {
+            use sobolev_kernels::{LandmarkSampling, Nystrom};
+            let k = Stationary::new(Gaussian, 1.0, 0.7).unwrap();
+            let m = Nystrom::fit(k.clone(), &x, 2, LandmarkSampling::Uniform, seed).unwrap();
+            let g = m.approximate_gram(&x, &x).unwrap();
+            for i in 0..3 {
+                prop_assert!(g[(i, i)] <= 1.0 + 1e-9);
+            }
+            let l = m.landmark_indices()[0];
+            prop_assert!((g[(l, l)] - 1.0).abs() < 1e-6);
+        }
+
+        /// Arc-cosine kernels are symmetric and `k_n(x, x) = |x|^(2n)`
+        /// times `J_n(0) / pi` (1 for n = 0, 1 for n = 1, 3 for n = 2).
+        #[test]
+        fn arc_cosine_kernel_identities(
+            x in proptest::collection::vec(-2.0f64..2.0, 4),
+            y in proptest::collection::vec(-2.0f64..2.0, 4),
+            order in 0u32..3,
+        ) {
+            let a = arc_cosine_kernel(order, &x, &y).unwrap();
+            let b = arc_cosine_kernel(order, &y, &x).unwrap();
+            prop_assert!((a - b).abs() <= 1e-12 * (1.0 + a.abs()));
+            let n2: f64 = x.iter().map(|v| v * v).sum();
+            let want = [1.0, n2, 3.0 * n2 * n2][order as usize];
+            let got = arc_cosine_kernel(order, &x, &x).unwrap();
+            prop_assume!(n2 > 1e-6);
+            prop_assert!((got - want).abs() <= 1e-9 * (1.0 + want));
+        }
+    }
 }

@@ -12,7 +12,7 @@
 
 use super::coupling::{Coupling, sample_frequencies};
 use super::spectral::Spectrum;
-use super::{FeatureMap, check_input, check_num_features, map_entries, project};
+use super::{FeatureMap, check_input, check_num_features, map_columns, project};
 use crate::{Error, Points, Result};
 use faer::Mat;
 use rand::SeedableRng;
@@ -39,14 +39,20 @@ pub fn arc_cosine_kernel(order: u32, x: &[f64], y: &[f64]) -> Result<f64> {
     }
     let nx = x.iter().map(|v| v * v).sum::<f64>().sqrt();
     let ny = y.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let dot: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
-    let cos_t = if nx > 0.0 && ny > 0.0 {
-        (dot / (nx * ny)).clamp(-1.0, 1.0)
+    // The angle by Kahan's 2 atan2(|u - v|, |u + v|) on the unit vectors,
+    // accurate also near 0 and pi where acos of the cosine is not.
+    let t = if nx > 0.0 && ny > 0.0 {
+        let (mut diff, mut sum) = (0.0, 0.0);
+        for (a, b) in x.iter().zip(y) {
+            let (u, v) = (a / nx, b / ny);
+            diff += (u - v) * (u - v);
+            sum += (u + v) * (u + v);
+        }
+        2.0 * diff.sqrt().atan2(sum.sqrt())
     } else {
-        0.0
+        PI / 2.0
     };
-    let t = cos_t.acos();
-    let sin_t = (1.0 - cos_t * cos_t).max(0.0).sqrt();
+    let (sin_t, cos_t) = t.sin_cos();
     let j = match order {
         0 => PI - t,
         1 => sin_t + (PI - t) * cos_t,
@@ -116,15 +122,20 @@ impl FeatureMap for ArcCosineFeatures {
         let mut z = project(x, &self.frequencies);
         let a = (2.0 / self.num_features() as f64).sqrt();
         let order = self.order;
-        map_entries(&mut z, |v, _, _| {
-            if v > 0.0 {
-                match order {
-                    0 => a,
-                    1 => a * v,
-                    _ => a * v * v,
-                }
-            } else {
-                0.0
+        map_columns(&mut z, |col, _| {
+            for v in col.iter_mut() {
+                let p = v.max(0.0);
+                *v = match order {
+                    0 => {
+                        if p > 0.0 {
+                            a
+                        } else {
+                            0.0
+                        }
+                    }
+                    1 => a * p,
+                    _ => a * p * p,
+                };
             }
         });
         Ok(z)

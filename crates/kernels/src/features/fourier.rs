@@ -10,8 +10,9 @@
 //! the form scikit-learn's `RBFSampler` uses.
 
 use super::coupling::{Coupling, sample_frequencies};
+use super::fast_cos::cos_in_place;
 use super::spectral::{SpectralProfile, Spectrum};
-use super::{FeatureMap, check_input, check_num_features, map_entries, project};
+use super::{FeatureMap, check_input, check_num_features, map_columns, project};
 use crate::kernel::stationary::{Profile, Stationary};
 use crate::{Error, Points, Result};
 use faer::Mat;
@@ -132,7 +133,7 @@ impl RandomFourierFeatures {
         check_input(x, self.input_dim(), "RandomFourierFeatures::transform")?;
         let mut z = project(x, &self.frequencies);
         let b = &self.offsets;
-        map_entries(&mut z, |v, _, j| scale * (v + b[j]).cos());
+        map_columns(&mut z, |col, j| cos_in_place(col, b[j], scale));
         Ok(z)
     }
 }

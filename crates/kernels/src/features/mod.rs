@@ -29,6 +29,7 @@
 
 mod arc_cosine;
 mod coupling;
+mod fast_cos;
 mod fourier;
 mod positive;
 mod sigma_delta;
@@ -42,6 +43,7 @@ pub use sigma_delta::SigmaDeltaFourierFeatures;
 pub use spectral::{SpectralProfile, Spectrum};
 
 use crate::{Error, Points, Result};
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
@@ -100,14 +102,19 @@ pub(crate) fn project(x: &Points, w: &Mat<f64>) -> Mat<f64> {
     points_view(x) * w
 }
 
-/// Applies `f(value, row, column)` to every entry, in parallel over
-/// columns (each entry independently, so the result does not depend on
-/// the thread count).
-pub(crate) fn map_entries(m: &mut Mat<f64>, f: impl Fn(f64, usize, usize) -> f64 + Sync) {
+/// Applies `f(column, column index)` to every column slice, in parallel.
+pub(crate) fn map_columns(m: &mut Mat<f64>, f: impl Fn(&mut [f64], usize) + Sync) {
     let cols: Vec<(usize, faer::ColMut<'_, f64>)> = m.col_iter_mut().enumerate().collect();
-    cols.into_par_iter().for_each(|(j, col)| {
-        for (i, v) in col.iter_mut().enumerate() {
-            *v = f(*v, i, j);
+    cols.into_par_iter().for_each(|(j, mut col)| {
+        if let Some(c) = col.rb_mut().try_as_col_major_mut() {
+            f(c.as_slice_mut(), j);
+        } else {
+            // Strided column (not the case for an owned `Mat`): via a copy.
+            let mut buf: Vec<f64> = col.rb().iter().copied().collect();
+            f(&mut buf, j);
+            for (dst, src) in col.iter_mut().zip(&buf) {
+                *dst = *src;
+            }
         }
     });
 }

@@ -15,7 +15,8 @@
 use super::coupling::{Coupling, sample_frequencies};
 use super::fourier::inverse_lengthscales;
 use super::spectral::Spectrum;
-use super::{FeatureMap, check_input, check_num_features, map_entries, project};
+use super::{FeatureMap, check_input, check_num_features, map_columns, project};
+use crate::fast_exp::exp_fast;
 use crate::kernel::stationary::{Gaussian, Stationary};
 use crate::{Error, Points, Result};
 use faer::Mat;
@@ -146,7 +147,17 @@ impl FeatureMap for PositiveRandomFeatures {
             .map(|r| self.log_amplitude - a * r.iter().map(|v| v * v).sum::<f64>())
             .collect();
         let mut z = project(&xs, &self.frequencies);
-        map_entries(&mut z, |v, i, _| (v + shift[i]).exp());
+        map_columns(&mut z, |col, _| {
+            for (v, s) in col.iter_mut().zip(&shift) {
+                // exp_fast is accurate to 2 ulp below 700; larger exponents
+                // overflow f64 anyway.
+                *v = if *v + s < 700.0 {
+                    exp_fast(*v + s)
+                } else {
+                    (*v + s).exp()
+                };
+            }
+        });
         Ok(z)
     }
 }
