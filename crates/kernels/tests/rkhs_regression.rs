@@ -92,6 +92,7 @@ fn nystrom_matches_scikit_learn_on_the_same_landmarks() {
     let map = Nystrom::from_landmarks(f.rbf(), Points::new(land, d).unwrap()).unwrap();
     let got = map.transform(&f.points("x_test")).unwrap();
     let err = max_abs_diff(&got, &f.mat("nystroem_test"));
+    eprintln!("Nystroem vs scikit-learn: max abs error {err:.1e}");
     assert!(err < 1e-10, "Nystroem max error {err:e}");
 }
 
@@ -183,6 +184,7 @@ fn kernel_ridge_matches_scikit_learn() {
         .zip(f.vec("ridge_pred"))
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
+    eprintln!("KernelRidge vs scikit-learn: dual {dual_err:.1e}, predictions {pred_err:.1e}");
     assert!(
         dual_err < 1e-9 && pred_err < 1e-10,
         "{dual_err:e} {pred_err:e}"
@@ -261,6 +263,7 @@ fn kernel_pca_matches_scikit_learn_up_to_sign() {
         .zip(f.vec("kpca_eigenvalues"))
         .map(|(a, b)| (a - b).abs() / b)
         .fold(0.0, f64::max);
+    eprintln!("KernelPCA vs scikit-learn: eigenvalues rel {ev_err:.1e}");
     assert!(ev_err < 1e-12, "{ev_err:e}");
     let want = f.mat("kpca_train");
     let got = align_signs(pca.training_scores(), &want);
@@ -273,6 +276,10 @@ fn kernel_pca_matches_scikit_learn_up_to_sign() {
         .collect();
     let got_t = Mat::from_fn(10, 4, |i, j| flip[j] * got_t[(i, j)]);
     let err = max_abs_diff(&got_t, &want_t);
+    eprintln!(
+        "KernelPCA vs scikit-learn: train scores {:.1e}, test projections {err:.1e}",
+        max_abs_diff(&got, &want)
+    );
     assert!(err < 1e-10, "{err:e}");
     // Out-of-sample projection of a training point equals its score.
     let own = pca.transform(&x).unwrap();
@@ -320,6 +327,11 @@ fn herding_mmd_decays_faster_than_independent_sampling() {
         assert!(mmd(t) < 0.25 * iid(t), "T={t}: {} vs {}", mmd(t), iid(t));
     }
     let slope = (mmd(128).ln() - mmd(16).ln()) / (128f64.ln() - 16f64.ln());
+    eprintln!(
+        "herding: MMD slope {slope:.3}, MMD at T = 128 {:.2e} vs independent {:.2e}",
+        mmd(128),
+        iid(128)
+    );
     // Independent draws give -1/2.
     assert!(slope < -0.7, "herding MMD slope {slope}");
 

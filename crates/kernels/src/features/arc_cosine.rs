@@ -12,7 +12,7 @@
 
 use super::coupling::{Coupling, sample_frequencies};
 use super::spectral::Spectrum;
-use super::{FeatureMap, check_input, check_num_features, map_columns, project};
+use super::{FeatureMap, check_input, check_num_features, project_map};
 use crate::{Error, Points, Result};
 use faer::Mat;
 use rand::SeedableRng;
@@ -119,10 +119,9 @@ impl FeatureMap for ArcCosineFeatures {
 
     fn transform(&self, x: &Points) -> Result<Mat<f64>> {
         check_input(x, self.input_dim(), "ArcCosineFeatures::transform")?;
-        let mut z = project(x, &self.frequencies);
         let a = (2.0 / self.num_features() as f64).sqrt();
         let order = self.order;
-        map_columns(&mut z, |col, _| {
+        Ok(project_map(x, &self.frequencies, |col, _| {
             for v in col.iter_mut() {
                 let p = v.max(0.0);
                 *v = match order {
@@ -137,7 +136,6 @@ impl FeatureMap for ArcCosineFeatures {
                     _ => a * p * p,
                 };
             }
-        });
-        Ok(z)
+        }))
     }
 }

@@ -12,7 +12,7 @@
 use super::coupling::{Coupling, sample_frequencies};
 use super::fast_cos::cos_in_place;
 use super::spectral::{SpectralProfile, Spectrum};
-use super::{FeatureMap, check_input, check_num_features, map_columns, project};
+use super::{FeatureMap, check_input, check_num_features, project_map};
 use crate::kernel::stationary::{Profile, Stationary};
 use crate::{Error, Points, Result};
 use faer::Mat;
@@ -131,10 +131,10 @@ impl RandomFourierFeatures {
     /// `scale cos(W x + b)`, one row per point.
     pub(crate) fn scaled_cosines(&self, x: &Points, scale: f64) -> Result<Mat<f64>> {
         check_input(x, self.input_dim(), "RandomFourierFeatures::transform")?;
-        let mut z = project(x, &self.frequencies);
         let b = &self.offsets;
-        map_columns(&mut z, |col, j| cos_in_place(col, b[j], scale));
-        Ok(z)
+        Ok(project_map(x, &self.frequencies, |col, j| {
+            cos_in_place(col, b[j], scale)
+        }))
     }
 }
 

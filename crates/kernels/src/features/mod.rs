@@ -43,8 +43,8 @@ pub use sigma_delta::SigmaDeltaFourierFeatures;
 pub use spectral::{SpectralProfile, Spectrum};
 
 use crate::{Error, Points, Result};
+use faer::Mat;
 use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
 /// A feature map `phi: R^d -> R^D` whose inner products estimate a kernel.
@@ -92,29 +92,82 @@ pub(crate) fn check_num_features(num_features: usize) -> Result<()> {
     Ok(())
 }
 
-/// The points as an `n x d` faer view.
-pub(crate) fn points_view(x: &Points) -> MatRef<'_, f64> {
-    MatRef::from_row_major_slice(x.as_slice(), x.len(), x.dim())
+/// `f` applied to the columns of `X W` (`X` the `n x d` points, `w` the
+/// `d x D` frequencies), in parallel over columns (each column is computed
+/// independently, so the result does not depend on the thread count).
+/// `f` receives a column and its index.
+///
+/// The product is fused with the nonlinearity: with `d` small, a general
+/// matrix product spends its time writing `X W` out and reading it back,
+/// while one column `sum_k w_kj X[:, k]` is `d` vectorised passes over a
+/// vector that stays in cache, then transformed in place. The loop runs
+/// under runtime CPU-feature dispatch (pulp), like the kernel sums.
+pub(crate) fn project_map<F>(x: &Points, w: &Mat<f64>, f: F) -> Mat<f64>
+where
+    F: Fn(&mut [f64], usize) + Sync,
+{
+    let (n, d) = (x.len(), x.dim());
+    let xs = x.as_slice();
+    // Coordinates as rows of a `d x n` array, so each pass is contiguous.
+    let mut xt = vec![0.0; n * d];
+    for (i, row) in xs.chunks_exact(d).enumerate() {
+        for (k, &v) in row.iter().enumerate() {
+            xt[k * n + i] = v;
+        }
+    }
+    let wc: Vec<f64> = (0..w.ncols())
+        .flat_map(|j| (0..d).map(move |k| w[(k, j)]))
+        .collect();
+    let mut out = Mat::<f64>::zeros(n, w.ncols());
+    out.par_col_chunks_mut(1)
+        .enumerate()
+        .for_each(|(j, mut block)| {
+            apply_to_column(block.rb_mut().col_mut(0), |col| {
+                pulp::Arch::new().dispatch(AffineColumn {
+                    xt: &xt,
+                    w: &wc[j * d..(j + 1) * d],
+                    col,
+                    f: |c: &mut [f64]| f(c, j),
+                })
+            });
+        });
+    out
 }
 
-/// `X W` for the `d x D` frequency matrix `w` (faer's parallel matmul).
-pub(crate) fn project(x: &Points, w: &Mat<f64>) -> Mat<f64> {
-    points_view(x) * w
+/// One column `sum_k w_k X[:, k]` followed by the nonlinearity, under
+/// CPU-feature dispatch.
+struct AffineColumn<'a, G> {
+    xt: &'a [f64],
+    w: &'a [f64],
+    col: &'a mut [f64],
+    f: G,
 }
 
-/// Applies `f(column, column index)` to every column slice, in parallel.
-pub(crate) fn map_columns(m: &mut Mat<f64>, f: impl Fn(&mut [f64], usize) + Sync) {
-    let cols: Vec<(usize, faer::ColMut<'_, f64>)> = m.col_iter_mut().enumerate().collect();
-    cols.into_par_iter().for_each(|(j, mut col)| {
-        if let Some(c) = col.rb_mut().try_as_col_major_mut() {
-            f(c.as_slice_mut(), j);
-        } else {
-            // Strided column (not the case for an owned `Mat`): via a copy.
-            let mut buf: Vec<f64> = col.rb().iter().copied().collect();
-            f(&mut buf, j);
-            for (dst, src) in col.iter_mut().zip(&buf) {
-                *dst = *src;
+impl<G: Fn(&mut [f64])> pulp::WithSimd for AffineColumn<'_, G> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let n = self.col.len();
+        self.col.fill(0.0);
+        for (k, &wk) in self.w.iter().enumerate() {
+            let xk = &self.xt[k * n..(k + 1) * n];
+            for (o, x) in self.col.iter_mut().zip(xk) {
+                *o += wk * x;
             }
         }
-    });
+        (self.f)(self.col);
+    }
+}
+
+/// Runs `f` on a column as a slice (a copy when it is strided).
+fn apply_to_column(mut col: faer::ColMut<'_, f64>, f: impl Fn(&mut [f64])) {
+    if let Some(c) = col.rb_mut().try_as_col_major_mut() {
+        f(c.as_slice_mut());
+    } else {
+        let mut buf: Vec<f64> = col.rb().iter().copied().collect();
+        f(&mut buf);
+        for (dst, src) in col.iter_mut().zip(&buf) {
+            *dst = *src;
+        }
+    }
 }

@@ -15,7 +15,7 @@
 use super::coupling::{Coupling, sample_frequencies};
 use super::fourier::inverse_lengthscales;
 use super::spectral::Spectrum;
-use super::{FeatureMap, check_input, check_num_features, map_columns, project};
+use super::{FeatureMap, check_input, check_num_features, project_map};
 use crate::fast_exp::exp_fast;
 use crate::kernel::stationary::{Gaussian, Stationary};
 use crate::{Error, Points, Result};
@@ -146,8 +146,7 @@ impl FeatureMap for PositiveRandomFeatures {
             .rows()
             .map(|r| self.log_amplitude - a * r.iter().map(|v| v * v).sum::<f64>())
             .collect();
-        let mut z = project(&xs, &self.frequencies);
-        map_columns(&mut z, |col, _| {
+        Ok(project_map(&xs, &self.frequencies, |col, _| {
             for (v, s) in col.iter_mut().zip(&shift) {
                 // exp_fast is accurate to 2 ulp below 700; larger exponents
                 // overflow f64 anyway.
@@ -157,7 +156,6 @@ impl FeatureMap for PositiveRandomFeatures {
                     (*v + s).exp()
                 };
             }
-        });
-        Ok(z)
+        }))
     }
 }
