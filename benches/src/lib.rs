@@ -12,6 +12,7 @@ pub mod linalg_dense;
 pub mod manifolds;
 pub mod mcmc;
 pub mod rkhs_compare;
+pub mod rkhs_features;
 pub mod samplers;
 pub mod special;
 pub mod special_gamma;
@@ -98,6 +99,7 @@ pub const AREAS: &[(&str, AreaRunner)] = &[
     ("manifolds", manifolds::run),
     ("mcmc", mcmc::run),
     ("rkhs-compare", rkhs_compare::run),
+    ("rkhs-features", rkhs_features::run),
     ("samplers", samplers::run),
     ("special", special::run),
     ("special-gamma", special_gamma::run),

@@ -11,22 +11,35 @@
 
 pub mod error;
 mod fast_exp;
+pub mod features;
 pub mod gp;
 pub mod gram;
+pub mod herding;
 pub mod kernel;
+pub mod kpca;
+pub mod nystrom;
 pub mod operator;
 mod pair_sum;
 pub mod points;
+pub mod ridge;
 pub mod stein;
 pub mod thinning;
 pub mod two_sample;
 
 pub use error::{Error, Result};
+pub use features::{
+    ArcCosineFeatures, Coupling, FeatureMap, PositiveRandomFeatures, RandomFourierFeatures,
+    SigmaDeltaFourierFeatures, Spectrum,
+};
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
+pub use herding::{Herding, empirical_mean_embedding, kernel_herding};
 pub use kernel::{Kernel, evaluate};
+pub use kpca::{FeaturePca, KernelPca};
+pub use nystrom::{LandmarkSampling, Nystrom, ridge_leverage_scores};
 pub use operator::{KernelOperator, StationaryOperator};
 pub use points::Points;
+pub use ridge::{FeatureRidge, KernelRidge};
 pub use stein::{ImqStein, ksd2};
 pub use thinning::{compress_pp, kernel_thinning};
 pub use two_sample::{

@@ -26,6 +26,9 @@ pub mod kernels {}
 #[doc = include_str!("../../../docs/gaussian-processes.md")]
 pub mod gaussian_processes {}
 
+#[doc = include_str!("../../../docs/random-features.md")]
+pub mod random_features {}
+
 #[doc = include_str!("../../../docs/comparing-distributions.md")]
 pub mod comparing_distributions {}
 
