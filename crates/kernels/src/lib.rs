@@ -9,6 +9,7 @@
 //! `sobolev-linalg`.
 #![forbid(unsafe_code)]
 
+pub mod density;
 pub mod error;
 mod fast_exp;
 pub mod gp;
@@ -17,6 +18,10 @@ pub mod kernel;
 pub mod operator;
 pub mod points;
 
+pub use density::{
+    BandwidthRule, CvOptions, CvReport, DensityKernel, KernelDensity, MeanShiftOptions, Mode,
+    likelihood_cv_bandwidth, mean_shift,
+};
 pub use error::{Error, Result};
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
