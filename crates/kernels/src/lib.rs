@@ -9,15 +9,18 @@
 //! `sobolev-linalg`.
 #![forbid(unsafe_code)]
 
+pub mod bayes_quadrature;
 pub mod density;
 pub mod error;
 mod fast_exp;
 pub mod gp;
 pub mod gram;
+pub mod graph;
 pub mod kernel;
 pub mod operator;
 pub mod points;
 
+pub use bayes_quadrature::{BayesQuadrature, Measure, TensorKernel, TensorProfile};
 pub use density::{
     BandwidthRule, CvOptions, CvReport, DensityKernel, KernelDensity, MeanShiftOptions, Mode,
     likelihood_cv_bandwidth, mean_shift,
@@ -25,6 +28,10 @@ pub use density::{
 pub use error::{Error, Result};
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
+pub use graph::{
+    Graph, GraphKernel, GraphRandomFeatures, GrfOptions, KrylovOptions, Laplacian,
+    LaplacianOperator,
+};
 pub use kernel::{Kernel, evaluate};
 pub use operator::{KernelOperator, StationaryOperator};
 pub use points::Points;
