@@ -11,6 +11,7 @@ pub mod linalg;
 pub mod linalg_dense;
 pub mod manifolds;
 pub mod mcmc;
+pub mod rkhs_density;
 pub mod samplers;
 pub mod special;
 pub mod special_gamma;
@@ -96,6 +97,7 @@ pub const AREAS: &[(&str, AreaRunner)] = &[
     ("linalg-dense", linalg_dense::run),
     ("manifolds", manifolds::run),
     ("mcmc", mcmc::run),
+    ("rkhs-density", rkhs_density::run),
     ("samplers", samplers::run),
     ("special", special::run),
     ("special-gamma", special_gamma::run),

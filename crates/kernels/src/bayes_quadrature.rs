@@ -25,7 +25,9 @@
 //!   with `t = (b - a) / l`;
 //! - Matern, `phi(r) = p(lambda r) e^{-lambda r}` with `lambda = sqrt(2 nu)/l`
 //!   and `p = 1`, `1 + v`, `1 + v + v^2/3`: with `P(z) = int_0^z p e^{-v}`,
-//!   `z_i = (G(b - x) - G(a - x)) / lambda`, `G(s) = sign(s) P(|s|)`, and
+//!   `z_i = (P(lambda (b - x)) + P(lambda (x - a))) / lambda` for nodes
+//!   inside, a difference of the tails `int_z^inf p e^{-v}` for nodes
+//!   outside (no cancellation), and
 //!   `int int = (2 / lambda^2) R(lambda (b - a))`, `R(z) = int_0^z P`; `P`
 //!   and `R` are closed forms in `expm1` for `z >= 1` and Taylor series
 //!   below, so they keep full relative accuracy for boxes much smaller than
@@ -140,6 +142,16 @@ impl TensorProfile {
             TensorProfile::Gaussian | TensorProfile::Matern12 => m1,
             TensorProfile::Matern32 => 2.0 * m1 - z * e,
             TensorProfile::Matern52 => (8.0 * m1 - e * z * (5.0 + z)) / 3.0,
+        }
+    }
+
+    /// `T(z) = int_z^inf p(v) e^{-v} dv = P(inf) - P(z)` for `z >= 0`.
+    fn tail(self, z: f64) -> f64 {
+        let e = (-z).exp();
+        match self {
+            TensorProfile::Gaussian | TensorProfile::Matern12 => e,
+            TensorProfile::Matern32 => (2.0 + z) * e,
+            TensorProfile::Matern52 => (8.0 + z * (5.0 + z)) * e / 3.0,
         }
     }
 
@@ -350,8 +362,17 @@ impl TensorKernel {
                     }
                     profile => {
                         let lam = profile.rate() / l;
-                        let g = |s: f64| s.signum() * profile.primitive(lam * s.abs());
-                        (g(b - x) - g(a - x)) / lam
+                        let (lo, hi) = (lam * (a - x), lam * (b - x));
+                        // A node outside the interval: a difference of tails,
+                        // which does not cancel.
+                        let integral = if lo >= 0.0 {
+                            profile.tail(lo) - profile.tail(hi)
+                        } else if hi <= 0.0 {
+                            profile.tail(-hi) - profile.tail(-lo)
+                        } else {
+                            profile.primitive(hi) + profile.primitive(-lo)
+                        };
+                        integral / lam
                     }
                 }
             }

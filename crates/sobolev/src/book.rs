@@ -23,6 +23,9 @@ pub mod matrix_functions {}
 #[doc = include_str!("../../../docs/kernels.md")]
 pub mod kernels {}
 
+#[doc = include_str!("../../../docs/densities-and-quadrature.md")]
+pub mod densities_and_quadrature {}
+
 #[doc = include_str!("../../../docs/gaussian-processes.md")]
 pub mod gaussian_processes {}
 
