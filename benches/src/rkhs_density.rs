@@ -152,7 +152,7 @@ fn graph_action_case(
         n,
         ours_s: t,
         notes: format!(
-            "{kernel:?} of the normalised Laplacian times a vector, {} edges, Lanczos (m = {}, \
+            "{kernel:?} of the normalised Laplacian times a vector, {} edges, adaptive Lanczos (at most m = {} steps, \
              full reorthogonalisation); {} threads",
             g.num_edges(),
             opts.steps,
