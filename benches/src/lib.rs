@@ -12,6 +12,7 @@ pub mod linalg_dense;
 pub mod manifolds;
 pub mod mcmc;
 pub mod rkhs_compare;
+pub mod rkhs_density;
 pub mod rkhs_features;
 pub mod samplers;
 pub mod special;
@@ -100,6 +101,7 @@ pub const AREAS: &[(&str, AreaRunner)] = &[
     ("mcmc", mcmc::run),
     ("rkhs-compare", rkhs_compare::run),
     ("rkhs-features", rkhs_features::run),
+    ("rkhs-density", rkhs_density::run),
     ("samplers", samplers::run),
     ("special", special::run),
     ("special-gamma", special_gamma::run),

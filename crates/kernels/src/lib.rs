@@ -9,11 +9,14 @@
 //! `sobolev-linalg`.
 #![forbid(unsafe_code)]
 
+pub mod bayes_quadrature;
+pub mod density;
 pub mod error;
 mod fast_exp;
 pub mod features;
 pub mod gp;
 pub mod gram;
+pub mod graph;
 pub mod herding;
 pub mod kernel;
 pub mod kpca;
@@ -26,6 +29,11 @@ pub mod stein;
 pub mod thinning;
 pub mod two_sample;
 
+pub use bayes_quadrature::{BayesQuadrature, Measure, TensorKernel, TensorProfile};
+pub use density::{
+    BandwidthRule, CvOptions, CvReport, DensityKernel, KernelDensity, MeanShiftOptions, Mode,
+    likelihood_cv_bandwidth, mean_shift,
+};
 pub use error::{Error, Result};
 pub use features::{
     ArcCosineFeatures, Coupling, FeatureMap, PositiveRandomFeatures, RandomFourierFeatures,
@@ -33,6 +41,10 @@ pub use features::{
 };
 pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, Prediction, StateSpaceGp};
 pub use gram::{cross_gram, gram, gram_diagonal};
+pub use graph::{
+    Graph, GraphKernel, GraphRandomFeatures, GrfOptions, KrylovOptions, Laplacian,
+    LaplacianOperator,
+};
 pub use herding::{Herding, empirical_mean_embedding, kernel_herding};
 pub use kernel::{Kernel, evaluate};
 pub use kpca::{FeaturePca, KernelPca};

@@ -32,6 +32,9 @@ pub mod random_features {}
 #[doc = include_str!("../../../docs/comparing-distributions.md")]
 pub mod comparing_distributions {}
 
+#[doc = include_str!("../../../docs/densities-and-quadrature.md")]
+pub mod densities_and_quadrature {}
+
 #[doc = include_str!("../../../docs/geometry.md")]
 pub mod geometry {}
 
