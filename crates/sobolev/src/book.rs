@@ -46,3 +46,6 @@ pub mod mcmc {}
 
 #[doc = include_str!("../../../docs/cookbook.md")]
 pub mod cookbook {}
+
+#[doc = include_str!("../../../docs/benchmarks.md")]
+pub mod benchmarks {}
