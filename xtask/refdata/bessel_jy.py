@@ -200,6 +200,10 @@ def grid():
         for k in (1, 2, 3, 10):
             pts.add((v, float(mpmath.besseljzero(v, k))))
             pts.add((v, float(mpmath.besselyzero(v, k))))
+    # The integer-order fast path on (2, 26).
+    for v in (0.0, 1.0, -1.0):
+        for _ in range(30):
+            pts.add((v, rng.uniform(2.0, 26.0)))
     # Random: moderate region and log-uniform over the whole domain.
     for _ in range(150):
         pts.add((rng.uniform(-20, 60), rng.uniform(0.01, 80)))

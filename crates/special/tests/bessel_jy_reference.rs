@@ -188,3 +188,35 @@ fn spherical_functions_match_mpmath() {
         failures.join("\n")
     );
 }
+
+/// The integer-order fast path (`v` in `{0, 1}`, `2 < x < 26`, Taylor
+/// tables) on its own: envelope-relative error.
+#[test]
+fn integer_order_tables_match_mpmath() {
+    let table = rows(include_str!("data/bessel_jy.csv"));
+    let mut stats = Stats::default();
+    for r in &table {
+        let (v, x) = (r[0], r[1]);
+        if !(v.abs() == 0.0 || v.abs() == 1.0) || x <= 2.0 || x >= 26.0 {
+            continue;
+        }
+        let all = bessel_jy(v, x);
+        for (k, got) in [all.j, all.y, all.dj, all.dy].into_iter().enumerate() {
+            let env = if k < 2 { r[6] } else { r[7] };
+            stats.add(err(got, r[2 + k], env, false), v, x);
+        }
+    }
+    println!(
+        "integer orders on (2, 26): {} values, max {:.1e}, mean {:.1e}",
+        stats.n,
+        stats.max,
+        stats.sum / stats.n as f64
+    );
+    assert!(stats.n >= 300);
+    assert!(
+        stats.max < 2e-15,
+        "max {:.2e} at {:?}",
+        stats.max,
+        stats.worst
+    );
+}

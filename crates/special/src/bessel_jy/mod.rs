@@ -9,11 +9,17 @@
 //! - away from the turning point, once `w = sqrt(|x^2 - v^2|) >= 25`,
 //!   Debye's expansions in `1/w` (module `uniform`), which include Hankel's
 //!   expansion for `x >> v` and reach `x = 1e300` with the full phase;
+//! - `J_0`, `J_1`, `Y_0`, `Y_1` on `2 < x < 26`: Taylor series about the
+//!   midpoints of unit intervals (module `integer_order`);
 //! - `x <= 2`: the power series of `J` and Temme's series of `Y` with upward
 //!   recurrence (module `steed`);
 //! - elsewhere (moderate `x`, and the band around `x = v`): Steed's method,
 //!   CF1 and downward recurrence for `J`, the complex CF2 and the Wronskian
 //!   for the normalisation and `Y`.
+//!
+//! In the narrow band `|x - v| <~ v^(1/3)` around the turning point the
+//! cost grows like `v^(1/3)`; orders beyond about `1e20` there give NaN
+//! rather than a long wait.
 //!
 //! Negative orders use `J_{-v} = cos(v pi) J_v - sin(v pi) Y_v` and
 //! `Y_{-v} = sin(v pi) J_v + cos(v pi) Y_v` with `sin(v pi)`, `cos(v pi)`
@@ -26,6 +32,8 @@
 //! A. R. Barnett et al., Comput. Phys. Commun. 8 (1974); W. H. Press et al.,
 //! *Numerical Recipes*, 3rd ed., 6.6.
 
+mod integer_order;
+mod integer_order_coefficients;
 mod slice;
 mod spherical;
 mod steed;
@@ -89,6 +97,9 @@ fn uniform_values(v: f64, x: f64) -> Option<(f64, f64)> {
 /// `(J_v, Y_v)` for finite `v >= 0`, finite `x > 0`.
 #[inline]
 fn values(v: f64, x: f64) -> (f64, f64) {
+    if integer_order::applies(v, x) {
+        return integer_order::values(v as u8, x);
+    }
     if let Some(jy) = uniform_values(v, x) {
         return jy;
     }
@@ -102,6 +113,26 @@ fn values(v: f64, x: f64) -> (f64, f64) {
 /// when `deriv`; NaN otherwise).
 #[inline]
 fn full(v: f64, x: f64, deriv: bool) -> BesselJy {
+    if integer_order::applies(v, x) {
+        let (j, y) = integer_order::values(v as u8, x);
+        if !deriv {
+            return BesselJy {
+                j,
+                y,
+                dj: f64::NAN,
+                dy: f64::NAN,
+            };
+        }
+        // J_0' = -J_1; J_1' = J_0 - J_1/x (and the same for Y).
+        let (dj, dy) = if v == 0.0 {
+            let (j1, y1) = integer_order::values(1, x);
+            (-j1, -y1)
+        } else {
+            let (j0, y0) = integer_order::values(0, x);
+            (j0 - j / x, y0 - y / x)
+        };
+        return BesselJy { j, y, dj, dy };
+    }
     if let Some((j, y)) = uniform_values(v, x) {
         if !deriv {
             return BesselJy {

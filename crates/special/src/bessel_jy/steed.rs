@@ -31,6 +31,11 @@ const TINY: f64 = 1e-300;
 /// At most this many CF1 steps (`x - v` of them where `x > v`).
 const MAX_CF1: usize = 20_000_000;
 
+/// At most this many recurrence steps: past it (orders beyond about 1e20 in
+/// the narrow band around the turning point) the answer is NaN rather
+/// than a long wait.
+const MAX_RECURRENCE: f64 = 2e7;
+
 /// Rescaling threshold of the downward recurrence, and its factor.
 const BIG: f64 = 1e250;
 const RESCALE: f64 = 1e-250;
@@ -266,6 +271,9 @@ fn small_x(v: f64, x: f64) -> Jy {
 /// `J_v, Y_v, J_v', Y_v'` for `v >= 0`, `x > TEMME_MAX_X`, by Steed's method.
 fn steed(v: f64, x: f64) -> Option<Jy> {
     let nl = (v - x + 1.5).floor().max(0.0);
+    if nl > MAX_RECURRENCE {
+        return None;
+    }
     let mu = v - nl;
     let xi = 1.0 / x;
     let (h, sign) = cf1(v, x)?;
