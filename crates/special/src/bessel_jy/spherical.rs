@@ -81,8 +81,16 @@ fn positive(n: u32, x: f64, want_y: bool, deriv: bool) -> [f64; 4] {
         let (s, c) = x.sin_cos();
         return [s / x, -c / x, f64::NAN, f64::NAN];
     }
-    let r = evaluate(m + 0.5, x, deriv);
     let f = (PI / (2.0 * x)).sqrt();
+    if !want_y && !deriv {
+        return [
+            f * super::bessel_j(m + 0.5, x),
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ];
+    }
+    let r = evaluate(m + 0.5, x, deriv);
     let h = 0.5 / x;
     [f * r.j, f * r.y, f * (r.dj - h * r.j), f * (r.dy - h * r.y)]
 }

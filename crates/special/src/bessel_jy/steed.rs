@@ -56,9 +56,18 @@ pub(crate) struct Jy {
 /// enough, and finite), so that the series prefactor is a single `powf`.
 pub(crate) const SERIES_MAX_V: f64 = 170.0;
 
-/// Power series of `J_v(x)` for `x <= 2`, `v >= 0`:
+/// Whether the power series alone gives `J_v(x)` cheaply and without
+/// cancellation: `x <= 2`, or `x^2 <= 2 (v + 1)`, where the alternating
+/// terms shrink from the first and their sum is at least `e^-1` of their
+/// absolute sum.
+#[inline]
+pub(crate) fn j_series_applies(v: f64, x: f64) -> bool {
+    v < SERIES_MAX_V && (x <= TEMME_MAX_X || x * x <= 2.0 * (v + 1.0))
+}
+
+/// Power series of `J_v(x)` for `v >= 0` where [`j_series_applies`]:
 /// `(x/2)^v / Gamma(v + 1) sum_k (-x^2/4)^k / (k! (v + 1)_k)`.
-fn j_series(v: f64, x: f64) -> f64 {
+pub(crate) fn j_series(v: f64, x: f64) -> f64 {
     let q = -0.25 * x * x;
     let (mut t, mut s, mut k) = (1.0_f64, 1.0_f64, 1.0_f64);
     while t.abs() > s.abs() * EPS {
