@@ -1,9 +1,9 @@
 //! Arbitrary `(v, x)` bit patterns and a spherical order into `J_v`, `Y_v`,
 //! their derivatives and `j_n`, `y_n`: no panic for any input; NaN exactly
 //! where the docs say (NaN input, infinite order, `x < 0` except `J` of
-//! integer order); finite values wherever the exact value is finite
-//! (`x > 0`, `|v| <= 1e4`, and for `Y` the monotone side not far below the
-//! turning point, where `|Y|` could overflow); `|J_v(x)| <= 1` for
+//! integer order); never NaN for `x > 0`, `|v| <= 1e4`; finite values
+//! wherever the exact value is finite (`J` for `v >= 0` and integer `v`,
+//! `Y` once `x >= |v| + 1`, `j_n` always); `|J_v(x)| <= 1` for
 //! `v >= 0`; and `J_v^2 + Y_v^2` no larger than `2/(pi x)` times a margin
 //! once `x >= |v| + 1` (the envelope decreases towards `2/(pi x)`).
 #![no_main]
@@ -42,8 +42,16 @@ fuzz_target!(|data: [u8; 18]| {
         return;
     }
     if x > 0.0 && x.is_finite() && v.abs() <= 1e4 {
-        assert!(j.is_finite(), "J({v:e}, {x:e}) = {j}");
-        assert!(r.dj.is_finite(), "J'({v:e}, {x:e}) = {}", r.dj);
+        // Never NaN; finite for v >= 0 and integer v (J_{-v} of non-integer
+        // order grows like x^(-|v|) and can leave the double range).
+        assert!(!j.is_nan() && !r.dj.is_nan(), "J({v:e}, {x:e}) = {j}");
+        if v >= 0.0 || v == v.round() {
+            assert!(j.is_finite(), "J({v:e}, {x:e}) = {j}");
+        }
+        if x >= 1e-250 && (v >= 0.0 || v == v.round()) {
+            // Below, J_v' ~ x^(v-1) can exceed the double range for v < 1.
+            assert!(r.dj.is_finite(), "J'({v:e}, {x:e}) = {}", r.dj);
+        }
         if v >= 0.0 {
             assert!(j.abs() <= 1.0, "J({v:e}, {x:e}) = {j}");
         }
@@ -51,7 +59,7 @@ fuzz_target!(|data: [u8; 18]| {
             assert!(y.is_finite(), "Y({v:e}, {x:e}) = {y}");
             let m = j * j + y * y;
             let a = v.abs();
-            let gap = ((x - a) * (x + a)).sqrt();
+            let gap = (x - a).sqrt() * (x + a).sqrt();
             let bound = 2.0 / (std::f64::consts::PI * gap);
             assert!(m <= bound * (1.0 + 1e-9), "envelope at ({v:e}, {x:e}): {m:e} > {bound:e}");
         }

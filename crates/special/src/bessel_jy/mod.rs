@@ -18,7 +18,7 @@
 //!   for the normalisation and `Y`.
 //!
 //! In the narrow band `|x - v| <~ v^(1/3)` around the turning point the
-//! cost grows like `v^(1/3)`; orders beyond about `1e20` there give NaN
+//! cost grows like `v^(1/3)`; orders beyond about `1e17` there give NaN
 //! rather than a long wait.
 //!
 //! Negative orders use `J_{-v} = cos(v pi) J_v - sin(v pi) Y_v` and
@@ -144,10 +144,16 @@ fn full(v: f64, x: f64, deriv: bool) -> BesselJy {
         }
         // J_v' = (v/x) J_v - J_{v+1}, and the same for Y.
         let (j1, y1) = values(v + 1.0, x);
+        // An underflowed J_v (v/x may be huge) leaves J_v' at zero too.
+        let scaled_j = if j == 0.0 {
+            0.0
+        } else {
+            steed::scaled_by_order(v, j, x)
+        };
         return BesselJy {
             j,
             y,
-            dj: (v / x) * j - j1,
+            dj: scaled_j - j1,
             dy: steed::y_derivative(v, x, y, y1),
         };
     }
@@ -217,11 +223,23 @@ fn evaluate(v: f64, x: f64, deriv: bool) -> BesselJy {
         return r;
     }
     let (c, s) = (cos_pi(a), sin_pi(a));
+    // As x -> 0 both derivatives can overflow; Y_a' dominates J_a' there,
+    // so an infinite Y_a' decides the sum (instead of inf - inf).
+    let (dj, dy) = if r.dy.is_infinite() && r.dj.is_infinite() {
+        let dj = if s != 0.0 { -s * r.dy } else { c * r.dj };
+        let dy = if c != 0.0 { c * r.dy } else { s * r.dj };
+        (dj, dy)
+    } else {
+        (
+            times(c, r.dj) - times(s, r.dy),
+            times(s, r.dj) + times(c, r.dy),
+        )
+    };
     BesselJy {
         j: times(c, r.j) - times(s, r.y),
         y: times(s, r.j) + times(c, r.y),
-        dj: times(c, r.dj) - times(s, r.dy),
-        dy: times(s, r.dj) + times(c, r.dy),
+        dj,
+        dy,
     }
 }
 

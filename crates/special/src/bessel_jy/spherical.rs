@@ -27,11 +27,12 @@ const SERIES_MAX_X: f64 = 2.0;
 /// `c_k = (-x^2/2)^k / (k! (2n+3)...(2n+2k+1))`, `j_n = L x sum c_k` and
 /// `j_n' = L sum (n + 2k) c_k`, `L = x^(n-1)/(2n+1)!!`.
 fn j_series(n: u32, x: f64) -> (f64, f64) {
-    // L built factor by factor (each below 2/3 after the first), so that it
-    // underflows only when the values do.
+    // L built factor by factor (each below 2/3), so that it underflows only
+    // when the values do; n = 0 (L = 1/x) is done without forming 1/x,
+    // which overflows for subnormal x.
     let m = f64::from(n);
-    let mut lead = 1.0 / (x * (2.0 * m + 1.0));
-    for i in 0..n {
+    let mut lead = 1.0 / (2.0 * m + 1.0);
+    for i in 1..n {
         lead *= x / (2.0 * f64::from(i) + 1.0);
         if lead == 0.0 {
             return (0.0, 0.0);
@@ -45,7 +46,11 @@ fn j_series(n: u32, x: f64) -> (f64, f64) {
         sd += (m + 2.0 * k) * t;
         k += 1.0;
     }
-    (lead * x * s, lead * sd)
+    if n == 0 {
+        (s, sd / x)
+    } else {
+        (lead * x * s, lead * sd)
+    }
 }
 
 /// `(y_n(x), y_{n+1}(x))` by upward recurrence, `0 < x < 2`.

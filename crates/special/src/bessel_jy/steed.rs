@@ -29,12 +29,12 @@ const EPS: f64 = 1e-17;
 const TINY: f64 = 1e-300;
 
 /// At most this many CF1 steps (`x - v` of them where `x > v`).
-const MAX_CF1: usize = 20_000_000;
+const MAX_CF1: usize = 2_000_000;
 
-/// At most this many recurrence steps: past it (orders beyond about 1e20 in
+/// At most this many recurrence steps: past it (orders beyond about 1e17 in
 /// the narrow band around the turning point) the answer is NaN rather
 /// than a long wait.
-const MAX_RECURRENCE: f64 = 2e7;
+const MAX_RECURRENCE: f64 = 2e6;
 
 /// Rescaling threshold of the downward recurrence, and its factor.
 const BIG: f64 = 1e250;
@@ -83,6 +83,18 @@ pub(crate) fn j_series(v: f64, x: f64) -> f64 {
     lead * s
 }
 
+/// `(v/x) f` without overflow in `v/x` or `f/x` when `x` is subnormal and
+/// the product itself is finite.
+#[inline]
+pub(crate) fn scaled_by_order(v: f64, f: f64, x: f64) -> f64 {
+    let a = (v * f) / x;
+    if a.is_finite() && (a != 0.0 || v * f == 0.0) {
+        a
+    } else {
+        v * (f / x)
+    }
+}
+
 /// `Y_v' = (v/x) Y_v - Y_{v+1}`; past the double range (only as `x -> 0`,
 /// where `Y_v' > 0`) it is `+inf`.
 #[inline]
@@ -109,7 +121,9 @@ fn temme_y(mu: f64, x: f64) -> (f64, f64) {
     let ee = if x > 1e-300 {
         (2.0 / x).powf(mu)
     } else {
-        x.recip().powf(mu) * mu.exp2()
+        // 2/x overflows for subnormal x: scale x by 2^100 (exactly) first.
+        let scale = 2f64.powi(100);
+        (2.0 / (x * scale)).powf(mu) * scale.powf(mu)
     };
     let (sinh_e, cosh_e) = if e.abs() > 0.5 {
         (0.5 * (ee - ee.recip()), 0.5 * (ee + ee.recip()))
@@ -265,7 +279,7 @@ fn small_x(v: f64, x: f64) -> Jy {
     let dj = if v >= 1.0 {
         0.5 * (j_series(v - 1.0, x) - j_series(v + 1.0, x))
     } else {
-        (v / x) * j - j_series(v + 1.0, x)
+        scaled_by_order(v, j, x) - j_series(v + 1.0, x)
     };
     let (y0, y1) = temme_y(mu, x);
     let (y, y1) = y_upward(mu, x, y0, y1, n as u64);
