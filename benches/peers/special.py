@@ -4,6 +4,9 @@ measured (see benches/src/special.rs), in the same run.
 
 Usage: special.py <exchange-dir> <out.json>
 
+Errors are |ours - SciPy| / max(1, |SciPy|) over the cells where SciPy is
+finite (for J, Y, j_n, y_n an absolute error where the values are below 1).
+
 Each entry of CASES names our case, the SciPy expression it is compared
 with, and how the inputs are laid out; add an entry (and the matching case
 in benches/src/special.rs) to extend the area. Grid cases time SciPy per
@@ -34,12 +37,34 @@ def log_k_scipy(v, x):
         return np.log(sc.kve(v, x)) - x
 
 
+def jv(v, x):
+    return sc.jv(v, x)
+
+
+def yv(v, x):
+    return sc.yv(v, x)
+
+
+def sph_jn(n, x):
+    return sc.spherical_jn(n.astype(np.int64), x)
+
+
+def sph_yn(n, x):
+    return sc.spherical_yn(n.astype(np.int64), x)
+
+
 # name prefix of our cases -> (SciPy function, expression shown in the report)
 CASES = [
     {"ours": "log_bessel_i", "grid": "bessel_grid", "peer": log_i_scipy,
      "expr": "log(ive(v,x)) + x"},
     {"ours": "log_bessel_k", "grid": "bessel_grid", "peer": log_k_scipy,
      "expr": "log(kve(v,x)) - x"},
+    {"ours": "bessel_j", "grid": "jy_grid", "peer": jv, "expr": "jv(v,x)"},
+    {"ours": "bessel_y", "grid": "jy_grid", "peer": yv, "expr": "yv(v,x)"},
+    {"ours": "spherical_bessel_j", "grid": "sph_grid", "peer": sph_jn,
+     "expr": "spherical_jn(n,x)"},
+    {"ours": "spherical_bessel_y", "grid": "sph_grid", "peer": sph_yn,
+     "expr": "spherical_yn(n,x)"},
 ]
 
 
@@ -72,6 +97,8 @@ def grid_cases(d, ours, case):
     out = []
     for mode in ("scalar", "slice"):
         name = f"{case['ours']}_{mode}"
+        if name not in ours:
+            continue
         ours_ns = read(d, f"{name}.ns")
         speed = peer_ns[finite] / ours_ns[finite]
         rec = ours[name]

@@ -14,6 +14,8 @@
 
 /// Modified Bessel functions I and K in log space, their ratio and derivatives.
 pub mod bessel;
+/// Bessel functions J and Y of real order, and spherical Bessel functions.
+pub mod bessel_jy;
 /// The error type of the slice APIs.
 pub mod error;
 /// erf, erfc, erfcx and their inverses.
@@ -52,6 +54,11 @@ pub mod wigner;
 pub use bessel::{
     bessel_i, bessel_i_derivative, bessel_i_ratio, bessel_i_scaled, bessel_k, bessel_k_derivative,
     bessel_k_scaled, log_bessel_i, log_bessel_i_derivative, log_bessel_k, log_bessel_k_derivative,
+};
+pub use bessel_jy::{
+    BesselJy, bessel_j, bessel_j_derivative, bessel_j_slice, bessel_jy, bessel_y,
+    bessel_y_derivative, bessel_y_slice, spherical_bessel_j, spherical_bessel_j_derivative,
+    spherical_bessel_y, spherical_bessel_y_derivative,
 };
 pub use error::{Error, Result};
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};

@@ -26,10 +26,10 @@
 //! A. Plesner et al., "Accurate computation of the logarithm of modified
 //! Bessel functions on GPUs" (2024), for the log-space programme.
 
-mod coefficients;
+pub(crate) mod coefficients;
 mod debye;
-mod slice;
-mod small;
+pub(crate) mod slice;
+pub(crate) mod small;
 mod twofold;
 
 pub use slice::{bessel_i_ratio_slice, log_bessel_i_slice, log_bessel_k_slice};

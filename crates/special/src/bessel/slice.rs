@@ -20,7 +20,12 @@ fn check(v: &[f64], x: &[f64], out: &[f64]) -> Result<()> {
     Ok(())
 }
 
-fn apply<F: Fn(f64, f64) -> f64 + Sync>(v: &[f64], x: &[f64], out: &mut [f64], f: F) -> Result<()> {
+pub(crate) fn apply<F: Fn(f64, f64) -> f64 + Sync>(
+    v: &[f64],
+    x: &[f64],
+    out: &mut [f64],
+    f: F,
+) -> Result<()> {
     check(v, x, out)?;
     out.par_chunks_mut(CHUNK)
         .zip(v.par_chunks(CHUNK).zip(x.par_chunks(CHUNK)))

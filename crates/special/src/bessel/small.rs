@@ -41,7 +41,7 @@ fn recip_gamma_1p_small(f: f64) -> f64 {
 /// `1/Gamma(1 + v)` for `0 <= v < 40`: the small-argument series times the
 /// product of `1/(f + j)`.
 #[inline]
-fn recip_gamma_1p(v: f64) -> f64 {
+pub(crate) fn recip_gamma_1p(v: f64) -> f64 {
     let n = v.round();
     let f = v - n;
     let mut prod = 1.0;
@@ -111,12 +111,15 @@ fn k_fractional(mu: f64, x: f64, scaled: bool) -> (f64, f64) {
     }
 }
 
-/// Temme's series for `K_mu`, `K_{mu+1}` with `x <= 1`.
-fn temme_series(mu: f64, x: f64, scaled: bool) -> (f64, f64) {
+/// Temme's gamma combinations for `|mu| <= 1/2`:
+/// `gam1 = (1/Gamma(1-mu) - 1/Gamma(1+mu)) / (2 mu)`, `gam2` their mean,
+/// `1/Gamma(1+mu)` and `1/Gamma(1-mu)`, all from the Taylor series of
+/// `1/Gamma(1 + z)` (its odd and even parts), so that nothing cancels at
+/// `mu = 0`.
+#[inline]
+pub(crate) fn temme_gammas(mu: f64) -> (f64, f64, f64, f64) {
     let c = &RECIP_GAMMA_TAYLOR;
     let mu2 = mu * mu;
-    // gam1 = (1/Gamma(1-mu) - 1/Gamma(1+mu)) / (2 mu), gam2 their mean: the
-    // odd and even parts of the Taylor series of 1/Gamma(1 + z).
     let mut gam1 = 0.0_f64;
     let mut gam2 = 0.0_f64;
     for k in (0..12).rev() {
@@ -124,8 +127,13 @@ fn temme_series(mu: f64, x: f64, scaled: bool) -> (f64, f64) {
         gam2 = gam2.mul_add(mu2, c[2 * k]);
     }
     let gam1 = -gam1;
-    let gampl = gam2 - mu * gam1; // 1/Gamma(1 + mu)
-    let gammi = gam2 + mu * gam1; // 1/Gamma(1 - mu)
+    (gam1, gam2, gam2 - mu * gam1, gam2 + mu * gam1)
+}
+
+/// Temme's series for `K_mu`, `K_{mu+1}` with `x <= 1`.
+fn temme_series(mu: f64, x: f64, scaled: bool) -> (f64, f64) {
+    let mu2 = mu * mu;
+    let (gam1, gam2, gampl, gammi) = temme_gammas(mu);
     let half = 0.5 * x;
     let d = std::f64::consts::LN_2 - x.ln();
     let e = mu * d;
