@@ -87,23 +87,17 @@ where
     let mut last_step = o.initial_step;
     for it in 0..=o.max_iterations {
         let gn = m.norm(&x, &g)?;
-        if !(gn.is_finite() && fx.is_finite()) {
-            return Err(Error::NonFinite("gradient descent cost or gradient"));
-        }
-        if gn <= o.gradient_tolerance {
-            return Ok(Minimum {
-                point: x,
-                cost: fx,
-                gradient_norm: gn,
-                iterations: it,
-            });
-        }
-        if it == o.max_iterations {
-            return Err(Error::NotConverged {
-                method: "Riemannian gradient descent",
-                iterations: it,
-                residual: gn,
-            });
+        let state = Iterate {
+            cost: fx,
+            gradient_norm: gn,
+            iteration: it,
+        };
+        if let Some(end) = state.stop(
+            o.gradient_tolerance,
+            it == o.max_iterations,
+            "Riemannian gradient descent",
+        ) {
+            return end.map(|stats| stats.at(x));
         }
         // Start from twice the last accepted step (capped), so that a
         // problem needing short steps does not backtrack from scratch.
@@ -131,6 +125,52 @@ where
         }
     }
     unreachable!("the loop returns at it == max_iterations")
+}
+
+/// Cost, gradient norm and iteration count of an iterate, and the stopping
+/// rule the optimisers share.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Iterate {
+    pub(crate) cost: f64,
+    pub(crate) gradient_norm: f64,
+    pub(crate) iteration: usize,
+}
+
+impl Iterate {
+    /// `Some` when the iteration ends here: `Ok` at the gradient tolerance,
+    /// `NonFinite` for a non-finite cost or gradient, `NotConverged` when
+    /// `exhausted`.
+    pub(crate) fn stop(
+        self,
+        tolerance: f64,
+        exhausted: bool,
+        method: &'static str,
+    ) -> Option<Result<Self>> {
+        if !(self.gradient_norm.is_finite() && self.cost.is_finite()) {
+            return Some(Err(Error::NonFinite(method)));
+        }
+        if self.gradient_norm <= tolerance {
+            return Some(Ok(self));
+        }
+        if exhausted {
+            return Some(Err(Error::NotConverged {
+                method,
+                iterations: self.iteration,
+                residual: self.gradient_norm,
+            }));
+        }
+        None
+    }
+
+    /// The result at the point `point`.
+    pub(crate) fn at<P>(self, point: P) -> Minimum<P> {
+        Minimum {
+            point,
+            cost: self.cost,
+            gradient_norm: self.gradient_norm,
+            iterations: self.iteration,
+        }
+    }
 }
 
 fn check_line_search(o: &DescentOptions) -> Result<()> {
@@ -175,23 +215,17 @@ where
     let mut last_step = o.initial_step;
     for it in 0..=o.max_iterations {
         let gn = m.norm(&x, &g)?;
-        if !(gn.is_finite() && fx.is_finite()) {
-            return Err(Error::NonFinite("conjugate gradient cost or gradient"));
-        }
-        if gn <= o.gradient_tolerance {
-            return Ok(Minimum {
-                point: x,
-                cost: fx,
-                gradient_norm: gn,
-                iterations: it,
-            });
-        }
-        if it == o.max_iterations {
-            return Err(Error::NotConverged {
-                method: "Riemannian conjugate gradient",
-                iterations: it,
-                residual: gn,
-            });
+        let state = Iterate {
+            cost: fx,
+            gradient_norm: gn,
+            iteration: it,
+        };
+        if let Some(end) = state.stop(
+            o.gradient_tolerance,
+            it == o.max_iterations,
+            "Riemannian conjugate gradient",
+        ) {
+            return end.map(|stats| stats.at(x));
         }
         let mut slope = m.inner(&x, &g, &d)?;
         if !(slope < 0.0) {

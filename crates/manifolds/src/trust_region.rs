@@ -26,7 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::manifold::Manifold;
-use crate::optim::Minimum;
+use crate::optim::{Iterate, Minimum};
 use crate::vector::Vector;
 
 /// Options of [`trust_region`].
@@ -190,23 +190,14 @@ where
     let mut radius = o.initial_radius;
     for it in 0..=o.max_iterations {
         let gn = m.norm(&x, &g)?;
-        if !(gn.is_finite() && fx.is_finite()) {
-            return Err(Error::NonFinite("trust region cost or gradient"));
-        }
-        if gn <= o.gradient_tolerance {
-            return Ok(Minimum {
-                point: x,
-                cost: fx,
-                gradient_norm: gn,
-                iterations: it,
-            });
-        }
-        if it == o.max_iterations || radius < 1e-14 {
-            return Err(Error::NotConverged {
-                method: "Riemannian trust region",
-                iterations: it,
-                residual: gn,
-            });
+        let state = Iterate {
+            cost: fx,
+            gradient_norm: gn,
+            iteration: it,
+        };
+        let exhausted = it == o.max_iterations || radius < 1e-14;
+        if let Some(end) = state.stop(o.gradient_tolerance, exhausted, "Riemannian trust region") {
+            return end.map(|stats| stats.at(x));
         }
         let (eta, predicted) = truncated_cg(m, &x, &g, radius, o, &mut cost_and_egrad)?;
         let y = m.retract(&x, &eta)?;

@@ -22,19 +22,42 @@ pub(crate) fn ramp(t: f64) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
+/// The chart type every stop draws on.
+pub(crate) type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A GP posterior: the band `mean +- 2 sd` and the mean line over `xs`.
+pub(crate) fn posterior(
+    c: &mut Chart<'_, '_>,
+    xs: &[f64],
+    mean: &[f64],
+    variance: &[f64],
+) -> PlotResult {
+    let sd: Vec<f64> = variance.iter().map(|v| v.max(0.0).sqrt()).collect();
+    let upper = (0..xs.len()).map(|i| (xs[i], mean[i] + 2.0 * sd[i]));
+    let lower = (0..xs.len()).rev().map(|i| (xs[i], mean[i] - 2.0 * sd[i]));
+    c.draw_series(std::iter::once(Polygon::new(
+        upper.chain(lower).collect::<Vec<_>>(),
+        BLUE.mix(0.2),
+    )))?
+    .label("mean +- 2 sd")
+    .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 16, y + 4)], BLUE.mix(0.2).filled()));
+    c.draw_series(LineSeries::new(
+        xs.iter().copied().zip(mean.iter().copied()),
+        BLUE.stroke_width(2),
+    ))?
+    .label("posterior mean")
+    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    Ok(())
+}
+
 /// Draws layers (each a closure over the chart) in one framed chart.
 pub(crate) fn chart<F>(path: &Path, size: (u32, u32), frame: &Frame<'_>, draw: F) -> PlotResult
 where
-    F: FnOnce(
-        &mut ChartContext<
-            '_,
-            SVGBackend<'_>,
-            Cartesian2d<
-                plotters::coord::types::RangedCoordf64,
-                plotters::coord::types::RangedCoordf64,
-            >,
-        >,
-    ) -> PlotResult,
+    F: FnOnce(&mut Chart<'_, '_>) -> PlotResult,
 {
     let root = SVGBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;

@@ -3,7 +3,7 @@
 //! GP on a 100 x 100 x 100 grid (per-axis eigendecompositions).
 
 use crate::Outcome;
-use crate::plot::{Frame, chart};
+use crate::plot::{Frame, chart, posterior};
 use crate::report::Report;
 use plotters::prelude::*;
 use sobolev::kernels::gp::MaternOrder;
@@ -73,29 +73,7 @@ pub(crate) fn state_space_gp(rep: &mut Report) -> Outcome {
         )?
         .label("observations (every third)")
         .legend(|(x, y)| Circle::new((x, y), 2, BLACK.mix(0.35).filled()));
-        let band: Vec<(f64, f64)> = query
-            .iter()
-            .zip(&pred.mean)
-            .zip(&pred.variance)
-            .map(|((&q, &m), &v)| (q, m + 2.0 * v.max(0.0).sqrt()))
-            .chain(
-                query
-                    .iter()
-                    .zip(&pred.mean)
-                    .zip(&pred.variance)
-                    .rev()
-                    .map(|((&q, &m), &v)| (q, m - 2.0 * v.max(0.0).sqrt())),
-            )
-            .collect();
-        c.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2))))?
-            .label("mean +- 2 sd")
-            .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 16, y + 4)], BLUE.mix(0.2).filled()));
-        c.draw_series(LineSeries::new(
-            query.iter().copied().zip(pred.mean.iter().copied()),
-            BLUE.stroke_width(2),
-        ))?
-        .label("posterior mean")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+        posterior(c, &query, &pred.mean, &pred.variance)?;
         Ok(())
     })?;
     rep.markdown("![state-space GP](state_space_gp.svg)");
@@ -168,35 +146,13 @@ pub(crate) fn kronecker_gp(rep: &mut Report) -> Outcome {
         y_label: "f",
     };
     chart(&path, (900, 420), &frame, |c| {
-        let upper = xs
-            .iter()
-            .zip(&pred.mean)
-            .zip(&pred.variance)
-            .map(|((&x, &m), &v)| (x, m + 2.0 * v.sqrt()));
-        let lower = xs
-            .iter()
-            .zip(&pred.mean)
-            .zip(&pred.variance)
-            .rev()
-            .map(|((&x, &m), &v)| (x, m - 2.0 * v.sqrt()));
-        c.draw_series(std::iter::once(Polygon::new(
-            upper.chain(lower).collect::<Vec<_>>(),
-            BLUE.mix(0.2),
-        )))?
-        .label("mean +- 2 sd")
-        .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 16, y + 4)], BLUE.mix(0.2).filled()));
         c.draw_series(LineSeries::new(
             xs.iter().map(|&x| (x, field(x, 0.37, 0.61))),
             BLACK.stroke_width(1),
         ))?
         .label("true field")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
-        c.draw_series(LineSeries::new(
-            xs.iter().copied().zip(pred.mean.iter().copied()),
-            BLUE.stroke_width(2),
-        ))?
-        .label("posterior mean")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+        posterior(c, &xs, &pred.mean, &pred.variance)?;
         Ok(())
     })?;
     rep.markdown("![Kronecker GP](kronecker_gp.svg)");
