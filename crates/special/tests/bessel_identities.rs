@@ -55,10 +55,13 @@ proptest! {
     /// and `ln K_v` increases in `v`.
     #[test]
     fn monotone(v in order(), x in argument(), f in 1.0001..2.0f64) {
-        prop_assert!(log_bessel_i(v, x * f) >= log_bessel_i(v, x));
-        prop_assert!(log_bessel_k(v, x * f) <= log_bessel_k(v, x));
-        prop_assert!(log_bessel_i(v * f + 1e-3, x) <= log_bessel_i(v, x));
-        prop_assert!(log_bessel_k(v * f + 1e-3, x) >= log_bessel_k(v, x));
+        // Up to the functions' rounding (documented max 2.2e-15 relative):
+        // a step of 1e-4 can change the value by less than that.
+        let le = |a: f64, b: f64| a <= b + 5e-15 * a.abs().max(b.abs()).max(1.0);
+        prop_assert!(le(log_bessel_i(v, x), log_bessel_i(v, x * f)));
+        prop_assert!(le(log_bessel_k(v, x * f), log_bessel_k(v, x)));
+        prop_assert!(le(log_bessel_i(v * f + 1e-3, x), log_bessel_i(v, x)));
+        prop_assert!(le(log_bessel_k(v, x), log_bessel_k(v * f + 1e-3, x)));
     }
 
     /// The ratio agrees with the difference of logs where that is accurate.
