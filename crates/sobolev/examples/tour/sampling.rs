@@ -150,10 +150,12 @@ pub(crate) fn diffusion(rep: &mut Report) -> Outcome {
         rep.markdown(format!("![DPM-Solver++ at {nfe} NFE]({file})"));
     }
 
-    let samplers: [(&str, Sampler); 8] = [
+    let samplers: [(&str, Sampler); 11] = [
         ("Euler", Sampler::Euler),
         ("Heun", Sampler::Heun),
         ("Euler ancestral", Sampler::EulerAncestral { eta: 1.0 }),
+        ("DDIM, eta = 0.5", Sampler::Ddim { eta: 0.5 }),
+        ("DDPM ancestral", Sampler::DdpmAncestral),
         ("DPM-Solver++(1S) / DDIM", Sampler::DpmSolverPP1S),
         ("DPM-Solver++(2M)", Sampler::DpmSolverPP2M),
         ("DPM-Solver++(3M)", Sampler::DpmSolverPP3M),
@@ -164,6 +166,13 @@ pub(crate) fn diffusion(rep: &mut Report) -> Outcome {
         (
             "DPM-Solver++(3M) SDE",
             Sampler::DpmSolverPP3MSde { eta: 1.0 },
+        ),
+        (
+            "predictor-corrector",
+            Sampler::PredictorCorrector {
+                corrector_steps: 1,
+                snr: 0.16,
+            },
         ),
     ];
     let budgets = [10usize, 20, 40];
