@@ -44,6 +44,9 @@ pub mod sampling_with_sdes {}
 #[doc = include_str!("../../../docs/mcmc.md")]
 pub mod mcmc {}
 
+#[doc = include_str!("../../../docs/gpu.md")]
+pub mod gpu {}
+
 #[doc = include_str!("../../../docs/cookbook.md")]
 pub mod cookbook {}
 
