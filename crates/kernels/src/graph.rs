@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use sobolev_linalg::cg::{self, CgOptions};
 use sobolev_linalg::lanczos::{LanczosOptions, Reorthogonalization, lanczos};
 use sobolev_linalg::matfun::SymEigen;
-use sobolev_linalg::ops::{Diagonal, Scaled, Sum};
+use sobolev_linalg::ops::Diagonal;
 use sobolev_special::bessel_i_scaled;
 
 /// An undirected graph with positive edge weights, stored as a symmetric
@@ -263,24 +263,79 @@ impl LinOp<f64> for LaplacianOperator<'_> {
         self.graph.num_nodes()
     }
     /// Panics, like faer's own operators, on mismatched shapes.
-    fn apply(
+    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, _par: Par, _stack: &mut MemStack) {
+        apply_columns(self.graph.num_nodes(), out, rhs, |v, o| {
+            self.apply_vec(v, o)
+        });
+    }
+    fn conj_apply(
         &self,
-        mut out: MatMut<'_, f64>,
+        out: MatMut<'_, f64>,
         rhs: MatRef<'_, f64>,
-        _par: Par,
-        _stack: &mut MemStack,
+        par: Par,
+        stack: &mut MemStack,
     ) {
-        let n = self.graph.num_nodes();
-        assert!(rhs.nrows() == n && out.nrows() == n && out.ncols() == rhs.ncols());
-        let mut v = vec![0.0; n];
-        let mut o = vec![0.0; n];
-        for c in 0..rhs.ncols() {
-            v.iter_mut().enumerate().for_each(|(i, x)| *x = rhs[(i, c)]);
-            self.apply_vec(&v, &mut o);
-            for (i, x) in o.iter().enumerate() {
-                out[(i, c)] = *x;
+        self.apply(out, rhs, par, stack);
+    }
+}
+
+/// Applies a one-vector map column by column, on the columns' own memory
+/// when they are contiguous (the usual case) and through copies otherwise.
+fn apply_columns(
+    n: usize,
+    mut out: MatMut<'_, f64>,
+    rhs: MatRef<'_, f64>,
+    f: impl Fn(&[f64], &mut [f64]),
+) {
+    assert!(rhs.nrows() == n && out.nrows() == n && out.ncols() == rhs.ncols());
+    for c in 0..rhs.ncols() {
+        let src = rhs.col(c);
+        let copied: Vec<f64>;
+        let v: &[f64] = match src.try_as_col_major() {
+            Some(col) => col.as_slice(),
+            None => {
+                copied = src.iter().copied().collect();
+                &copied
+            }
+        };
+        match out.as_mut().col_mut(c).try_as_col_major_mut() {
+            Some(col) => f(v, col.as_slice_mut()),
+            None => {
+                let mut o = vec![0.0; n];
+                f(v, &mut o);
+                for (i, x) in o.into_iter().enumerate() {
+                    out[(i, c)] = x;
+                }
             }
         }
+    }
+}
+
+/// `I + sigma2 L` in one pass over the edges, for the CG solves.
+#[derive(Debug)]
+struct ShiftedLaplacian<'a, 'b> {
+    op: &'b LaplacianOperator<'a>,
+    sigma2: f64,
+}
+
+impl LinOp<f64> for ShiftedLaplacian<'_, '_> {
+    fn apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
+        StackReq::EMPTY
+    }
+    fn nrows(&self) -> usize {
+        self.op.graph.num_nodes()
+    }
+    fn ncols(&self) -> usize {
+        self.op.graph.num_nodes()
+    }
+    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, _par: Par, _stack: &mut MemStack) {
+        let s = self.sigma2;
+        apply_columns(self.nrows(), out, rhs, |v, o| {
+            self.op.apply_vec(v, o);
+            o.par_iter_mut()
+                .zip(v)
+                .for_each(|(oi, vi)| *oi = vi + s * *oi);
+        });
     }
     fn conj_apply(
         &self,
@@ -374,11 +429,7 @@ fn regularized_solve(
     let linalg = |e: sobolev_linalg::Error| Error::InvalidArgument(format!("graph CG: {e}"));
     // Gershgorin: lambda_max(L) <= 2 max_i L_ii.
     let lambda_max = 2.0 * (0..n).map(|i| op.diagonal(i)).fold(0.0, f64::max);
-    let shifted = Sum::new(
-        Diagonal::scaled_identity(n, 1.0).map_err(linalg)?,
-        Scaled::new(sigma2, op.clone()).map_err(linalg)?,
-    )
-    .map_err(linalg)?;
+    let shifted = ShiftedLaplacian { op, sigma2 };
     let jacobi = Diagonal::new(
         (0..n)
             .map(|i| 1.0 / (1.0 + sigma2 * op.diagonal(i)))
