@@ -7,7 +7,8 @@
 //!   vector-space operations of points and tangents).
 //! - Manifolds: [`euclidean`], [`sphere`], [`hyperbolic`] (Poincare ball
 //!   and Lorentz models), [`grassmann`], [`stiefel`] (canonical metric),
-//!   [`special_orthogonal`] (rotations, bi-invariant metric), [`spd`] (with the metric as a type
+//!   [`special_orthogonal`] (rotations, bi-invariant metric),
+//!   [`special_euclidean`] (rigid motions: group operations, twists), [`spd`] (with the metric as a type
 //!   parameter, and batched small-matrix kernels), and [`product`] manifolds of any of them.
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
 //!   normal on hyperbolic space).
@@ -28,6 +29,7 @@ pub mod manifold;
 pub mod optim;
 pub mod product;
 pub mod spd;
+pub mod special_euclidean;
 pub mod special_orthogonal;
 pub mod sphere;
 pub mod stats;
@@ -44,6 +46,7 @@ pub use hyperbolic::{Lorentz, PoincareBall};
 pub use manifold::Manifold;
 pub use product::Product;
 pub use spd::{AffineInvariant, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric};
+pub use special_euclidean::SpecialEuclidean3;
 pub use special_orthogonal::SpecialOrthogonal;
 pub use sphere::Sphere;
 pub use stiefel::Stiefel;

@@ -205,3 +205,11 @@ invariant_suite!(
         ..CURVED
     }
 );
+invariant_suite!(
+    se3,
+    SpecialEuclidean3,
+    Spec {
+        radius: 2.0,
+        ..CURVED
+    }
+);

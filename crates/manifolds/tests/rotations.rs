@@ -109,3 +109,56 @@ fn frechet_mean_on_a_product_is_the_pair_of_means() {
     assert!(sphere.dist(&joint.mean.0, &a.mean).unwrap() < 1e-10);
     assert!(so3.dist(&joint.mean.1, &b.mean).unwrap() < 1e-10);
 }
+
+#[test]
+fn se3_twist_exponential_is_the_matrix_exponential() {
+    let se3 = SpecialEuclidean3;
+    for (omega, v) in [
+        ([0.3, -0.2, 0.5], [1.0, 2.0, -0.5]),
+        ([1e-9, 2e-9, 0.0], [0.1, 0.0, 0.3]),
+        ([0.0, 0.0, 0.0], [1.0, -1.0, 2.0]),
+        ([2.0, -1.5, 1.2], [-0.3, 0.8, 0.1]),
+    ] {
+        let twist = Mat::from_fn(4, 4, |i, j| match (i, j) {
+            (0, 1) => -omega[2],
+            (0, 2) => omega[1],
+            (1, 0) => omega[2],
+            (1, 2) => -omega[0],
+            (2, 0) => -omega[1],
+            (2, 1) => omega[0],
+            (i, 3) if i < 3 => v[i],
+            _ => 0.0,
+        });
+        let want = sobolev_linalg::expm::expm(twist.as_ref()).unwrap();
+        let got = se3.exp_twist(omega, v).unwrap();
+        assert!(max_diff(&got, &want) < 1e-14, "exp_twist {omega:?}");
+        se3.check_point(&got, 1e-12).unwrap();
+        let (w, u) = se3.log_twist(&got).unwrap();
+        for k in 0..3 {
+            assert!(
+                (w[k] - omega[k]).abs() < 1e-14 && (u[k] - v[k]).abs() < 1e-13,
+                "log_twist {omega:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn se3_group_operations() {
+    let se3 = SpecialEuclidean3;
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let (a, b) = (se3.random_point(&mut rng), se3.random_point(&mut rng));
+    let ab = se3.compose(&a, &b).unwrap();
+    se3.check_point(&ab, 1e-12).unwrap();
+    let x = [0.3, -1.0, 2.0];
+    let direct = se3.act(&ab, x).unwrap();
+    let nested = se3.act(&a, se3.act(&b, x).unwrap()).unwrap();
+    for k in 0..3 {
+        assert!((direct[k] - nested[k]).abs() < 1e-14);
+    }
+    let id = se3.compose(&a, &se3.inverse(&a).unwrap()).unwrap();
+    assert!(max_diff(&id, &Mat::identity(4, 4)) < 1e-14);
+    let bad = Mat::<f64>::zeros(3, 3);
+    assert!(se3.compose(&a, &bad).is_err());
+    assert!(se3.exp_twist([f64::NAN, 0.0, 0.0], [0.0; 3]).is_err());
+}
