@@ -99,30 +99,24 @@ where
         ) {
             return end.map(|stats| stats.at(x));
         }
-        // Start from twice the last accepted step (capped), so that a
-        // problem needing short steps does not backtrack from scratch.
-        let mut t = (2.0 * last_step).min(o.initial_step);
-        loop {
-            let mut d = g.clone();
-            d.scale(-t);
-            let y = m.retract(&x, &d)?;
-            let (fy, egy) = cost_and_egrad(&y)?;
-            if fy <= fx - o.armijo * t * gn * gn {
-                x = y;
-                fx = fy;
-                g = m.egrad_to_rgrad(&x, &egy)?;
-                last_step = t;
-                break;
-            }
-            t *= o.backtrack;
-            if t * gn < 1e-300 || t < 1e-20 {
-                return Err(Error::NotConverged {
-                    method: "Armijo line search",
-                    iterations: it,
-                    residual: gn,
-                });
-            }
-        }
+        let mut d = g.clone();
+        d.scale(-1.0);
+        let (y, fy, egy, t) = armijo(
+            m,
+            &x,
+            fx,
+            &d,
+            -gn * gn,
+            gn,
+            last_step,
+            o,
+            &mut cost_and_egrad,
+            it,
+        )?;
+        x = y;
+        fx = fy;
+        g = m.egrad_to_rgrad(&x, &egy)?;
+        last_step = t;
     }
     unreachable!("the loop returns at it == max_iterations")
 }
@@ -169,6 +163,50 @@ impl Iterate {
             cost: self.cost,
             gradient_norm: self.gradient_norm,
             iterations: self.iteration,
+        }
+    }
+}
+
+/// Armijo backtracking from `x` (cost `fx`) along the descent direction
+/// `d` with slope `<grad f, d> < 0`, where `|grad f| = gn`. The first trial step is twice the last
+/// accepted one, measured in gradient units (`step |d| / |grad f|`) and
+/// capped by `initial_step`, so that a problem needing short steps does not
+/// backtrack from scratch. Returns the accepted point, its cost and
+/// Euclidean gradient, and the step in gradient units.
+#[allow(clippy::too_many_arguments)]
+fn armijo<M, F>(
+    m: &M,
+    x: &M::Point,
+    fx: f64,
+    d: &M::Tangent,
+    slope: f64,
+    gn: f64,
+    last_step: f64,
+    o: &DescentOptions,
+    cost_and_egrad: &mut F,
+    iteration: usize,
+) -> Result<(M::Point, f64, M::Tangent, f64)>
+where
+    M: Manifold,
+    F: FnMut(&M::Point) -> Result<(f64, M::Tangent)>,
+{
+    let dn = m.norm(x, d)?;
+    let mut t = (2.0 * last_step * gn / dn).min(o.initial_step);
+    loop {
+        let mut step = d.clone();
+        step.scale(t);
+        let y = m.retract(x, &step)?;
+        let (fy, egy) = cost_and_egrad(&y)?;
+        if fy <= fx + o.armijo * t * slope {
+            return Ok((y, fy, egy, t * dn / gn));
+        }
+        t *= o.backtrack;
+        if t * dn < 1e-300 || t < 1e-20 {
+            return Err(Error::NotConverged {
+                method: "Armijo line search",
+                iterations: iteration,
+                residual: gn,
+            });
         }
     }
 }
@@ -233,28 +271,19 @@ where
             d.scale(-1.0);
             slope = -gn * gn;
         }
-        let dn = m.norm(&x, &d)?;
-        // First trial: the last accepted step length along the new
-        // direction, doubled, capped by `initial_step` (in gradient units).
-        let mut t = (2.0 * last_step * gn / dn).min(o.initial_step);
-        let (y, fy, egy) = loop {
-            let mut step = d.clone();
-            step.scale(t);
-            let y = m.retract(&x, &step)?;
-            let (fy, egy) = cost_and_egrad(&y)?;
-            if fy <= fx + o.armijo * t * slope {
-                break (y, fy, egy);
-            }
-            t *= o.backtrack;
-            if t * dn < 1e-300 || t < 1e-20 {
-                return Err(Error::NotConverged {
-                    method: "Armijo line search",
-                    iterations: it,
-                    residual: gn,
-                });
-            }
-        };
-        last_step = t * dn / gn;
+        let (y, fy, egy, t) = armijo(
+            m,
+            &x,
+            fx,
+            &d,
+            slope,
+            gn,
+            last_step,
+            o,
+            &mut cost_and_egrad,
+            it,
+        )?;
+        last_step = t;
         let g_new = m.egrad_to_rgrad(&y, &egy)?;
         let g_old = m.vector_transport(&x, &y, &g)?;
         let d_old = m.vector_transport(&x, &y, &d)?;
