@@ -16,6 +16,8 @@
 pub mod bessel;
 /// Bessel functions J and Y of real order, and spherical Bessel functions.
 pub mod bessel_jy;
+/// Branch-free exp, ln(1 + u) and the logistic pair for vectorised loops.
+pub mod branchless;
 /// The error type of the slice APIs.
 pub mod error;
 /// erf, erfc, erfcx and their inverses.
@@ -60,6 +62,7 @@ pub use bessel_jy::{
     bessel_y_derivative, bessel_y_slice, spherical_bessel_j, spherical_bessel_j_derivative,
     spherical_bessel_y, spherical_bessel_y_derivative,
 };
+pub use branchless::{exp_branchless, ln_1p_branchless, softplus_sigmoid};
 pub use error::{Error, Result};
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
