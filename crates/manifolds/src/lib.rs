@@ -45,7 +45,9 @@ pub use grassmann::Grassmann;
 pub use hyperbolic::{Lorentz, PoincareBall};
 pub use manifold::Manifold;
 pub use product::Product;
-pub use spd::{AffineInvariant, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric};
+pub use spd::{
+    AffineInvariant, BuresWasserstein, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric,
+};
 pub use special_euclidean::SpecialEuclidean3;
 pub use special_orthogonal::SpecialOrthogonal;
 pub use sphere::Sphere;
