@@ -13,7 +13,9 @@
 //! 2019), incomplete, whose exp fails with a typed error at the boundary.
 //! Each implements [`SpdMetric`]; [`Spd`] turns any of them into a
 //! [`Manifold`]. Matrix functions (exp, log, square roots, powers and their
-//! Frechet derivatives) come from `sobolev_linalg::matfun`. The O(n)-
+//! Frechet derivatives) come from `sobolev_linalg::matfun`. With the
+//! affine-invariant metric, [`normal`] gives the normal law on `SPD(n)` and
+//! [`batch_norm`] the Riemannian batch-normalisation statistics. The O(n)-
 //! invariant family of Thanwerdas and Pennec (2023) contains the first
 //! three and Bures-Wasserstein as special cases; its two-parameter
 //! `(alpha, beta)` members are the `new(alpha, beta)` constructors of
@@ -21,14 +23,18 @@
 
 pub mod affine_invariant;
 pub mod batch;
+pub mod batch_norm;
 pub mod bures_wasserstein;
 pub mod log_cholesky;
+pub mod normal;
 pub mod pullback;
 mod trace_weights;
 
 pub use affine_invariant::AffineInvariant;
+pub use batch_norm::{BatchStatistics, SpdBatchNorm};
 pub use bures_wasserstein::BuresWasserstein;
 pub use log_cholesky::LogCholesky;
+pub use normal::SpdNormal;
 pub use pullback::{LogEuclidean, PowerEuclidean};
 
 use crate::check;
