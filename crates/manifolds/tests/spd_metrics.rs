@@ -255,3 +255,70 @@ fn weighted_family_distance_and_validation() {
     assert_eq!(AffineInvariant::default().alpha(), 1.0);
     assert_eq!(LogEuclidean::default().beta(), 0.0);
 }
+
+#[test]
+fn bures_wasserstein_batches_agree_with_single_calls() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for n in [2usize, 3, 4] {
+        let m = Spd::<BuresWasserstein>::new(n).unwrap();
+        let count = 300;
+        let mut ps = Vec::new();
+        let mut qs = Vec::new();
+        let mut vs = Vec::new();
+        for k in 0..count {
+            let p = m.random_point(&mut rng);
+            // Every third pair is nearly equal, to exercise the
+            // cancellation-free branch of the distance.
+            let q = if k % 3 == 0 {
+                let mut v = m.random_tangent(&p, &mut rng).unwrap();
+                let len = m.norm(&p, &v).unwrap();
+                v.scale(1e-7 / len);
+                m.exp(&p, &v).unwrap()
+            } else {
+                m.random_point(&mut rng)
+            };
+            let mut v = m.random_tangent(&p, &mut rng).unwrap();
+            let len = m.norm(&p, &v).unwrap();
+            v.scale(0.1 / len);
+            ps.push(p);
+            qs.push(q);
+            vs.push(v);
+        }
+        let flat = |xs: &[Mat<f64>]| xs.iter().flat_map(row_major).collect::<Vec<f64>>();
+        let (a, b, v) = (flat(&ps), flat(&qs), flat(&vs));
+        let mut d = vec![0.0; count];
+        m.dist_batch(&a, &b, &mut d).unwrap();
+        let mut e = vec![0.0; a.len()];
+        let mut l = vec![0.0; a.len()];
+        m.exp_batch(&a, &v, &mut e).unwrap();
+        m.log_batch(&a, &b, &mut l).unwrap();
+        let nn = n * n;
+        for k in 0..count {
+            let want = m.dist(&ps[k], &qs[k]).unwrap();
+            assert!(
+                (d[k] - want).abs() <= 1e-12 * (1.0 + want) && (d[k] - want).abs() <= 1e-6 * want,
+                "n = {n}: dist {} vs {want}",
+                d[k]
+            );
+            let want = row_major(&m.exp(&ps[k], &vs[k]).unwrap());
+            assert!(
+                err(&e[k * nn..(k + 1) * nn], &want) <= 1e-13,
+                "n = {n}: exp"
+            );
+            let want = row_major(&m.log(&ps[k], &qs[k]).unwrap());
+            assert!(
+                err(&l[k * nn..(k + 1) * nn], &want) <= 1e-12,
+                "n = {n}: log"
+            );
+        }
+        // Errors: shapes, and a tangent outside the exp domain.
+        assert!(m.dist_batch(&a, &b[..nn], &mut d).is_err());
+        assert!(m.exp_batch(&a, &v, &mut e[..nn]).is_err());
+        let mut far = v.clone();
+        far.iter_mut().for_each(|x| *x *= 1e3);
+        assert!(matches!(
+            m.exp_batch(&a, &far, &mut e),
+            Err(Error::OutsideDomain(_))
+        ));
+    }
+}

@@ -23,6 +23,7 @@
 
 pub mod affine_invariant;
 pub mod batch;
+mod batch_bw;
 pub mod batch_norm;
 pub mod bures_wasserstein;
 pub mod log_cholesky;
