@@ -110,13 +110,18 @@ macro_rules! small_bw {
                 Ok(())
             }
 
+            /// `X + X^T - 2P`, `X = L (L^T Q L)^{1/2} L^{-1}`.
             pub(super) fn log(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()> {
                 let pm = load(p);
-                let (_, si, r) = roots(pm, load(q))?;
-                let t = si * r * si;
-                let k = 0.5 * (t + t.transpose()) - $mat::<f64>::identity();
-                let kp = k * pm;
-                store(&(kp + kp.transpose()), out);
+                let l = pm.cholesky().ok_or_else(not_pd)?.unpack();
+                let c = l.transpose() * load(q) * l;
+                let (dc, uc) = eig(0.5 * (c + c.transpose()))?;
+                let r = fun(&uc, &dc, f64::sqrt);
+                let xt = l
+                    .transpose()
+                    .solve_upper_triangular(&(r * l.transpose()))
+                    .ok_or_else(not_pd)?;
+                store(&(xt + xt.transpose() - 2.0 * pm), out);
                 Ok(())
             }
 
