@@ -185,3 +185,38 @@ fn batch_norm_centres_and_rescales() {
     );
     assert!(bn.normalise(&stats.mean, 0.0, &batch).is_err());
 }
+
+#[test]
+fn riemannian_gaussian_normaliser_in_two_dimensions() {
+    // log Z - (dim/2) log(2 pi sigma^2) = log E[J] under the tangent
+    // Gaussian; compare with the mean of the importance weights of draws.
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    for sigma in [0.3, 1.0, 2.0] {
+        let law = SpdNormal::new(Mat::identity(2, 2), sigma).unwrap();
+        let gauss = 1.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln();
+        let want = (law.riemannian_log_normaliser().unwrap() - gauss).exp();
+        let n_draws = 20_000;
+        let w: Vec<f64> = (0..n_draws)
+            .map(|_| {
+                let x = law.sample(&mut rng).unwrap();
+                law.riemannian_log_weight(&x).unwrap().exp()
+            })
+            .collect();
+        let mean = w.iter().sum::<f64>() / n_draws as f64;
+        let var = w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n_draws - 1) as f64;
+        let se = (var / n_draws as f64).sqrt();
+        assert!(
+            (mean - want).abs() <= 5.0 * se + 1e-12,
+            "sigma {sigma}: E[J] {mean} +- {se} vs {want}"
+        );
+    }
+    // One dimension: the log-normal normaliser; n >= 3: typed error.
+    let law = SpdNormal::new(Mat::identity(1, 1), 0.5).unwrap();
+    let want = 0.5 * (2.0 * std::f64::consts::PI * 0.25f64).ln();
+    assert!((law.riemannian_log_normaliser().unwrap() - want).abs() <= 1e-15);
+    let law = SpdNormal::new(Mat::identity(3, 3), 0.5).unwrap();
+    assert!(matches!(
+        law.riemannian_log_normaliser(),
+        Err(Error::InvalidArgument(_))
+    ));
+}

@@ -20,7 +20,8 @@
 //! Expectations under the Riemannian Gaussian itself follow from wrapped
 //! draws by self-normalised importance weights
 //! [`SpdNormal::riemannian_log_weight`] `= log J(V)`, exact in the limit of
-//! many draws. References: Said et al., *Riemannian Gaussian distributions
+//! many draws. For `n <= 2` the normaliser `Z(sigma)` is exact in closed
+//! form ([`SpdNormal::riemannian_log_normaliser`]). References: Said et al., *Riemannian Gaussian distributions
 //! on the space of symmetric positive definite matrices* (IEEE Trans. Inf.
 //! Theory 2017); Pennec, *Intrinsic statistics on Riemannian manifolds*
 //! (JMIV 2006).
@@ -28,7 +29,8 @@
 //! Measured accuracy: the volume factor `J` agrees with a finite-difference
 //! Jacobian determinant of `V -> exp_M(V)` (n = 3) to 1e-7 relative, the
 //! accuracy of the differences; for `n = 1` the density is the log-normal
-//! density to 1e-15.
+//! density to 1e-15; the `n = 2` normaliser agrees with a Monte Carlo
+//! estimate of `E[J]` from 20000 draws within its standard error.
 
 use super::{AffineInvariant, Spd};
 use crate::error::{Error, Result};
@@ -110,6 +112,36 @@ impl SpdNormal {
         let r = self.whitened_log_spectrum(x)?;
         let sq: f64 = r.iter().map(|v| v * v).sum();
         Ok(-0.5 * sq / (self.sigma * self.sigma))
+    }
+
+    /// `log Z(sigma)`, the exact normaliser of the Riemannian Gaussian
+    /// with respect to the Riemannian volume, for `n <= 2`.
+    ///
+    /// `Z = (2 pi sigma^2)^{dim/2} E[J(V)]` over the tangent Gaussian. For
+    /// `n = 1`, `J = 1`. For `n = 2` the eigenvalue gap of `V` is
+    /// `sqrt(2) sigma` times a Rayleigh variable, which gives
+    /// `E[J] = exp(k^2/2) sqrt(pi/2) erf(k / sqrt 2) / k` with
+    /// `k = sigma / sqrt 2`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for `n >= 3`, where no closed form is
+    /// implemented (estimate `E[J]` from draws with
+    /// [`SpdNormal::riemannian_log_weight`]).
+    pub fn riemannian_log_normaliser(&self) -> Result<f64> {
+        let dim = self.space.dim() as f64;
+        let gauss = 0.5 * dim * (2.0 * std::f64::consts::PI * self.sigma * self.sigma).ln();
+        match self.mean.nrows() {
+            1 => Ok(gauss),
+            2 => {
+                let k = self.sigma * std::f64::consts::FRAC_1_SQRT_2;
+                let erf = sobolev_special::error_fn::erf(k * std::f64::consts::FRAC_1_SQRT_2);
+                let mean_j = (0.5 * std::f64::consts::PI).sqrt() * erf / k;
+                Ok(gauss + 0.5 * k * k + mean_j.ln())
+            }
+            n => Err(Error::InvalidArgument(format!(
+                "the Riemannian Gaussian normaliser is implemented for n <= 2, got n = {n}"
+            ))),
+        }
     }
 
     /// `log J(log_M x)`: the log importance weight that turns draws of
