@@ -18,7 +18,10 @@ import scipy  # noqa: E402
 import geomstats  # noqa: E402
 from geomstats.geometry.grassmannian import Grassmannian  # noqa: E402
 from geomstats.geometry.poincare_ball import PoincareBall  # noqa: E402
-from geomstats.geometry.spd_matrices import SPDMatrices  # noqa: E402
+from geomstats.geometry.spd_matrices import (  # noqa: E402
+    SPDBuresWassersteinMetric,
+    SPDMatrices,
+)
 from geomstats.geometry.stiefel import Stiefel  # noqa: E402
 from geomstats.learning.frechet_mean import FrechetMean  # noqa: E402
 
@@ -62,6 +65,18 @@ def run_case(d, c):
         else:
             t, out = timed(reps, lambda: metric.log(b, a))
         return t, max_err(ours, out), "SPDAffineMetric, vectorised over the batch"
+    if name.startswith("bw"):
+        n = int(name[2 : name.index("_")])
+        a = load(d, name, "a").reshape(m, n, n)
+        b = load(d, name, "b").reshape(m, n, n)
+        metric = SPDBuresWassersteinMetric(SPDMatrices(n))
+        if name.endswith("_dist"):
+            t, out = timed(3, lambda: metric.dist(a, b))
+        elif name.endswith("_exp"):
+            t, out = timed(3, lambda: metric.exp(b, a))
+        else:
+            t, out = timed(3, lambda: metric.log(b, a))
+        return t, max_err(ours, out), "SPDBuresWassersteinMetric, vectorised over the batch"
     if name == "frechet_mean_spd60":
         n = 60
         x = load(d, name, "a").reshape(m, n, n)

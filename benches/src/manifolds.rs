@@ -3,7 +3,8 @@
 //! matrices, Grassmann Gr(100, 10) distances, Stiefel St(50, 5) exp and log
 //! (canonical metric), von Mises-Fisher fits in p = 2048 to 32768, and
 //! Poincare-ball distances
-//! and Mobius additions over 1e6 pairs. Inputs are seeded; every array is
+//! and Mobius additions over 1e6 pairs, and Bures-Wasserstein SPD exp, log
+//! and dist at n = 3 and 16. Inputs are seeded; every array is
 //! written for `benches/peers/manifolds.py`, which runs geomstats on the
 //! same inputs.
 
@@ -14,7 +15,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use sobolev_manifolds::distributions::VonMisesFisher;
 use sobolev_manifolds::stats::{MeanOptions, frechet_mean};
-use sobolev_manifolds::{AffineInvariant, Grassmann, Manifold, PoincareBall, Spd, Stiefel, Vector};
+use sobolev_manifolds::{
+    AffineInvariant, BuresWasserstein, Grassmann, Manifold, PoincareBall, Spd, Stiefel, Vector,
+};
 
 fn io(e: sobolev_manifolds::Error) -> std::io::Error {
     std::io::Error::other(e.to_string())
@@ -293,6 +296,60 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             n: m,
             ours_s: t,
             notes: format!("dim 5, c = 1, {}", threads()),
+        });
+    }
+    bures_wasserstein(ex, &mut rng)
+}
+
+/// Bures-Wasserstein exp, log and dist over batches of SPD(3) and SPD(16)
+/// pairs. Tangents are scaled so that exp stays inside its domain.
+fn bures_wasserstein(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
+    for (n, m, reps) in [(3usize, 100_000usize, 5usize), (16, 10_000, 3)] {
+        let spd = Spd::<BuresWasserstein>::new(n).map_err(io)?;
+        let (a, b) = (spd_batch(rng, n, m), spd_batch(rng, n, m));
+        let mut v = sym_batch(rng, n, m);
+        v.iter_mut().for_each(|x| *x *= 0.25 / (n as f64).sqrt());
+        let note = format!("batched, {}", threads());
+
+        let mut d = vec![0.0; m];
+        let t = median_time(reps, || spd.dist_batch(&a, &b, &mut d));
+        spd.dist_batch(&a, &b, &mut d).map_err(io)?;
+        let name = format!("bw{n}_dist");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &b)?;
+        ex.write_array(&name, "out", &d)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: note.clone(),
+        });
+
+        let mut e = vec![0.0; a.len()];
+        let t = median_time(reps, || spd.exp_batch(&a, &v, &mut e));
+        spd.exp_batch(&a, &v, &mut e).map_err(io)?;
+        let name = format!("bw{n}_exp");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &v)?;
+        ex.write_array(&name, "out", &e)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: note.clone(),
+        });
+
+        let t = median_time(reps, || spd.log_batch(&a, &b, &mut e));
+        spd.log_batch(&a, &b, &mut e).map_err(io)?;
+        let name = format!("bw{n}_log");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &b)?;
+        ex.write_array(&name, "out", &e)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: note,
         });
     }
     Ok(())

@@ -53,6 +53,11 @@ pub enum Error {
     /// A parameter is outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// An operation left the domain where it is defined: for example a
+    /// geodesic of an incomplete metric (Bures-Wasserstein on SPD) that
+    /// reaches the boundary of the manifold before unit time.
+    #[error("outside the domain of definition: {0}")]
+    OutsideDomain(String),
 }
 
 impl From<sobolev_linalg::Error> for Error {

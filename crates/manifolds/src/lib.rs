@@ -11,9 +11,11 @@
 //!   [`special_euclidean`] (rigid motions: group operations, twists), [`spd`] (with the metric as a type
 //!   parameter, and batched small-matrix kernels), and [`product`] manifolds of any of them.
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
-//!   normal on hyperbolic space).
+//!   normal on hyperbolic space) and [`spd::normal`] (normal law on SPD
+//!   with the Riemannian Gaussian's weights).
 //! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
-//!   PCA), [`optim`] (gradient descent, conjugate gradients, SGD with
+//!   PCA; Riemannian batch normalisation on SPD in [`spd::batch_norm`]),
+//!   [`optim`] (gradient descent, conjugate gradients, SGD with
 //!   momentum, Adam), [`trust_region`] (Riemannian trust region).
 #![forbid(unsafe_code)]
 // `!(x > 0.0)` is the idiom that also rejects NaN; it is used on purpose.
@@ -45,7 +47,10 @@ pub use grassmann::Grassmann;
 pub use hyperbolic::{Lorentz, PoincareBall};
 pub use manifold::Manifold;
 pub use product::Product;
-pub use spd::{AffineInvariant, LogCholesky, LogEuclidean, PowerEuclidean, Spd, SpdMetric};
+pub use spd::{
+    AffineInvariant, BuresWasserstein, LogCholesky, LogEuclidean, PowerEuclidean, Spd,
+    SpdBatchNorm, SpdMetric, SpdNormal,
+};
 pub use special_euclidean::SpecialEuclidean3;
 pub use special_orthogonal::SpecialOrthogonal;
 pub use sphere::Sphere;

@@ -213,3 +213,35 @@ invariant_suite!(
         ..CURVED
     }
 );
+invariant_suite!(
+    spd_bw_3,
+    Spd::<BuresWasserstein>::new(3).unwrap(),
+    Spec {
+        radius: 0.15,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    spd_bw_6,
+    Spd::<BuresWasserstein>::new(6).unwrap(),
+    Spec {
+        radius: 0.15,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    spd_ai_weighted_4,
+    Spd::with_metric(4, AffineInvariant::new(2.0, -0.3).unwrap()).unwrap(),
+    Spec {
+        radius: 1.5,
+        ..CURVED
+    }
+);
+invariant_suite!(
+    spd_le_weighted_3,
+    Spd::with_metric(3, LogEuclidean::new(0.5, 0.4).unwrap()).unwrap(),
+    Spec {
+        radius: 1.5,
+        ..CURVED
+    }
+);

@@ -152,6 +152,9 @@ impl Spd<AffineInvariant> {
         }
         let n = self.n;
         let nn = n * n;
+        // The fixed-size kernels compute the classical distance; other
+        // weights of the family go through the metric's general path.
+        let classical = *self.metric() == AffineInvariant::default();
         out.par_chunks_mut(BLOCK)
             .enumerate()
             .try_for_each(|(blk, o)| {
@@ -159,9 +162,11 @@ impl Spd<AffineInvariant> {
                     let i = (blk * BLOCK + k) * nn;
                     let (p, q) = (&a[i..i + nn], &b[i..i + nn]);
                     *o = match n {
-                        2 => spd2::dist(p, q)?,
-                        3 => spd3::dist(p, q)?,
-                        _ => AffineInvariant.dist(to_mat(n, p).as_ref(), to_mat(n, q).as_ref())?,
+                        2 if classical => spd2::dist(p, q)?,
+                        3 if classical => spd3::dist(p, q)?,
+                        _ => self
+                            .metric()
+                            .dist(to_mat(n, p).as_ref(), to_mat(n, q).as_ref())?,
                     };
                 }
                 Ok(())
@@ -171,14 +176,14 @@ impl Spd<AffineInvariant> {
     /// `exp_{p[i]}(v[i])` for a batch, into `out` (same layout).
     pub fn exp_batch(&self, p: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
         self.map_batch("Spd::exp_batch", p, v, out, spd2::exp, spd3::exp, |a, b| {
-            AffineInvariant.exp(a, b)
+            self.metric().exp(a, b)
         })
     }
 
     /// `log_{p[i]}(q[i])` for a batch, into `out` (same layout).
     pub fn log_batch(&self, p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()> {
         self.map_batch("Spd::log_batch", p, q, out, spd2::log, spd3::log, |a, b| {
-            AffineInvariant.log(a, b)
+            self.metric().log(a, b)
         })
     }
 

@@ -8,20 +8,34 @@
 //! log-Euclidean metric pulled back by the matrix logarithm
 //! ([`LogEuclidean`]; Arsigny et al. 2007), the power-Euclidean metrics
 //! pulled back by `P -> P^a / a` ([`PowerEuclidean`]; Dryden, Koloydenko and
-//! Zhou 2009), and the log-Cholesky metric ([`LogCholesky`]; Lin 2019).
+//! Zhou 2009), the log-Cholesky metric ([`LogCholesky`]; Lin 2019) and the
+//! Bures-Wasserstein metric ([`BuresWasserstein`]; Bhatia, Jain and Lim
+//! 2019), incomplete, whose exp fails with a typed error at the boundary.
 //! Each implements [`SpdMetric`]; [`Spd`] turns any of them into a
 //! [`Manifold`]. Matrix functions (exp, log, square roots, powers and their
-//! Frechet derivatives) come from `sobolev_linalg::matfun`. The O(n)-
+//! Frechet derivatives) come from `sobolev_linalg::matfun`. With the
+//! affine-invariant metric, [`normal`] gives the normal law on `SPD(n)` and
+//! [`batch_norm`] the Riemannian batch-normalisation statistics. The O(n)-
 //! invariant family of Thanwerdas and Pennec (2023) contains the first
-//! three as special cases.
+//! three and Bures-Wasserstein as special cases; its two-parameter
+//! `(alpha, beta)` members are the `new(alpha, beta)` constructors of
+//! [`AffineInvariant`] and [`LogEuclidean`] (defaults `(1, 0)`).
 
 pub mod affine_invariant;
 pub mod batch;
+mod batch_bw;
+pub mod batch_norm;
+pub mod bures_wasserstein;
 pub mod log_cholesky;
+pub mod normal;
 pub mod pullback;
+mod trace_weights;
 
 pub use affine_invariant::AffineInvariant;
+pub use batch_norm::{BatchStatistics, SpdBatchNorm};
+pub use bures_wasserstein::BuresWasserstein;
 pub use log_cholesky::LogCholesky;
+pub use normal::SpdNormal;
 pub use pullback::{LogEuclidean, PowerEuclidean};
 
 use crate::check;
@@ -59,6 +73,22 @@ pub trait SpdMetric: Clone + std::fmt::Debug + Send + Sync {
     fn log_many(&self, p: MatRef<'_, f64>, qs: &[Mat<f64>]) -> Result<Vec<Mat<f64>>> {
         qs.par_iter().map(|q| self.log(p, q.as_ref())).collect()
     }
+    /// A vector transport from `T_p` to `T_q`; defaults to parallel
+    /// transport.
+    fn vector_transport(
+        &self,
+        p: MatRef<'_, f64>,
+        q: MatRef<'_, f64>,
+        v: MatRef<'_, f64>,
+    ) -> Result<Mat<f64>> {
+        self.parallel_transport(p, q, v)
+    }
+    /// `Ok` when the metric's parameters are valid on `SPD(n)` (some
+    /// conditions depend on `n`); checked by [`Spd::with_metric`].
+    fn validate(&self, n: usize) -> Result<()> {
+        let _ = n;
+        Ok(())
+    }
 }
 
 /// `SPD(n)` under the metric `M`.
@@ -74,6 +104,7 @@ impl<M: SpdMetric> Spd<M> {
         if n == 0 {
             return Err(Error::InvalidArgument("SPD(n) needs n >= 1".into()));
         }
+        metric.validate(n)?;
         Ok(Self { n, metric })
     }
 
@@ -199,6 +230,14 @@ impl<M: SpdMetric> Manifold for Spd<M> {
         self.square("Spd::parallel_transport", v)?;
         self.metric
             .parallel_transport(p.as_ref(), q.as_ref(), v.as_ref())
+    }
+
+    fn vector_transport(&self, p: &Mat<f64>, q: &Mat<f64>, v: &Mat<f64>) -> Result<Mat<f64>> {
+        self.square("Spd::vector_transport", p)?;
+        self.square("Spd::vector_transport", q)?;
+        self.square("Spd::vector_transport", v)?;
+        self.metric
+            .vector_transport(p.as_ref(), q.as_ref(), v.as_ref())
     }
 
     fn inner(&self, p: &Mat<f64>, u: &Mat<f64>, v: &Mat<f64>) -> Result<f64> {
