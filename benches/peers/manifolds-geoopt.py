@@ -74,8 +74,11 @@ def run_case(d, c):
         if name == "poincare_dist":
             t, out = timed(5, lambda: ball.dist(x, y))
         else:
-            t, out = timed(5, lambda: ball.mobius_add(x, y))
-        return t, max_err(ours, out), "PoincareBall(c=1), dim 5, batched"
+            t, out = timed(5, lambda: ball.mobius_add(x, y, project=False))
+        note = "PoincareBall(c=1), dim 5, batched"
+        if name == "poincare_mobius_add":
+            note += ", project=False (its default pulls results to radius 1 - 1e-5)"
+        return t, max_err(ours, out), note
     raise SystemExit(f"unknown case {name}")
 
 
