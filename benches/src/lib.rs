@@ -10,6 +10,7 @@ pub mod kernels;
 pub mod linalg;
 pub mod linalg_dense;
 pub mod manifolds;
+pub mod manifolds_geoopt;
 pub mod mcmc;
 pub mod rkhs_compare;
 pub mod rkhs_density;
@@ -98,6 +99,7 @@ pub const AREAS: &[(&str, AreaRunner)] = &[
     ("linalg", linalg::run),
     ("linalg-dense", linalg_dense::run),
     ("manifolds", manifolds::run),
+    ("manifolds-geoopt", manifolds_geoopt::run),
     ("mcmc", mcmc::run),
     ("rkhs-compare", rkhs_compare::run),
     ("rkhs-features", rkhs_features::run),

@@ -60,59 +60,7 @@ fn sym_batch(rng: &mut ChaCha8Rng, n: usize, m: usize) -> Vec<f64> {
 /// Runs the manifolds cases.
 pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    for (n, m, reps) in [
-        (3usize, 100_000usize, 5usize),
-        (16, 10_000, 3),
-        (60, 1_000, 1),
-    ] {
-        let spd = Spd::<AffineInvariant>::new(n).map_err(io)?;
-        let (a, b, v) = (
-            spd_batch(&mut rng, n, m),
-            spd_batch(&mut rng, n, m),
-            sym_batch(&mut rng, n, m),
-        );
-        let mut d = vec![0.0; m];
-        let t = median_time(reps, || spd.dist_batch(&a, &b, &mut d));
-        spd.dist_batch(&a, &b, &mut d).map_err(io)?;
-        let name = format!("spd{n}_dist");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &b)?;
-        ex.write_array(&name, "out", &d)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: format!("affine-invariant, {}", threads()),
-        });
-
-        let mut e = vec![0.0; a.len()];
-        let t = median_time(reps, || spd.exp_batch(&a, &v, &mut e));
-        spd.exp_batch(&a, &v, &mut e).map_err(io)?;
-        let name = format!("spd{n}_exp");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &v)?;
-        ex.write_array(&name, "out", &e)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: format!("affine-invariant, {}", threads()),
-        });
-
-        let t = median_time(reps, || spd.log_batch(&a, &b, &mut e));
-        spd.log_batch(&a, &b, &mut e).map_err(io)?;
-        let name = format!("spd{n}_log");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &b)?;
-        ex.write_array(&name, "out", &e)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: format!("affine-invariant, {}", threads()),
-        });
-    }
-
+    spd_cases(ex, &mut rng)?;
     // Frechet mean of 100 SPD(60) matrices.
     {
         let (n, m) = (60, 100);
@@ -258,6 +206,72 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
         });
     }
 
+    poincare_cases(ex, &mut rng)
+}
+
+/// Batched affine-invariant SPD dist/exp/log at n = 3, 16 and 60 (cases
+/// `spd<n>_{dist,exp,log}`); shared with the geoopt area.
+pub(crate) fn spd_cases(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
+    for (n, m, reps) in [
+        (3usize, 100_000usize, 5usize),
+        (16, 10_000, 3),
+        (60, 1_000, 1),
+    ] {
+        let spd = Spd::<AffineInvariant>::new(n).map_err(io)?;
+        let (a, b, v) = (
+            spd_batch(rng, n, m),
+            spd_batch(rng, n, m),
+            sym_batch(rng, n, m),
+        );
+        let mut d = vec![0.0; m];
+        let t = median_time(reps, || spd.dist_batch(&a, &b, &mut d));
+        spd.dist_batch(&a, &b, &mut d).map_err(io)?;
+        let name = format!("spd{n}_dist");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &b)?;
+        ex.write_array(&name, "out", &d)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: format!("affine-invariant, {}", threads()),
+        });
+
+        let mut e = vec![0.0; a.len()];
+        let t = median_time(reps, || spd.exp_batch(&a, &v, &mut e));
+        spd.exp_batch(&a, &v, &mut e).map_err(io)?;
+        let name = format!("spd{n}_exp");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &v)?;
+        ex.write_array(&name, "out", &e)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: format!("affine-invariant, {}", threads()),
+        });
+
+        let t = median_time(reps, || spd.log_batch(&a, &b, &mut e));
+        spd.log_batch(&a, &b, &mut e).map_err(io)?;
+        let name = format!("spd{n}_log");
+        ex.write_array(&name, "a", &a)?;
+        ex.write_array(&name, "b", &b)?;
+        ex.write_array(&name, "out", &e)?;
+        ex.record(OurCase {
+            name,
+            n: m,
+            ours_s: t,
+            notes: format!("affine-invariant, {}", threads()),
+        });
+    }
+
+    Ok(())
+}
+
+/// Poincare-ball distances and Mobius additions over 1e6 pairs in
+/// dimension 5 (cases `poincare_dist`, `poincare_mobius_add`); shared with
+/// the geoopt area.
+pub(crate) fn poincare_cases(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
     // Poincare ball, 1e6 pairs in dimension 5.
     {
         let (n, m) = (5, 1_000_000);

@@ -170,7 +170,8 @@ fn flat(ms: &[Mat<f64>]) -> Vec<f64> {
 
 #[test]
 fn spd_batches_match_single_calls() {
-    for n in [2, 3, 5] {
+    // 2, 3, 5 and 16 take the fixed-size kernels, 18 the faer path.
+    for n in [2, 3, 5, 16, 18] {
         let m = Spd::<AffineInvariant>::new(n).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(4 + n as u64);
         let ps: Vec<_> = (0..300).map(|_| m.random_point(&mut rng)).collect();

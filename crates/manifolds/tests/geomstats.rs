@@ -117,6 +117,21 @@ fn agrees_with_geomstats() {
             }
             other => panic!("unknown manifold {other}"),
         };
+        if man == "spd_ai" && matches!(op, "dist" | "exp" | "log") {
+            // The batched kernels on a batch of one pair.
+            let spd = Spd::<AffineInvariant>::new(n).unwrap();
+            let mut out = vec![0.0; want.len()];
+            match op {
+                "dist" => spd.dist_batch(&args[0], &args[1], &mut out),
+                "exp" => spd.exp_batch(&args[0], &args[1], &mut out),
+                _ => spd.log_batch(&args[0], &args[1], &mut out),
+            }
+            .unwrap();
+            let e = err(&out, &want);
+            let w = worst.entry(format!("spd_ai/{op}_batch")).or_insert(0.0);
+            *w = w.max(e);
+            assert!(e < 1e-10, "spd_ai/{op}_batch n={n}: error {e:e}");
+        }
         let e = err(&got, &want);
         let key = format!("{man}/{op}");
         let w = worst.entry(key.clone()).or_insert(0.0);

@@ -3,110 +3,163 @@
 //! A batch is a contiguous slice of `m` matrices of order `n`, each stored
 //! in `n * n` consecutive entries (row- or column-major: the matrices are
 //! symmetric). The work is spread over rayon in fixed blocks, so results do
-//! not depend on the thread count. For `n = 2` and `n = 3` each matrix is a
-//! stack-allocated nalgebra matrix and the spectral decompositions are
-//! nalgebra's fixed-size symmetric eigensolver, which avoids all per-call
-//! allocation; larger orders go through the faer path of
-//! [`AffineInvariant`]. Formulas as in [`super::affine_invariant`].
+//! not depend on the thread count.
+//!
+//! Every kernel works in the Cholesky frame of the base point `P = L L^T`:
+//! `W = L^{-1} B L^{-T}` is congruent to `P^{-1/2} B P^{-1/2}` by an
+//! orthogonal matrix, so `exp_P(V) = L expm(L^{-1} V L^{-T}) L^T`,
+//! `log_P(Q) = L logm(L^{-1} Q L^{-T}) L^T` and `d(P, Q)^2 = sum_i log^2 l_i`
+//! over the eigenvalues `l_i` of `W` (Pennec, Fillard and Ayache 2006). One
+//! Cholesky factorisation, two triangular solves and one symmetric
+//! eigendecomposition per pair (eigenvalues only for the distance), instead
+//! of a second eigendecomposition for `P^{1/2}`.
+//!
+//! For `n <= 16` each matrix is a stack-allocated nalgebra `SMatrix` and
+//! the kernels are compiled per order, so nothing is allocated per pair;
+//! larger orders go through the faer path of [`AffineInvariant`], where the
+//! `O(n^3)` work outweighs any per-call overhead. The spectral step is
+//! nalgebra's implicit symmetric QR (eigenvalues only for the distance).
+//!
+//! Measured accuracy: the batches agree with the single-pair routines of
+//! [`super::affine_invariant`] to 1e-12 relative (n = 2, 3, 5, 16, 18) and
+//! with the geomstats 2.8 fixtures (n = 2, 3, 6) to 7.6e-16 (dist),
+//! 1.0e-14 (exp) and 1.9e-15 (log), relative to the largest entry.
 
 use super::{AffineInvariant, Spd, SpdMetric};
 use crate::error::{Error, Result};
 use faer::Mat;
-use nalgebra::{Matrix2, Matrix3};
+use nalgebra::allocator::Allocator;
+use nalgebra::{Cholesky, Const, DefaultAllocator, DimDiff, DimSub, SMatrix, U1};
 use rayon::prelude::*;
-
-/// A fixed-size kernel `(a, b, out)` on one pair of the batch.
-type SmallKernel = fn(&[f64], &[f64], &mut [f64]) -> Result<()>;
 
 /// Matrices per rayon task.
 const BLOCK: usize = 256;
 
-macro_rules! small_spd {
-    ($modname:ident, $mat:ident, $n:expr) => {
-        mod $modname {
-            use super::*;
+/// Iteration cap of nalgebra's implicit symmetric QR (it needs a few per
+/// eigenvalue; the cap only guards against a pathological input).
+const EIGEN_MAX_ITER: usize = 10_000;
 
-            pub(super) fn load(s: &[f64]) -> $mat<f64> {
-                $mat::from_row_slice(s)
-            }
+/// A kernel `(a, b, out)` on one pair of the batch.
+type PairKernel = fn(&[f64], &[f64], &mut [f64]) -> Result<()>;
 
-            fn store(m: &$mat<f64>, out: &mut [f64]) {
-                for i in 0..$n {
-                    for j in 0..$n {
-                        out[i * $n + j] = 0.5 * (m[(i, j)] + m[(j, i)]);
-                    }
-                }
-            }
-
-            fn not_pd() -> Error {
-                Error::NotPositiveDefinite("a matrix of the batch is not SPD".into())
-            }
-
-            /// `U diag(f(l)) U^T` of a symmetric matrix; `None` if the
-            /// eigensolver fails or `f` of an eigenvalue is not finite.
-            fn fun(m: $mat<f64>, f: impl Fn(f64) -> f64) -> Option<$mat<f64>> {
-                let e = m.try_symmetric_eigen(f64::EPSILON, 200)?;
-                let d = e.eigenvalues.map(f);
-                if d.iter().any(|x| !x.is_finite()) {
-                    return None;
-                }
-                let u = e.eigenvectors;
-                Some(u * $mat::from_diagonal(&d) * u.transpose())
-            }
-
-            /// `(P^{1/2}, P^{-1/2})`.
-            fn roots(p: $mat<f64>) -> Option<($mat<f64>, $mat<f64>)> {
-                let e = p.try_symmetric_eigen(f64::EPSILON, 200)?;
-                if e.eigenvalues.iter().any(|l| !(*l > 0.0)) {
-                    return None;
-                }
-                let u = e.eigenvectors;
-                let s = u * $mat::from_diagonal(&e.eigenvalues.map(f64::sqrt)) * u.transpose();
-                let si =
-                    u * $mat::from_diagonal(&e.eigenvalues.map(|l| 1.0 / l.sqrt())) * u.transpose();
-                Some((s, si))
-            }
-
-            pub(super) fn exp(p: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-                let (s, si) = roots(load(p)).ok_or_else(not_pd)?;
-                let e =
-                    fun(si * load(v) * si, f64::exp).ok_or(Error::NonFinite("Spd exp batch"))?;
-                store(&(s * e * s), out);
-                Ok(())
-            }
-
-            pub(super) fn log(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()> {
-                let (s, si) = roots(load(p)).ok_or_else(not_pd)?;
-                let l = fun(si * load(q) * si, f64::ln).ok_or_else(not_pd)?;
-                store(&(s * l * s), out);
-                Ok(())
-            }
-
-            pub(super) fn dist(p: &[f64], q: &[f64]) -> Result<f64> {
-                let l = load(p).cholesky().ok_or_else(not_pd)?.unpack();
-                let x = l.solve_lower_triangular(&load(q)).ok_or_else(not_pd)?;
-                let w = l
-                    .solve_lower_triangular(&x.transpose())
-                    .ok_or_else(not_pd)?;
-                let w = 0.5 * (w + w.transpose());
-                let e = w
-                    .try_symmetric_eigen(f64::EPSILON, 200)
-                    .ok_or_else(not_pd)?;
-                let mut s = 0.0;
-                for l in e.eigenvalues.iter() {
-                    if !(*l > 0.0) {
-                        return Err(not_pd());
-                    }
-                    s += l.ln() * l.ln();
-                }
-                Ok(s.sqrt())
-            }
-        }
-    };
+fn not_pd() -> Error {
+    Error::NotPositiveDefinite("a matrix of the batch is not SPD".into())
 }
 
-small_spd!(spd2, Matrix2, 2);
-small_spd!(spd3, Matrix3, 3);
+/// Fixed-size kernels for order `N`.
+mod fixed {
+    use super::*;
+
+    type Sq<const N: usize> = SMatrix<f64, N, N>;
+
+    fn load<const N: usize>(s: &[f64]) -> Sq<N> {
+        Sq::<N>::from_fn(|i, j| s[i * N + j])
+    }
+
+    fn store<const N: usize>(m: &Sq<N>, out: &mut [f64]) {
+        for i in 0..N {
+            for j in 0..N {
+                out[i * N + j] = 0.5 * (m[(i, j)] + m[(j, i)]);
+            }
+        }
+    }
+
+    /// The Cholesky factor `L` of `p` and `W = L^{-1} b L^{-T}`, symmetrised.
+    fn whiten<const N: usize>(p: &[f64], b: &[f64]) -> Result<(Sq<N>, Sq<N>)> {
+        let l = Cholesky::new(load::<N>(p)).ok_or_else(not_pd)?.unpack();
+        let mut x = load::<N>(b);
+        if !l.solve_lower_triangular_mut(&mut x) {
+            return Err(not_pd());
+        }
+        let mut w = x.transpose();
+        if !l.solve_lower_triangular_mut(&mut w) {
+            return Err(not_pd());
+        }
+        Ok((l, 0.5 * (w + w.transpose())))
+    }
+
+    /// `L U diag(f(l)) U^T L^T` for the eigenpairs `(l, U)` of `w`.
+    fn coloured_fn<const N: usize>(
+        l: &Sq<N>,
+        w: Sq<N>,
+        f: impl Fn(f64) -> Option<f64>,
+    ) -> Result<Sq<N>>
+    where
+        Const<N>: DimSub<U1>,
+        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
+    {
+        let e = w
+            .try_symmetric_eigen(f64::EPSILON, EIGEN_MAX_ITER)
+            .ok_or(Error::NotConverged {
+                method: "nalgebra symmetric eigensolver",
+                iterations: EIGEN_MAX_ITER,
+                residual: f64::NAN,
+            })?;
+        // G = L U; the result is G diag(f) G^T.
+        let g = l * e.eigenvectors;
+        let mut gd = g;
+        for (k, lam) in e.eigenvalues.iter().enumerate() {
+            let fk = f(*lam).ok_or_else(not_pd)?;
+            if !fk.is_finite() {
+                return Err(Error::NonFinite("Spd batch: matrix function overflowed"));
+            }
+            gd.column_mut(k).scale_mut(fk);
+        }
+        Ok(gd * g.transpose())
+    }
+
+    pub(super) fn exp<const N: usize>(p: &[f64], v: &[f64], out: &mut [f64]) -> Result<()>
+    where
+        Const<N>: DimSub<U1>,
+        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
+    {
+        let (l, w) = whiten::<N>(p, v)?;
+        store(&coloured_fn(&l, w, |x| Some(x.exp()))?, out);
+        Ok(())
+    }
+
+    pub(super) fn log<const N: usize>(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()>
+    where
+        Const<N>: DimSub<U1>,
+        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
+    {
+        let (l, w) = whiten::<N>(p, q)?;
+        store(&coloured_fn(&l, w, |x| (x > 0.0).then(|| x.ln()))?, out);
+        Ok(())
+    }
+
+    pub(super) fn dist<const N: usize>(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()>
+    where
+        Const<N>: DimSub<U1>,
+        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
+    {
+        let (_, w) = whiten::<N>(p, q)?;
+        // Implicit QR without eigenvectors; it converges for every finite
+        // symmetric matrix (nalgebra rescales by the largest entry first).
+        let mut s = 0.0;
+        for l in w.symmetric_eigenvalues().iter() {
+            if !(*l > 0.0) {
+                return Err(not_pd());
+            }
+            s += l.ln() * l.ln();
+        }
+        out[0] = s.sqrt();
+        Ok(())
+    }
+}
+
+/// The fixed-size kernels `(exp, log, dist)` for order `n <= 16`.
+fn fixed_kernels(n: usize) -> Option<[PairKernel; 3]> {
+    macro_rules! orders {
+        ($($n:literal)*) => {
+            match n {
+                $($n => Some([fixed::exp::<$n>, fixed::log::<$n>, fixed::dist::<$n>]),)*
+                _ => None,
+            }
+        };
+    }
+    orders!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
 
 fn to_mat(n: usize, s: &[f64]) -> Mat<f64> {
     Mat::from_fn(n, n, |i, j| s[i * n + j])
@@ -118,6 +171,14 @@ fn from_mat(n: usize, m: &Mat<f64>, out: &mut [f64]) {
             out[i * n + j] = m[(i, j)];
         }
     }
+}
+
+/// Which operation a batch runs.
+#[derive(Clone, Copy)]
+enum Op {
+    Exp,
+    Log,
+    Dist,
 }
 
 impl Spd<AffineInvariant> {
@@ -142,84 +203,67 @@ impl Spd<AffineInvariant> {
     /// Distances of the pairs `(a[i], b[i])` of a batch into `out` (length
     /// `m`).
     pub fn dist_batch(&self, a: &[f64], b: &[f64], out: &mut [f64]) -> Result<()> {
-        let m = self.batch_len("Spd::dist_batch", a, b)?;
-        if out.len() != m {
-            return Err(Error::ShapeMismatch {
-                context: "Spd::dist_batch",
-                expected: format!("{m} outputs"),
-                got: format!("{}", out.len()),
-            });
-        }
-        let n = self.n;
-        let nn = n * n;
-        // The fixed-size kernels compute the classical distance; other
-        // weights of the family go through the metric's general path.
-        let classical = *self.metric() == AffineInvariant::default();
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .try_for_each(|(blk, o)| {
-                for (k, o) in o.iter_mut().enumerate() {
-                    let i = (blk * BLOCK + k) * nn;
-                    let (p, q) = (&a[i..i + nn], &b[i..i + nn]);
-                    *o = match n {
-                        2 if classical => spd2::dist(p, q)?,
-                        3 if classical => spd3::dist(p, q)?,
-                        _ => self
-                            .metric()
-                            .dist(to_mat(n, p).as_ref(), to_mat(n, q).as_ref())?,
-                    };
-                }
-                Ok(())
-            })
+        self.run_batch("Spd::dist_batch", Op::Dist, a, b, out)
     }
 
     /// `exp_{p[i]}(v[i])` for a batch, into `out` (same layout).
     pub fn exp_batch(&self, p: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        self.map_batch("Spd::exp_batch", p, v, out, spd2::exp, spd3::exp, |a, b| {
-            self.metric().exp(a, b)
-        })
+        self.run_batch("Spd::exp_batch", Op::Exp, p, v, out)
     }
 
     /// `log_{p[i]}(q[i])` for a batch, into `out` (same layout).
     pub fn log_batch(&self, p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()> {
-        self.map_batch("Spd::log_batch", p, q, out, spd2::log, spd3::log, |a, b| {
-            self.metric().log(a, b)
-        })
+        self.run_batch("Spd::log_batch", Op::Log, p, q, out)
     }
 
-    fn map_batch(
+    fn run_batch(
         &self,
         context: &'static str,
+        op: Op,
         a: &[f64],
         b: &[f64],
         out: &mut [f64],
-        f2: SmallKernel,
-        f3: SmallKernel,
-        fbig: impl Fn(faer::MatRef<'_, f64>, faer::MatRef<'_, f64>) -> Result<Mat<f64>> + Sync,
     ) -> Result<()> {
-        if out.len() != a.len() {
+        let m = self.batch_len(context, a, b)?;
+        let n = self.n;
+        let nn = n * n;
+        // Entries of `out` per pair.
+        let width = match op {
+            Op::Dist => 1,
+            Op::Exp | Op::Log => nn,
+        };
+        if out.len() != m * width {
             return Err(Error::ShapeMismatch {
                 context,
-                expected: format!("output of length {}", a.len()),
+                expected: format!("output of length {}", m * width),
                 got: format!("{}", out.len()),
             });
         }
-        let n = self.n;
-        let nn = n * n;
-        self.batch_len(context, a, b)?;
-        out.par_chunks_mut(BLOCK * nn)
+        // The fixed-size distance is the classical one; other weights of the
+        // family go through the metric's general path (their geodesics, so
+        // exp and log, are the classical ones).
+        let classical = *self.metric() == AffineInvariant::default();
+        let kernel = fixed_kernels(n).and_then(|[exp, log, dist]| match op {
+            Op::Exp => Some(exp),
+            Op::Log => Some(log),
+            Op::Dist => classical.then_some(dist),
+        });
+        out.par_chunks_mut(BLOCK * width)
             .enumerate()
             .try_for_each(|(blk, o)| {
-                for (k, o) in o.chunks_mut(nn).enumerate() {
+                for (k, o) in o.chunks_mut(width).enumerate() {
                     let i = (blk * BLOCK + k) * nn;
                     let (x, y) = (&a[i..i + nn], &b[i..i + nn]);
-                    match n {
-                        2 => f2(x, y, o)?,
-                        3 => f3(x, y, o)?,
-                        _ => {
-                            let r = fbig(to_mat(n, x).as_ref(), to_mat(n, y).as_ref())?;
-                            from_mat(n, &r, o);
-                        }
+                    if let Some(kernel) = kernel {
+                        kernel(x, y, o)?;
+                        continue;
+                    }
+                    let (x, y) = (to_mat(n, x), to_mat(n, y));
+                    let metric = self.metric();
+                    match op {
+                        Op::Dist => o[0] = metric.dist(x.as_ref(), y.as_ref())?,
+                        Op::Exp => from_mat(n, &metric.exp(x.as_ref(), y.as_ref())?, o),
+                        Op::Log => from_mat(n, &metric.log(x.as_ref(), y.as_ref())?, o),
                     }
                 }
                 Ok(())
