@@ -48,7 +48,7 @@ pub struct ExactGp<K> {
     lml: f64,
 }
 
-fn check_targets(x: &Points, y: &[f64]) -> Result<()> {
+pub(super) fn check_targets(x: &Points, y: &[f64]) -> Result<()> {
     if y.len() != x.len() {
         return Err(Error::ShapeMismatch {
             context: "GP targets",

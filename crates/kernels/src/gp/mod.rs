@@ -10,12 +10,15 @@
 //! - [`StateSpaceGp`]: Matern 1/2, 3/2, 5/2 in one dimension as linear SDEs,
 //!   Kalman filtering and RTS smoothing, `O(N)`;
 //! - [`KroneckerGp`]: product kernels on full tensor grids through the
-//!   Kronecker eigendecomposition, `O(N sum n_i)`.
+//!   Kronecker eigendecomposition, `O(N sum n_i)`;
+//! - [`SparseGp`]: `M` inducing points, Titsias's collapsed variational
+//!   bound, `O(N M^2)` time and `O(N M)` memory, any kernel.
 
 mod cholesky;
 pub mod exact;
 pub mod fit;
 pub mod kronecker;
+pub mod sparse;
 pub mod state_space;
 
 use crate::Result;
@@ -26,6 +29,7 @@ pub use cholesky::Jitter;
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
+pub use sparse::SparseGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
 
 /// Posterior marginals of the latent function at new inputs.
