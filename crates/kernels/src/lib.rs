@@ -40,7 +40,8 @@ pub use features::{
     SigmaDeltaFourierFeatures, Spectrum,
 };
 pub use gp::{
-    ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, Prediction, SparseGp, StateSpaceGp,
+    ClassPrediction, ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, LaplaceGpc,
+    Prediction, SparseGp, StateSpaceGp,
 };
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use graph::{

@@ -13,8 +13,12 @@
 //!   Kronecker eigendecomposition, `O(N sum n_i)`;
 //! - [`SparseGp`]: `M` inducing points, Titsias's collapsed variational
 //!   bound, `O(N M^2)` time and `O(N M)` memory, any kernel.
+//!
+//! Binary classification with a logistic likelihood by the Laplace
+//! approximation is [`LaplaceGpc`].
 
 mod cholesky;
+pub mod classification;
 pub mod exact;
 pub mod fit;
 pub mod kronecker;
@@ -26,6 +30,7 @@ use crate::points::Points;
 use serde::{Deserialize, Serialize};
 
 pub use cholesky::Jitter;
+pub use classification::{ClassPrediction, LaplaceGpc};
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
