@@ -14,8 +14,10 @@
 //! - [`SparseGp`]: `M` inducing points, Titsias's collapsed variational
 //!   bound, `O(N M^2)` time and `O(N M)` memory, any kernel.
 //!
-//! Binary classification with a logistic likelihood by the Laplace
-//! approximation is [`LaplaceGpc`].
+//! Heavy-tailed regression by the Student-t process (an inverse-gamma
+//! scale mixture of GPs) is [`StudentTProcess`]; binary classification
+//! with a logistic likelihood by the Laplace approximation is
+//! [`LaplaceGpc`].
 
 mod cholesky;
 pub mod classification;
@@ -24,6 +26,7 @@ pub mod fit;
 pub mod kronecker;
 pub mod sparse;
 pub mod state_space;
+pub mod student_t;
 
 use crate::Result;
 use crate::points::Points;
@@ -36,6 +39,7 @@ pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
 pub use sparse::SparseGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
+pub use student_t::StudentTProcess;
 
 /// Posterior marginals of the latent function at new inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
