@@ -423,3 +423,41 @@ fn riesz_input_derivatives_match_finite_differences() {
         ));
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The Matern profile is a decreasing function from 1 into (0, 1],
+        /// with a negative derivative.
+        #[test]
+        fn matern_profile_is_a_decreasing_correlation(
+            log_nu in -1.5f64..4.0, r2 in 0.0f64..50.0, dr in 1e-3f64..1.0,
+        ) {
+            let m = Matern::new(log_nu.exp()).unwrap();
+            let (a, b) = (m.value(r2), m.value(r2 + dr));
+            prop_assert!(a <= 1.0 && b >= 0.0 && b <= a, "{a} {b}");
+            prop_assert!(r2 == 0.0 || m.d1(r2) < 0.0 || a < 1e-300);
+        }
+
+        /// Spectral mixtures are symmetric and bounded by k(x, x) = sum w.
+        #[test]
+        fn spectral_mixtures_are_symmetric_and_bounded(
+            x in prop::array::uniform2(-3.0f64..3.0), y in prop::array::uniform2(-3.0f64..3.0),
+            dof in 2.5f64..30.0, student in any::<bool>(),
+        ) {
+            let density = if student {
+                SpectralDensity::StudentT { dof }
+            } else {
+                SpectralDensity::Gaussian
+            };
+            let k = mixture(density);
+            let (a, b) = (k.eval(&x, &y), k.eval(&y, &x));
+            prop_assert!((a - b).abs() <= 1e-15 * (1.0 + a.abs()));
+            prop_assert!(a.abs() <= 2.0 + 1e-14);
+        }
+    }
+}

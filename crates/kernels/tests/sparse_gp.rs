@@ -177,3 +177,30 @@ fn sparse_gp_errors_and_serde() {
     assert_eq!(gp, back);
     assert_eq!(gp.kernel().num_params() + 1, gp.log_params().len());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Titsias's bound never exceeds the exact log marginal likelihood.
+        #[test]
+        fn bound_is_a_lower_bound(
+            lv in -1.0f64..1.0, ll in -1.0f64..1.0, ln in -4.0f64..0.0,
+            m in 2usize..15, seed in 0u64..1000,
+        ) {
+            let (x, y) = data(30, seed);
+            let kernel = Stationary::new(Matern52, lv.exp(), ll.exp()).unwrap();
+            let exact = ExactGp::new(kernel.clone(), ln.exp(), x.clone(), y.clone())
+                .unwrap()
+                .log_marginal_likelihood();
+            let z = subset(&x, m);
+            let bound = SparseGp::with_jitter(kernel, ln.exp(), x, y, z, Jitter::escalate())
+                .unwrap()
+                .log_marginal_likelihood();
+            prop_assert!(bound <= exact + 1e-8 * (1.0 + exact.abs()), "{bound} > {exact}");
+        }
+    }
+}
