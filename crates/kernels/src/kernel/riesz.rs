@@ -104,6 +104,11 @@ fn diff(x: &[f64], y: &[f64]) -> Vec<f64> {
 /// positive definite only (see the module docs); for two-sample statistics,
 /// not for GP priors.
 ///
+/// Accuracy: a closed form (a few ulps); the Gram matrix projected on
+/// sum-zero vectors is positive semi-definite to 1e-12 of its scale, and the
+/// input derivatives match central differences to 1e-7 relative
+/// (tests/kernel_families.rs).
+///
 /// ```
 /// use sobolev_kernels::kernel::NegativeDistance;
 /// use sobolev_kernels::Kernel;
@@ -176,6 +181,11 @@ impl Kernel for NegativeDistance {
 /// `0 < alpha <= 2`: the negative-distance kernel centred at the origin,
 /// positive definite (fractional Brownian motion with Hurst index
 /// `alpha / 2`), so usable as a GP prior.
+///
+/// Accuracy: a closed form (a few ulps), equal to `min(s, t)` for `alpha = 1`
+/// in one dimension to 1e-15; Gram matrices are positive semi-definite to
+/// 1e-12 of their scale and input derivatives match central differences to
+/// 1e-7 relative (tests/kernel_families.rs).
 ///
 /// ```
 /// use sobolev_kernels::kernel::FractionalBrownian;
