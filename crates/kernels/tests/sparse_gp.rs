@@ -91,6 +91,79 @@ fn bound_gradient_matches_finite_differences() {
 }
 
 #[test]
+fn inducing_gradient_matches_finite_differences() {
+    let (x, y) = data(70, 6);
+    let z = subset(&x, 9);
+    let kernel = Stationary::ard(Matern52, 1.1, vec![0.9, 1.3]).unwrap();
+    let gp = SparseGp::new(kernel.clone(), 0.06, x.clone(), y.clone(), z.clone()).unwrap();
+    let g = gp.inducing_gradient().unwrap();
+    assert_eq!(g.len(), z.as_slice().len());
+    let mut worst = 0.0f64;
+    for j in 0..g.len() {
+        let h = 1e-6;
+        let mut zp = z.as_slice().to_vec();
+        zp[j] += h;
+        let up = SparseGp::new(
+            kernel.clone(),
+            0.06,
+            x.clone(),
+            y.clone(),
+            Points::new(zp.clone(), 2).unwrap(),
+        )
+        .unwrap()
+        .log_marginal_likelihood();
+        zp[j] -= 2.0 * h;
+        let down = SparseGp::new(
+            kernel.clone(),
+            0.06,
+            x.clone(),
+            y.clone(),
+            Points::new(zp, 2).unwrap(),
+        )
+        .unwrap()
+        .log_marginal_likelihood();
+        let fd = (up - down) / (2.0 * h);
+        worst = worst.max((g[j] - fd).abs() / (1.0 + fd.abs()));
+    }
+    println!("inducing gradient vs central differences: {worst:e}");
+    assert!(worst < 1e-6);
+}
+
+#[test]
+fn optimising_inducing_inputs_raises_the_bound() {
+    let (x, y) = data(120, 8);
+    // A poor start: all inducing inputs in one corner.
+    let z = Points::new(
+        (0..8)
+            .flat_map(|i| [0.1 * i as f64, 0.05 * i as f64])
+            .collect(),
+        2,
+    )
+    .unwrap();
+    let kernel = Stationary::new(Matern52, 1.0, 1.0).unwrap();
+    let options = FitOptions::default();
+    let (fixed, _) = SparseGp::fit(
+        kernel.clone(),
+        0.1,
+        x.clone(),
+        y.clone(),
+        z.clone(),
+        &options,
+    )
+    .unwrap();
+    let (moved, report) =
+        SparseGp::fit_with_inducing(kernel, 0.1, x, y, z, Jitter::escalate(), &options).unwrap();
+    assert_eq!(report.log_params.len(), 3 + 16);
+    println!(
+        "bound with fixed Z {}, with optimised Z {}",
+        fixed.log_marginal_likelihood(),
+        moved.log_marginal_likelihood()
+    );
+    assert!(moved.log_marginal_likelihood() > fixed.log_marginal_likelihood() + 1.0);
+    assert!(moved.inducing_points().as_slice() != fixed.inducing_points().as_slice());
+}
+
+#[test]
 fn bound_is_below_the_evidence_and_grows_with_inducing_points() {
     let (x, y) = data(60, 3);
     let kernel = Stationary::new(Matern52, 1.0, 0.8).unwrap();
