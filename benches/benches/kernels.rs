@@ -1,14 +1,17 @@
-//! Criterion benchmarks for sobolev-kernels: dense Gram matrices, matrix-free
-//! Gaussian kernel sums, exact-GP log marginal likelihood with gradient, and
-//! the state-space GP's Kalman filter.
+//! Criterion benchmarks for sobolev-kernels: dense Gram matrices (closed-form
+//! and Bessel-function Matern), matrix-free Gaussian kernel sums, exact- and
+//! sparse-GP log marginal likelihood with gradient, and the state-space GP's
+//! Kalman filter.
 
 // criterion_group! expands to an undocumented public function.
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sobolev_kernels::gp::MaternOrder;
-use sobolev_kernels::kernel::{Gaussian, Matern52, Stationary};
-use sobolev_kernels::{ExactGp, GaussianProcess, Points, StateSpaceGp, StationaryOperator, gram};
+use sobolev_kernels::kernel::{Gaussian, Matern, Matern52, Stationary};
+use sobolev_kernels::{
+    ExactGp, GaussianProcess, Jitter, Points, SparseGp, StateSpaceGp, StationaryOperator, gram,
+};
 use std::hint::black_box;
 
 fn uniform(n: usize, seed: u64) -> Vec<f64> {
@@ -39,6 +42,37 @@ fn benches(c: &mut Criterion) {
             )
         })
     });
+    let km = Stationary::ard(
+        Matern::new(1.7).unwrap(),
+        1.0,
+        vec![0.8, 1.0, 1.2, 0.9, 1.5],
+    )
+    .unwrap();
+    c.bench_function("gram_matern_nu1.7_ard_n1000_d5", |b| {
+        b.iter(|| gram(black_box(&km), &x).unwrap())
+    });
+    for (n, m) in [(1000, 100), (20_000, 200)] {
+        let sx = Points::new(uniform(n * 5, 6), 5).unwrap();
+        let sy = uniform(n, 7);
+        let z = Points::new(uniform(m * 5, 8), 5).unwrap();
+        c.bench_function(&format!("sparse_gp_lml_grad_n{n}_m{m}_d5"), |b| {
+            b.iter(|| {
+                let gp = SparseGp::with_jitter(
+                    k.clone(),
+                    0.05,
+                    sx.clone(),
+                    sy.clone(),
+                    z.clone(),
+                    Jitter::escalate(),
+                )
+                .unwrap();
+                (
+                    gp.log_marginal_likelihood(),
+                    gp.log_marginal_likelihood_gradient().unwrap(),
+                )
+            })
+        });
+    }
     let px = Points::new(uniform(10_000 * 3, 3), 3).unwrap();
     let py = Points::new(uniform(10_000 * 3, 4), 3).unwrap();
     let v = uniform(10_000, 5);

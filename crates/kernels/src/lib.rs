@@ -39,7 +39,10 @@ pub use features::{
     ArcCosineFeatures, Coupling, FeatureMap, PositiveRandomFeatures, RandomFourierFeatures,
     SigmaDeltaFourierFeatures, Spectrum,
 };
-pub use gp::{ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, Prediction, StateSpaceGp};
+pub use gp::{
+    ClassPrediction, ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, LaplaceGpc,
+    Prediction, SparseGp, StateSpaceGp, StudentTProcess,
+};
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use graph::{
     Graph, GraphKernel, GraphRandomFeatures, GrfOptions, KrylovOptions, Laplacian,

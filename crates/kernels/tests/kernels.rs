@@ -4,8 +4,9 @@
 use faer::Mat;
 use proptest::prelude::*;
 use sobolev_kernels::kernel::{
-    ActiveDims, Cosine, Gaussian, InverseMultiquadric, Linear, Matern12, Matern32, Matern52,
-    Periodic, Polynomial, Product, RationalQuadratic, Scaled, Stationary, Sum, Wendland,
+    ActiveDims, Cosine, FractionalBrownian, Gaussian, InverseMultiquadric, Linear, Matern,
+    Matern12, Matern32, Matern52, Periodic, Polynomial, Product, RationalQuadratic, Scaled,
+    SpectralDensity, SpectralMixture, Stationary, Sum, Wendland,
 };
 use sobolev_kernels::{
     Error, Kernel, KernelOperator, Points, StationaryOperator, cross_gram, evaluate, gram,
@@ -49,6 +50,42 @@ fn zoo() -> Vec<(&'static str, Box<dyn Kernel>)> {
         (
             "wendland2",
             Box::new(Stationary::new(Wendland::new(2).unwrap(), 0.5, 3.5).unwrap()),
+        ),
+        (
+            "matern_nu0.8",
+            Box::new(Stationary::new(Matern::new(0.8).unwrap(), 1.1, 0.9).unwrap()),
+        ),
+        (
+            "matern_nu3.3",
+            Box::new(Stationary::ard(Matern::new(3.3).unwrap(), 0.9, vec![0.6, 1.0, 1.4]).unwrap()),
+        ),
+        (
+            "spectral_mixture_gauss",
+            Box::new(
+                SpectralMixture::new(
+                    SpectralDensity::Gaussian,
+                    vec![0.6, 1.1],
+                    vec![0.3, 0.2, 0.5, 0.7, 0.1, 0.4],
+                    vec![0.2, 0.4, 0.3, 0.5, 0.25, 0.35],
+                )
+                .unwrap(),
+            ),
+        ),
+        (
+            "spectral_mixture_t",
+            Box::new(
+                SpectralMixture::new(
+                    SpectralDensity::StudentT { dof: 7.0 },
+                    vec![0.8, 0.5],
+                    vec![0.3, 0.2, 0.5, 0.7, 0.1, 0.4],
+                    vec![0.2, 0.4, 0.3, 0.5, 0.25, 0.35],
+                )
+                .unwrap(),
+            ),
+        ),
+        (
+            "fractional_brownian",
+            Box::new(FractionalBrownian::new(1.4, 0.8).unwrap()),
         ),
         ("linear", Box::new(Linear::new(0.7, 0.3).unwrap())),
         ("poly3", Box::new(Polynomial::new(0.6, 0.8, 3).unwrap())),

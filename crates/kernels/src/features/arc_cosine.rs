@@ -37,6 +37,12 @@ pub fn arc_cosine_kernel(order: u32, x: &[f64], y: &[f64]) -> Result<f64> {
     if x.iter().chain(y).any(|v| !v.is_finite()) {
         return Err(Error::NonFinite("arc_cosine_kernel input"));
     }
+    Ok(arc_cosine_value(order, x, y))
+}
+
+/// `k_n(x, y)` for `n` in 0, 1, 2 (any other order is taken as 2) without
+/// checks: the inner loop of [`crate::kernel::ArcCosine`].
+pub(crate) fn arc_cosine_value(order: u32, x: &[f64], y: &[f64]) -> f64 {
     let nx = x.iter().map(|v| v * v).sum::<f64>().sqrt();
     let ny = y.iter().map(|v| v * v).sum::<f64>().sqrt();
     // The angle by Kahan's 2 atan2(|u - v|, |u + v|) on the unit vectors,
@@ -58,10 +64,10 @@ pub fn arc_cosine_kernel(order: u32, x: &[f64], y: &[f64]) -> Result<f64> {
         1 => sin_t + (PI - t) * cos_t,
         _ => 3.0 * sin_t * cos_t + (PI - t) * (1.0 + 2.0 * cos_t * cos_t),
     };
-    Ok((nx * ny).powi(order as i32) * j / PI)
+    (nx * ny).powi(order as i32) * j / PI
 }
 
-fn check_order(order: u32) -> Result<()> {
+pub(crate) fn check_order(order: u32) -> Result<()> {
     if order > 2 {
         return Err(Error::InvalidArgument(format!(
             "arc-cosine kernel order must be 0, 1 or 2, got {order}"

@@ -42,6 +42,7 @@ mod sigma_delta;
 mod spectral;
 
 pub use arc_cosine::{ArcCosineFeatures, arc_cosine_kernel};
+pub(crate) use arc_cosine::{arc_cosine_value, check_order as check_arc_cosine_order};
 pub use coupling::Coupling;
 pub use fourier::RandomFourierFeatures;
 pub use positive::{PositiveKernel, PositiveRandomFeatures};

@@ -48,7 +48,7 @@ pub struct ExactGp<K> {
     lml: f64,
 }
 
-fn check_targets(x: &Points, y: &[f64]) -> Result<()> {
+pub(super) fn check_targets(x: &Points, y: &[f64]) -> Result<()> {
     if y.len() != x.len() {
         return Err(Error::ShapeMismatch {
             context: "GP targets",
@@ -62,14 +62,16 @@ fn check_targets(x: &Points, y: &[f64]) -> Result<()> {
     Ok(())
 }
 
-struct Factor {
-    chol: Vec<f64>,
-    alpha: Vec<f64>,
-    lml: f64,
-    jitter: f64,
+/// Cholesky factor of `K + s_n^2 I`, `alpha = (K + s_n^2 I)^{-1} y`, the
+/// Gaussian log marginal likelihood and the jitter used.
+pub(super) struct Factor {
+    pub(super) chol: Vec<f64>,
+    pub(super) alpha: Vec<f64>,
+    pub(super) lml: f64,
+    pub(super) jitter: f64,
 }
 
-fn factor<K: Kernel>(
+pub(super) fn factor<K: Kernel>(
     kernel: &K,
     noise: f64,
     x: &Points,
@@ -115,8 +117,17 @@ fn factor<K: Kernel>(
     })
 }
 
-/// `d lml / d log theta` for the kernel's parameters, then for the noise.
-fn lml_gradient<K: Kernel>(kernel: &K, noise: f64, x: &Points, f: &Factor) -> Vec<f64> {
+/// `tr((w alpha alpha^T - K_y^{-1}) dK_y / d log theta) / 2` for the
+/// kernel's parameters, then for the noise: the log marginal likelihood's
+/// gradient for `w = 1`; the Student-t process weights `alpha alpha^T` by
+/// `w = (nu + N) / (nu + beta - 2)`.
+pub(super) fn lml_gradient<K: Kernel>(
+    kernel: &K,
+    noise: f64,
+    x: &Points,
+    f: &Factor,
+    alpha_weight: f64,
+) -> Vec<f64> {
     let n = x.len();
     let par = faer::get_global_parallelism();
     let mut kinv = Mat::<f64>::zeros(n, n);
@@ -140,7 +151,7 @@ fn lml_gradient<K: Kernel>(kernel: &K, noise: f64, x: &Points, f: &Factor) -> Ve
             let mut g = vec![0.0; p];
             let xj = x.row(j);
             for i in j..n {
-                let w = alpha[i] * alpha[j] - kinv[(i, j)];
+                let w = alpha_weight * alpha[i] * alpha[j] - kinv[(i, j)];
                 let w = if i == j { w } else { 2.0 * w };
                 kernel.eval_with_grad(x.row(i), xj, &mut g);
                 for (a, gv) in acc.iter_mut().zip(&g) {
@@ -156,7 +167,9 @@ fn lml_gradient<K: Kernel>(kernel: &K, noise: f64, x: &Points, f: &Factor) -> Ve
             *a += 0.5 * v;
         }
     }
-    let trace_w: f64 = (0..n).map(|i| alpha[i] * alpha[i] - kinv[(i, i)]).sum();
+    let trace_w: f64 = (0..n)
+        .map(|i| alpha_weight * alpha[i] * alpha[i] - kinv[(i, i)])
+        .sum();
     grad[p] = 0.5 * noise * trace_w;
     grad
 }
@@ -175,7 +188,7 @@ impl<K: Kernel + Clone> Objective for ExactObjective<'_, K> {
         kernel.set_log_params(&p[..np])?;
         let noise = p[np].exp();
         let f = factor(&kernel, noise, self.x, self.y, self.policy)?;
-        let g = lml_gradient(&kernel, noise, self.x, &f);
+        let g = lml_gradient(&kernel, noise, self.x, &f, 1.0);
         Ok((-f.lml, g.into_iter().map(|v| -v).collect()))
     }
 }
@@ -270,7 +283,7 @@ impl<K: Kernel + Clone> ExactGp<K> {
             lml: self.lml,
             jitter: self.jitter,
         };
-        lml_gradient(&self.kernel, self.noise_variance, &self.x, &f)
+        lml_gradient(&self.kernel, self.noise_variance, &self.x, &f, 1.0)
     }
 
     /// The kernel.

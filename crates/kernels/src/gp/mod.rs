@@ -10,23 +10,36 @@
 //! - [`StateSpaceGp`]: Matern 1/2, 3/2, 5/2 in one dimension as linear SDEs,
 //!   Kalman filtering and RTS smoothing, `O(N)`;
 //! - [`KroneckerGp`]: product kernels on full tensor grids through the
-//!   Kronecker eigendecomposition, `O(N sum n_i)`.
+//!   Kronecker eigendecomposition, `O(N sum n_i)`;
+//! - [`SparseGp`]: `M` inducing points, Titsias's collapsed variational
+//!   bound, `O(N M^2)` time and `O(N M)` memory, any kernel.
+//!
+//! Heavy-tailed regression by the Student-t process (an inverse-gamma
+//! scale mixture of GPs) is [`StudentTProcess`]; binary classification
+//! with a logistic likelihood by the Laplace approximation is
+//! [`LaplaceGpc`].
 
 mod cholesky;
+pub mod classification;
 pub mod exact;
 pub mod fit;
 pub mod kronecker;
+pub mod sparse;
 pub mod state_space;
+pub mod student_t;
 
 use crate::Result;
 use crate::points::Points;
 use serde::{Deserialize, Serialize};
 
 pub use cholesky::Jitter;
+pub use classification::{ClassPrediction, LaplaceGpc};
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
+pub use sparse::SparseGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
+pub use student_t::StudentTProcess;
 
 /// Posterior marginals of the latent function at new inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,15 +10,23 @@
 //! `x`) are what collocation methods for PDEs assemble.
 //!
 //! Families: stationary kernels by a profile of the scaled squared distance
-//! ([`stationary`]), dot-product kernels ([`dot_product`]), periodic and
-//! spectral kernels ([`periodic`]), infinite-width network kernels
-//! (NNGP and NTK, [`neural`]), and the combinators sum, product, scale
-//! and active dimensions ([`combinators`]).
+//! ([`stationary`], with the Matern profile of any smoothness in
+//! [`matern`]), dot-product kernels ([`dot_product`]), periodic and cosine
+//! kernels ([`periodic`]), spectral mixtures with Gaussian or Student-t
+//! spectra ([`spectral_mixture`]), arc-cosine kernels ([`arc_cosine`]),
+//! the negative-distance (Riesz) kernel and its centred form
+//! ([`riesz`]), infinite-width network kernels (NNGP and NTK,
+//! [`neural`]), and the combinators sum, product, scale and active
+//! dimensions ([`combinators`]).
 
+pub mod arc_cosine;
 pub mod combinators;
 pub mod dot_product;
+pub mod matern;
 pub mod neural;
 pub mod periodic;
+pub mod riesz;
+pub mod spectral_mixture;
 pub mod stationary;
 
 use crate::{Error, Result};
@@ -133,10 +141,14 @@ pub(crate) fn check_positive(value: f64, name: &str) -> Result<f64> {
     }
 }
 
+pub use arc_cosine::ArcCosine;
 pub use combinators::{ActiveDims, Product, Scaled, Sum};
 pub use dot_product::{Linear, Polynomial};
+pub use matern::Matern;
 pub use neural::{Activation, NeuralKernel, NeuralKernelKind};
 pub use periodic::{Cosine, Periodic};
+pub use riesz::{FractionalBrownian, NegativeDistance};
+pub use spectral_mixture::{SpectralDensity, SpectralMixture};
 pub use stationary::{
     Gaussian, InverseMultiquadric, Matern12, Matern32, Matern52, Profile, RationalQuadratic,
     Stationary, Wendland,
