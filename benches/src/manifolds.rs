@@ -206,7 +206,8 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
         });
     }
 
-    poincare_cases(ex, &mut rng)
+    poincare_cases(ex, &mut rng)?;
+    bures_wasserstein(ex, &mut rng)
 }
 
 /// Batched affine-invariant SPD dist/exp/log at n = 3, 16 and 60 (cases
@@ -312,7 +313,7 @@ pub(crate) fn poincare_cases(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io
             notes: format!("dim 5, c = 1, {}", threads()),
         });
     }
-    bures_wasserstein(ex, &mut rng)
+    Ok(())
 }
 
 /// Bures-Wasserstein exp, log and dist over batches of SPD(3) and SPD(16)
