@@ -305,8 +305,7 @@ impl Target for LogisticRegression {
             lp -= 0.5 * prec * b * b;
         }
         // eta = X beta and grad += X^T (y - sigmoid(eta)) by faer's
-        // matrix-vector products; the softplus and sigmoid of all eta come
-        // from one branch-free (vectorised) pass.
+        // matrix-vector products; softplus and sigmoid share one exp.
         let design = MatRef::from_row_major_slice(&self.x, self.n, self.d);
         let mut work = vec![0.0; self.n];
         matmul(

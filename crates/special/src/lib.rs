@@ -16,7 +16,7 @@
 pub mod bessel;
 /// Bessel functions J and Y of real order, and spherical Bessel functions.
 pub mod bessel_jy;
-/// Branch-free exp, ln(1 + u) and the logistic pair for vectorised loops.
+/// A branch-free exp for vectorised loops.
 pub mod branchless;
 /// The error type of the slice APIs.
 pub mod error;
@@ -62,7 +62,7 @@ pub use bessel_jy::{
     bessel_y_derivative, bessel_y_slice, spherical_bessel_j, spherical_bessel_j_derivative,
     spherical_bessel_y, spherical_bessel_y_derivative,
 };
-pub use branchless::{exp_branchless, ln_1p_branchless, softplus_sigmoid};
+pub use branchless::exp_branchless;
 pub use error::{Error, Result};
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
@@ -75,6 +75,7 @@ pub use incomplete_beta::{beta_inc, beta_inc_complement, beta_inc_inv};
 pub use incomplete_gamma::{gamma_p, gamma_p_inv, gamma_q, gamma_q_inv, ln_gamma_p, ln_gamma_q};
 pub use logexp::{
     LogSumExp, log_sigmoid, log1mexp, log1pexp, log1pmx, logaddexp, logsubexp, logsumexp, softplus,
+    softplus_sigmoid,
 };
 pub use normal::{log_ndtr, ndtr, ndtri, ndtri_log};
 pub use orthopoly::{
