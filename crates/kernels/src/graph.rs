@@ -76,7 +76,8 @@ impl Graph {
     /// edges add their weights.
     ///
     /// Errors: `Empty` for `n = 0`; `InvalidArgument` for a node index out
-    /// of range, a self-loop, or a weight that is not finite and positive.
+    /// of range, a self-loop, a weight that is not finite and positive, or
+    /// weights whose sum at a node overflows.
     pub fn from_edges(n: usize, edges: &[(usize, usize, f64)]) -> Result<Self> {
         if n == 0 {
             return Err(Error::Empty("graph nodes"));
@@ -119,9 +120,14 @@ impl Graph {
         for i in 0..n {
             row_start[i + 1] += row_start[i];
         }
-        let degree = (0..n)
+        let degree: Vec<f64> = (0..n)
             .map(|i| weight[row_start[i]..row_start[i + 1]].iter().sum())
             .collect();
+        if let Some(i) = degree.iter().position(|d| !d.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "the edge weights at node {i} sum beyond the f64 range"
+            )));
+        }
         Ok(Self {
             row_start,
             neighbour,
@@ -594,13 +600,23 @@ impl GraphKernel {
     /// The dense kernel matrix `r(L)` from a symmetric eigendecomposition:
     /// `O(n^3)`, for graphs up to a few thousand nodes.
     ///
-    /// Errors: invalid parameters or Laplacian (`InvalidArgument`).
+    /// Errors: invalid parameters or Laplacian (`InvalidArgument`);
+    /// `NonFinite` when the kernel overflows (a random walk `(a - lambda)^p`
+    /// beyond the `f64` range).
     pub fn dense(&self, graph: &Graph, kind: Laplacian) -> Result<Mat<f64>> {
         self.check()?;
         let l = graph.dense_laplacian(kind)?;
         let eig = SymEigen::new(l.as_ref())
             .map_err(|e| Error::InvalidArgument(format!("graph Laplacian eigensolver: {e}")))?;
-        Ok(eig.apply_fn(|x| self.spectral(x)))
+        let k = eig.apply_fn(|x| self.spectral(x));
+        let finite = (0..k.ncols()).all(|j| k.col(j).iter().all(|v| v.is_finite()));
+        if finite {
+            Ok(k)
+        } else {
+            Err(Error::NonFinite(
+                "graph kernel matrix (spectral values overflow)",
+            ))
+        }
     }
 
     /// The action `r(L) v` without forming `r(L)`: `p` sparse products for
@@ -648,6 +664,11 @@ impl GraphKernel {
                 x.iter_mut()
                     .zip(&lx)
                     .for_each(|(xi, li)| *xi = a * *xi - li);
+            }
+            if x.iter().any(|xi| !xi.is_finite()) {
+                return Err(Error::NonFinite(
+                    "random-walk kernel action (values overflow)",
+                ));
             }
             return Ok(x);
         }
