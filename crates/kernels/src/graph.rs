@@ -12,7 +12,13 @@
 //! - dense, for small graphs: `U r(Lambda) U^T` from faer's symmetric
 //!   eigendecomposition (through `sobolev_linalg::matfun::SymEigen`);
 //! - matrix-free actions `r(L) v` for big graphs: the `p`-step kernel by
-//!   `p` sparse products; the others by Lanczos with full
+//!   `p` sparse products; the regularised Laplacian by Jacobi-preconditioned
+//!   conjugate gradients on `I + sigma^2 L`; diffusion by its Chebyshev
+//!   expansion on `[0, lambda_max]` (Gershgorin bound), whose coefficients
+//!   are scaled Bessel functions `I_k(beta lambda_max / 2)` (Bergamaschi &
+//!   Vianello, Numer. Linear Algebra Appl. 7, 2000), summed by the
+//!   three-term recurrence in one fused pass over the CSR rows per term;
+//!   and, when that expansion would be too long, Lanczos with full
 //!   reorthogonalisation (`sobolev_linalg::lanczos`),
 //!   `r(L) v ~ |v| Q_m r(T_m) e_1` with `m = 8, 16, 32, ...` until the last
 //!   step changes the result by less than the tolerance (Saad, SIAM J.
