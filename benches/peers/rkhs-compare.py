@@ -16,45 +16,17 @@ Requirements: benches/peers/requirements-rkhs-compare.txt (numpy, scipy,
 scikit-learn, goodpoints).
 """
 
-import json
 import sys
-import time
 
 import numpy as np
 
-
-def load(d, case, suffix, shape=None):
-    a = np.fromfile(f"{d}/{case}.{suffix}.f64", dtype="<f8")
-    return a.reshape(shape) if shape else a
+from _rkhs_common import entry, load, run_area, timed
 
 
-def timed(f, reps):
-    """Median of `reps` runs after a warm-up; reps = 0: one run, no warm-up."""
-    if reps == 0:
-        t = time.perf_counter()
-        out = f()
-        return time.perf_counter() - t, out
-    f()
-    ts = []
-    out = None
-    for _ in range(reps):
-        t = time.perf_counter()
-        out = f()
-        ts.append(time.perf_counter() - t)
-    return sorted(ts)[len(ts) // 2], out
 
 
-def entry(c, peer, peer_s, max_err, notes):
-    return {
-        "name": c["name"],
-        "n": c["n"],
-        "ours_s": c["ours_s"],
-        "peer": peer,
-        "peer_s": peer_s,
-        "speedup": (peer_s / c["ours_s"]) if peer_s else None,
-        "max_err": max_err,
-        "notes": notes,
-    }
+
+
 
 
 def block_sum(a, b, gamma, block=512):
@@ -214,24 +186,17 @@ def kt_case(d, c):
 
 
 def main():
-    d, out = sys.argv[1], sys.argv[2]
-    ours = json.load(open(f"{d}/ours.json"))
-    cases = []
-    for c in ours:
-        name = c["name"]
-        if name.startswith("mmd2_"):
-            cases += mmd_case(d, c)
-        elif name.startswith("energy_distance_1d"):
-            cases += energy_1d_case(d, c)
-        elif name.startswith("sliced_energy"):
-            cases += sliced_case(d, c)
-        elif name.startswith("compresspp"):
-            cases += compresspp_case(d, c)
-        elif name.startswith("kt_root"):
-            cases += kt_case(d, c)
-        for e in cases[-1:]:
-            print(f"  peer  {e['name']:<40} {e['peer_s']:.3e} s  speedup {e['speedup']:.2f}  err {e['max_err']:.2e}")
-    json.dump({"area": "rkhs-compare", "cases": cases}, open(out, "w"), indent=2)
+    run_area(
+        "rkhs-compare",
+        sys.argv,
+        [
+            ("mmd2_", mmd_case),
+            ("energy_distance_1d", energy_1d_case),
+            ("sliced_energy", sliced_case),
+            ("compresspp", compresspp_case),
+            ("kt_root", kt_case),
+        ],
+    )
 
 
 if __name__ == "__main__":

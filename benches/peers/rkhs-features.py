@@ -14,43 +14,19 @@ the same inputs in the same run, and writes the report JSON:
 Requirements: benches/peers/requirements-rkhs-features.txt (numpy, scikit-learn).
 """
 
-import json
 import sys
-import time
 
 import numpy as np
+
+from _rkhs_common import entry, load, run_area, timed
 
 LENGTHSCALE = 2.0
 GAMMA = 1.0 / (2.0 * LENGTHSCALE**2)
 CHECK_ROWS = 200
 
 
-def load(d, case, suffix, shape=None):
-    a = np.fromfile(f"{d}/{case}.{suffix}.f64", dtype="<f8")
-    return a.reshape(shape) if shape else a
 
 
-def timed(f, reps):
-    f()
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return sorted(ts)[len(ts) // 2]
-
-
-def entry(c, peer, peer_s, max_err, notes):
-    return {
-        "name": c["name"],
-        "n": c["n"],
-        "ours_s": c["ours_s"],
-        "peer": peer,
-        "peer_s": peer_s,
-        "speedup": (peer_s / c["ours_s"]) if peer_s else None,
-        "max_err": max_err,
-        "notes": notes,
-    }
 
 
 def dims(name, key):
@@ -78,10 +54,10 @@ def rff(d, c):
         z *= scale
         return z
 
-    t_np = timed(numpy_rff, 5)
+    t_np = timed(numpy_rff, 5)[0]
     err = float(np.max(np.abs(numpy_rff()[:CHECK_ROWS] - ours)))
     sampler = RBFSampler(gamma=GAMMA, n_components=D, random_state=0)
-    t_sk = timed(lambda: sampler.fit_transform(x), 5)
+    t_sk = timed(lambda: sampler.fit_transform(x), 5)[0]
     return [
         entry(c, f"numpy {np.__version__}", t_np, err, "same W, b; cos(XW + b) in place"),
         entry(
@@ -104,7 +80,7 @@ def nystroem(d, c):
     idx = load(d, c["name"], "idx").astype(int)
     ours = load(d, c["name"], "out", (CHECK_ROWS, m))
     ny = Nystroem(kernel="rbf", gamma=GAMMA, n_components=m, random_state=0)
-    t = timed(lambda: ny.fit_transform(x), 3)
+    t = timed(lambda: ny.fit_transform(x), 3)[0]
     z = x[idx]
     u, s, v = np.linalg.svd(rbf_kernel(z, gamma=GAMMA))
     norm = (u / np.sqrt(np.maximum(s, 1e-12))) @ v
@@ -130,7 +106,7 @@ def kernel_ridge(d, c):
     y = load(d, c["name"], "y")
     ours = load(d, c["name"], "out")
     kr = KernelRidge(alpha=0.1, kernel="rbf", gamma=GAMMA)
-    t = timed(lambda: kr.fit(x, y), 3)
+    t = timed(lambda: kr.fit(x, y), 3)[0]
     err = float(np.max(np.abs(kr.dual_coef_ - ours)))
     return [entry(c, f"scikit-learn {sklearn.__version__} KernelRidge", t, err, "fit")]
 
@@ -145,7 +121,7 @@ def kernel_pca(d, c):
     out = []
     for solver in ["auto", "dense"]:
         kp = KernelPCA(n_components=k, kernel="rbf", gamma=GAMMA, eigen_solver=solver)
-        t = timed(lambda: kp.fit(x), 3)
+        t = timed(lambda: kp.fit(x), 3)[0]
         err = float(np.max(np.abs(kp.eigenvalues_ - ours) / ours))
         out.append(
             entry(
@@ -160,24 +136,16 @@ def kernel_pca(d, c):
 
 
 def main():
-    d, report = sys.argv[1], sys.argv[2]
-    with open(f"{d}/ours.json") as f:
-        ours = json.load(f)
-    cases = []
-    for c in ours:
-        name = c["name"]
-        if name.startswith("rff_"):
-            cases += rff(d, c)
-        elif name.startswith("nystroem_"):
-            cases += nystroem(d, c)
-        elif name.startswith("kernel_ridge_"):
-            cases += kernel_ridge(d, c)
-        elif name.startswith("kernel_pca_"):
-            cases += kernel_pca(d, c)
-        else:
-            cases.append(entry(c, "none", None, None, c["notes"]))
-    with open(report, "w") as f:
-        json.dump({"area": "rkhs-features", "cases": cases}, f, indent=2)
+    run_area(
+        "rkhs-features",
+        sys.argv,
+        [
+            ("rff_", rff),
+            ("nystroem_", nystroem),
+            ("kernel_ridge_", kernel_ridge),
+            ("kernel_pca_", kernel_pca),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,13 @@
 //! - dense, for small graphs: `U r(Lambda) U^T` from faer's symmetric
 //!   eigendecomposition (through `sobolev_linalg::matfun::SymEigen`);
 //! - matrix-free actions `r(L) v` for big graphs: the `p`-step kernel by
-//!   `p` sparse products; the others by Lanczos with full
+//!   `p` sparse products; the regularised Laplacian by Jacobi-preconditioned
+//!   conjugate gradients on `I + sigma^2 L`; diffusion by its Chebyshev
+//!   expansion on `[0, lambda_max]` (Gershgorin bound), whose coefficients
+//!   are scaled Bessel functions `I_k(beta lambda_max / 2)` (Bergamaschi &
+//!   Vianello, Numer. Linear Algebra Appl. 7, 2000), summed by the
+//!   three-term recurrence in one fused pass over the CSR rows per term;
+//!   and, when that expansion would be too long, Lanczos with full
 //!   reorthogonalisation (`sobolev_linalg::lanczos`),
 //!   `r(L) v ~ |v| Q_m r(T_m) e_1` with `m = 8, 16, 32, ...` until the last
 //!   step changes the result by less than the tolerance (Saad, SIAM J.
@@ -76,7 +82,8 @@ impl Graph {
     /// edges add their weights.
     ///
     /// Errors: `Empty` for `n = 0`; `InvalidArgument` for a node index out
-    /// of range, a self-loop, or a weight that is not finite and positive.
+    /// of range, a self-loop, a weight that is not finite and positive, or
+    /// weights whose sum at a node overflows.
     pub fn from_edges(n: usize, edges: &[(usize, usize, f64)]) -> Result<Self> {
         if n == 0 {
             return Err(Error::Empty("graph nodes"));
@@ -119,9 +126,14 @@ impl Graph {
         for i in 0..n {
             row_start[i + 1] += row_start[i];
         }
-        let degree = (0..n)
+        let degree: Vec<f64> = (0..n)
             .map(|i| weight[row_start[i]..row_start[i + 1]].iter().sum())
             .collect();
+        if let Some(i) = degree.iter().position(|d| !d.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "the edge weights at node {i} sum beyond the f64 range"
+            )));
+        }
         Ok(Self {
             row_start,
             neighbour,
@@ -353,7 +365,9 @@ impl LinOp<f64> for ShiftedLaplacian<'_, '_> {
 /// and `A = L / b - I`, `exp(-beta L) = sum_k c_k T_k(A)`, `c_0 = ive(0, beta b)`,
 /// `c_k = 2 (-1)^k ive(k, beta b)` (`ive` the exponentially scaled Bessel
 /// function from `sobolev-special`), summed by the three-term recurrence: one
-/// sparse product per term, no basis to store or orthogonalise. `None` when
+/// fused pass over the CSR rows per term (the next Chebyshev vector written
+/// over the one before last and added into the sum; weights pre-scaled
+/// once), no basis to store or orthogonalise. `None` when
 /// it would need more than `8 * steps` terms or its tail bound misses the
 /// tolerance relative to the result (the caller then runs Lanczos).
 fn chebyshev_diffusion(
@@ -388,34 +402,100 @@ fn chebyshev_diffusion(
     // Beyond the turning point the terms fall faster than geometrically
     // with ratio 1/2, so the tail is below twice the last one.
     let tail = 2.0 * c.last().map_or(0.0, |x| x.abs()) * norm;
-    let apply_a = |x: &[f64], out: &mut [f64]| {
-        op.apply_vec(x, out);
-        out.par_iter_mut()
-            .zip(x)
-            .for_each(|(o, xi)| *o = *o / b - xi);
-    };
+    let step = ChebyshevStep::new(op, b);
+    // T_0 v = v, T_1 v = A v; then T_{k+1} v = 2 A T_k v - T_{k-1} v, each
+    // written over T_{k-1} v and added into y in the same pass.
     let mut prev = v.to_vec();
     let mut cur = vec![0.0; n];
-    apply_a(&prev, &mut cur);
-    let mut y: Vec<f64> = prev
-        .iter()
-        .zip(&cur)
-        .map(|(p, q)| c[0] * p + c[1] * q)
-        .collect();
-    let mut next = vec![0.0; n];
+    let mut y = vec![0.0; n];
+    step.first(&prev, &mut cur, &mut y, c[0], c[1]);
     for &ck in &c[2..] {
-        apply_a(&cur, &mut next);
-        next.par_iter_mut()
-            .zip(&prev)
-            .for_each(|(t, p)| *t = 2.0 * *t - p);
-        y.par_iter_mut()
-            .zip(&next)
-            .for_each(|(yi, t)| *yi += ck * t);
+        step.next(&cur, &mut prev, &mut y, ck);
         std::mem::swap(&mut prev, &mut cur);
-        std::mem::swap(&mut cur, &mut next);
     }
     let ynorm = y.iter().map(|x| x * x).sum::<f64>().sqrt();
     (tail <= options.tolerance * ynorm).then_some(y)
+}
+
+/// Rows per parallel task in the fused Chebyshev pass.
+const CHEBYSHEV_ROWS: usize = 2048;
+
+/// `2 A = 2 (L / b - I)` for the Chebyshev recurrence, with the edge scale
+/// and the factor `2 / b` folded into the weights once, so that each term
+/// is one pass over the CSR rows.
+struct ChebyshevStep<'a> {
+    graph: &'a Graph,
+    /// `2 (L_ii / b - 1)`.
+    diagonal: Vec<f64>,
+    /// `-2 W~_ij / b` (`W~` the weights with the Laplacian's edge scale),
+    /// aligned with the graph's CSR neighbours.
+    off_diagonal: Vec<f64>,
+}
+
+impl<'a> ChebyshevStep<'a> {
+    fn new(op: &LaplacianOperator<'a>, b: f64) -> Self {
+        let graph = op.graph;
+        let n = graph.num_nodes();
+        let diagonal = (0..n).map(|i| 2.0 * (op.diagonal(i) / b - 1.0)).collect();
+        let mut off_diagonal = vec![0.0; graph.neighbour.len()];
+        for i in 0..n {
+            let (r0, r1) = (graph.row_start[i], graph.row_start[i + 1]);
+            for e in r0..r1 {
+                let j = graph.neighbour[e];
+                off_diagonal[e] = -2.0 * op.edge_scale(i, j) * graph.weight[e] / b;
+            }
+        }
+        Self {
+            graph,
+            diagonal,
+            off_diagonal,
+        }
+    }
+
+    /// `(2 A x)_i` for one row.
+    #[inline(always)]
+    fn row(&self, i: usize, x: &[f64]) -> f64 {
+        let (r0, r1) = (self.graph.row_start[i], self.graph.row_start[i + 1]);
+        let mut s = self.diagonal[i] * x[i];
+        for (&j, &a) in self.graph.neighbour[r0..r1]
+            .iter()
+            .zip(&self.off_diagonal[r0..r1])
+        {
+            s += a * x[j];
+        }
+        s
+    }
+
+    /// `t1 = A v` and `y = c0 v + c1 t1`.
+    fn first(&self, v: &[f64], t1: &mut [f64], y: &mut [f64], c0: f64, c1: f64) {
+        t1.par_chunks_mut(CHEBYSHEV_ROWS)
+            .zip(y.par_chunks_mut(CHEBYSHEV_ROWS))
+            .enumerate()
+            .for_each(|(chunk, (t, yc))| {
+                let i0 = chunk * CHEBYSHEV_ROWS;
+                for (r, (ti, yi)) in t.iter_mut().zip(yc).enumerate() {
+                    let i = i0 + r;
+                    *ti = 0.5 * self.row(i, v);
+                    *yi = c0 * v[i] + c1 * *ti;
+                }
+            });
+    }
+
+    /// `prev <- 2 A cur - prev` (the next Chebyshev vector) and
+    /// `y += ck prev`, in one pass.
+    fn next(&self, cur: &[f64], prev: &mut [f64], y: &mut [f64], ck: f64) {
+        prev.par_chunks_mut(CHEBYSHEV_ROWS)
+            .zip(y.par_chunks_mut(CHEBYSHEV_ROWS))
+            .enumerate()
+            .for_each(|(chunk, (p, yc))| {
+                let i0 = chunk * CHEBYSHEV_ROWS;
+                for (r, (pi, yi)) in p.iter_mut().zip(yc).enumerate() {
+                    let t = self.row(i0 + r, cur) - *pi;
+                    *pi = t;
+                    *yi += ck * t;
+                }
+            });
+    }
 }
 
 /// `(I + sigma2 L)^{-1} v` by Jacobi-preconditioned CG.
@@ -526,13 +606,23 @@ impl GraphKernel {
     /// The dense kernel matrix `r(L)` from a symmetric eigendecomposition:
     /// `O(n^3)`, for graphs up to a few thousand nodes.
     ///
-    /// Errors: invalid parameters or Laplacian (`InvalidArgument`).
+    /// Errors: invalid parameters or Laplacian (`InvalidArgument`);
+    /// `NonFinite` when the kernel overflows (a random walk `(a - lambda)^p`
+    /// beyond the `f64` range).
     pub fn dense(&self, graph: &Graph, kind: Laplacian) -> Result<Mat<f64>> {
         self.check()?;
         let l = graph.dense_laplacian(kind)?;
         let eig = SymEigen::new(l.as_ref())
             .map_err(|e| Error::InvalidArgument(format!("graph Laplacian eigensolver: {e}")))?;
-        Ok(eig.apply_fn(|x| self.spectral(x)))
+        let k = eig.apply_fn(|x| self.spectral(x));
+        let finite = (0..k.ncols()).all(|j| k.col(j).iter().all(|v| v.is_finite()));
+        if finite {
+            Ok(k)
+        } else {
+            Err(Error::NonFinite(
+                "graph kernel matrix (spectral values overflow)",
+            ))
+        }
     }
 
     /// The action `r(L) v` without forming `r(L)`: `p` sparse products for
@@ -580,6 +670,11 @@ impl GraphKernel {
                 x.iter_mut()
                     .zip(&lx)
                     .for_each(|(xi, li)| *xi = a * *xi - li);
+            }
+            if x.iter().any(|xi| !xi.is_finite()) {
+                return Err(Error::NonFinite(
+                    "random-walk kernel action (values overflow)",
+                ));
             }
             return Ok(x);
         }

@@ -422,3 +422,39 @@ mod properties {
         }
     }
 }
+
+/// Coordinates so large that `w . x` overflows give `NonFinite`, not NaN
+/// features (found by the `rkhs_features` fuzz target).
+#[test]
+fn overflowing_projections_give_non_finite_errors() {
+    let kernel = sobolev_kernels::kernel::stationary::Stationary::new(
+        sobolev_kernels::kernel::stationary::Gaussian,
+        1.0,
+        1e-300,
+    )
+    .unwrap();
+    let x = sobolev_kernels::Points::new(vec![1e300, -1e300], 2).unwrap();
+    let rff = sobolev_kernels::RandomFourierFeatures::new(
+        &kernel,
+        2,
+        8,
+        sobolev_kernels::Coupling::Independent,
+        1,
+    )
+    .unwrap();
+    assert!(matches!(
+        rff.transform(&x),
+        Err(sobolev_kernels::Error::NonFinite(_))
+    ));
+    let arc =
+        sobolev_kernels::ArcCosineFeatures::new(2, 2, 8, sobolev_kernels::Coupling::Independent, 1)
+            .unwrap();
+    let big = sobolev_kernels::Points::new(vec![1e308, 1e308], 2).unwrap();
+    assert!(matches!(
+        arc.transform(&big),
+        Err(sobolev_kernels::Error::NonFinite(_))
+    ));
+    // Ordinary coordinates are unaffected.
+    let ok = sobolev_kernels::Points::new(vec![0.5, -0.25], 2).unwrap();
+    assert!(arc.transform(&ok).is_ok());
+}

@@ -242,3 +242,27 @@ fn bad_input_gives_typed_errors() {
     let rw = GraphKernel::RandomWalk { a: 1.0, p: 2 };
     assert!(GraphRandomFeatures::new(&ring, &rw, &GrfOptions::default()).is_err());
 }
+
+/// Overflow is a typed error, not NaN (found by the `rkhs_graph` fuzz
+/// target): a random walk `(a I - L)^p` beyond the `f64` range, and edge
+/// weights whose sum at a node overflows.
+#[test]
+fn overflow_gives_typed_errors() {
+    let edges: Vec<(usize, usize, f64)> = (0..4).map(|i| (i, i + 1, 1.0)).collect();
+    let g = Graph::from_edges(5, &edges).unwrap();
+    let walk = GraphKernel::RandomWalk { a: 1e160, p: 3 };
+    assert!(matches!(
+        walk.dense(&g, Laplacian::Combinatorial),
+        Err(Error::NonFinite(_))
+    ));
+    let v = [1.0, 0.0, 0.0, 0.0, 0.0];
+    assert!(matches!(
+        walk.apply(&g, Laplacian::Combinatorial, &v, &KrylovOptions::default()),
+        Err(Error::NonFinite(_))
+    ));
+    let heavy = [(0, 1, f64::MAX), (1, 2, f64::MAX)];
+    assert!(matches!(
+        Graph::from_edges(3, &heavy),
+        Err(Error::InvalidArgument(_))
+    ));
+}

@@ -127,21 +127,26 @@ impl FeatureMap for ArcCosineFeatures {
         check_input(x, self.input_dim(), "ArcCosineFeatures::transform")?;
         let a = (2.0 / self.num_features() as f64).sqrt();
         let order = self.order;
-        Ok(project_map(x, &self.frequencies, |col, _| {
-            for v in col.iter_mut() {
-                let p = v.max(0.0);
-                *v = match order {
-                    0 => {
-                        if p > 0.0 {
-                            a
-                        } else {
-                            0.0
+        project_map(
+            x,
+            &self.frequencies,
+            "arc-cosine features (coordinates too large)",
+            |col, _| {
+                for v in col.iter_mut() {
+                    let p = v.max(0.0);
+                    *v = match order {
+                        0 => {
+                            if p > 0.0 {
+                                a
+                            } else {
+                                0.0
+                            }
                         }
-                    }
-                    1 => a * p,
-                    _ => a * p * p,
-                };
-            }
-        }))
+                        1 => a * p,
+                        _ => a * p * p,
+                    };
+                }
+            },
+        )
     }
 }

@@ -132,9 +132,12 @@ impl RandomFourierFeatures {
     pub(crate) fn scaled_cosines(&self, x: &Points, scale: f64) -> Result<Mat<f64>> {
         check_input(x, self.input_dim(), "RandomFourierFeatures::transform")?;
         let b = &self.offsets;
-        Ok(project_map(x, &self.frequencies, |col, j| {
-            cos_in_place(col, b[j], scale)
-        }))
+        project_map(
+            x,
+            &self.frequencies,
+            "random Fourier features (coordinates too large)",
+            |col, j| cos_in_place(col, b[j], scale),
+        )
     }
 }
 

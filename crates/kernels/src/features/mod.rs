@@ -53,6 +53,7 @@ use crate::{Error, Points, Result};
 use faer::Mat;
 use faer::reborrow::{Reborrow, ReborrowMut};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A feature map `phi: R^d -> R^D` whose inner products estimate a kernel.
 pub trait FeatureMap: Send + Sync {
@@ -65,7 +66,8 @@ pub trait FeatureMap: Send + Sync {
     /// The `n x D` feature matrix, one row per point.
     ///
     /// Errors: `ShapeMismatch` when the points are not of dimension
-    /// [`FeatureMap::input_dim`].
+    /// [`FeatureMap::input_dim`]; `NonFinite` when a feature is not finite
+    /// (coordinates so large that the projections overflow).
     fn transform(&self, x: &Points) -> Result<Mat<f64>>;
 
     /// The kernel estimate `phi(x) . phi(y)` for every pair: the
@@ -109,7 +111,16 @@ pub(crate) fn check_num_features(num_features: usize) -> Result<()> {
 /// while one column `sum_k w_kj X[:, k]` is `d` vectorised passes over a
 /// vector that stays in cache, then transformed in place. The loop runs
 /// under runtime CPU-feature dispatch (pulp), like the kernel sums.
-pub(crate) fn project_map<F>(x: &Points, w: &Mat<f64>, f: F) -> Mat<f64>
+///
+/// Errors: `NonFinite` (naming `context`) when a feature is not finite,
+/// which happens only for coordinates so large that `w . x` overflows; the
+/// check reads each column while it is still in cache.
+pub(crate) fn project_map<F>(
+    x: &Points,
+    w: &Mat<f64>,
+    context: &'static str,
+    f: F,
+) -> Result<Mat<f64>>
 where
     F: Fn(&mut [f64], usize) + Sync,
 {
@@ -126,6 +137,7 @@ where
         .flat_map(|j| (0..d).map(move |k| w[(k, j)]))
         .collect();
     let mut out = Mat::<f64>::zeros(n, w.ncols());
+    let all_finite = AtomicBool::new(true);
     out.par_col_chunks_mut(1)
         .enumerate()
         .for_each(|(j, mut block)| {
@@ -133,12 +145,19 @@ where
                 pulp::Arch::new().dispatch(AffineColumn {
                     xt: &xt,
                     w: &wc[j * d..(j + 1) * d],
-                    col,
+                    col: &mut *col,
                     f: |c: &mut [f64]| f(c, j),
-                })
+                });
+                if !col.iter().all(|v| v.is_finite()) {
+                    all_finite.store(false, Ordering::Relaxed);
+                }
             });
         });
-    out
+    if all_finite.into_inner() {
+        Ok(out)
+    } else {
+        Err(Error::NonFinite(context))
+    }
 }
 
 /// One column `sum_k w_k X[:, k]` followed by the nonlinearity, under

@@ -146,16 +146,21 @@ impl FeatureMap for PositiveRandomFeatures {
             .rows()
             .map(|r| self.log_amplitude - a * r.iter().map(|v| v * v).sum::<f64>())
             .collect();
-        Ok(project_map(&xs, &self.frequencies, |col, _| {
-            for (v, s) in col.iter_mut().zip(&shift) {
-                // exp_fast is accurate to 2 ulp below 700; larger exponents
-                // overflow f64 anyway.
-                *v = if *v + s < 700.0 {
-                    exp_fast(*v + s)
-                } else {
-                    (*v + s).exp()
-                };
-            }
-        }))
+        project_map(
+            &xs,
+            &self.frequencies,
+            "positive random features (coordinates too large)",
+            |col, _| {
+                for (v, s) in col.iter_mut().zip(&shift) {
+                    // exp_fast is accurate to 2 ulp below 700; larger exponents
+                    // overflow f64 anyway.
+                    *v = if *v + s < 700.0 {
+                        exp_fast(*v + s)
+                    } else {
+                        (*v + s).exp()
+                    };
+                }
+            },
+        )
     }
 }

@@ -106,7 +106,10 @@ pub fn mmd_sums<K: Kernel + ?Sized>(kernel: &K, x: &Points, y: &Points) -> Resul
 /// bounded by 2 (tests/two_sample.rs).
 ///
 /// Errors: `ShapeMismatch` for mismatched dimensions, `InvalidArgument` for
-/// the unbiased estimator with fewer than two points in a sample.
+/// the unbiased estimator with fewer than two points in a sample,
+/// `NonFinite` when the kernel sums are not finite (kernel values that
+/// overflow or are NaN, as for coordinates or lengthscales near the ends of
+/// the `f64` range).
 pub fn mmd2<K: Kernel + ?Sized>(
     kernel: &K,
     x: &Points,
