@@ -13,11 +13,29 @@ use crate::Result;
 
 /// A point in phase space: position (with cached density and gradient),
 /// momentum and velocity `M^{-1} p`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct Phase {
     pub(crate) point: Point,
     pub(crate) p: Vec<f64>,
     pub(crate) v: Vec<f64>,
+}
+
+impl Clone for Phase {
+    fn clone(&self) -> Self {
+        Self {
+            point: self.point.clone(),
+            p: self.p.clone(),
+            v: self.v.clone(),
+        }
+    }
+
+    /// Copies into the existing buffers (NUTS copies a phase point at every
+    /// leaf of its tree).
+    fn clone_from(&mut self, source: &Self) {
+        self.point.clone_from(&source.point);
+        self.p.clone_from(&source.p);
+        self.v.clone_from(&source.v);
+    }
 }
 
 impl Phase {

@@ -186,27 +186,72 @@ impl<T: Target + ?Sized> Builder<'_, T> {
     }
 }
 
-/// The state NUTS keeps between transitions: its buffers.
+/// The two ends of the trajectory and the running totals of a transition:
+/// end states, end momenta `p` and velocities `p#` at both ends of each
+/// side, summed momenta, the current sample and proposal.
+#[derive(Debug, Clone)]
+struct Ends {
+    z0: Phase,
+    z_fwd: Phase,
+    z_bck: Phase,
+    sample: Phase,
+    propose: Phase,
+    p_fwd_fwd: Vec<f64>,
+    p_fwd_bck: Vec<f64>,
+    p_bck_fwd: Vec<f64>,
+    p_bck_bck: Vec<f64>,
+    ps_fwd_fwd: Vec<f64>,
+    ps_fwd_bck: Vec<f64>,
+    ps_bck_fwd: Vec<f64>,
+    ps_bck_bck: Vec<f64>,
+    rho: Vec<f64>,
+    rho_fwd: Vec<f64>,
+    rho_bck: Vec<f64>,
+}
+
+/// The state NUTS keeps between transitions: its buffers, so a transition
+/// allocates nothing but the point it returns.
 #[derive(Debug, Clone)]
 pub(crate) struct NutsWorkspace {
     levels: Vec<Level>,
+    ends: Ends,
 }
 
 impl NutsWorkspace {
     pub(crate) fn new(point: &Point, metric: &Metric, max_depth: usize) -> Self {
         let d = point.x.len();
         let phase = Phase::new(point.clone(), vec![0.0; d], metric);
+        let zeros = vec![0.0; d];
         let level = Level {
-            rho_init: vec![0.0; d],
-            rho_final: vec![0.0; d],
-            p_sharp_init_end: vec![0.0; d],
-            p_sharp_final_beg: vec![0.0; d],
-            p_init_end: vec![0.0; d],
-            p_final_beg: vec![0.0; d],
-            propose_final: phase,
+            rho_init: zeros.clone(),
+            rho_final: zeros.clone(),
+            p_sharp_init_end: zeros.clone(),
+            p_sharp_final_beg: zeros.clone(),
+            p_init_end: zeros.clone(),
+            p_final_beg: zeros.clone(),
+            propose_final: phase.clone(),
+        };
+        let ends = Ends {
+            z0: phase.clone(),
+            z_fwd: phase.clone(),
+            z_bck: phase.clone(),
+            sample: phase.clone(),
+            propose: phase,
+            p_fwd_fwd: zeros.clone(),
+            p_fwd_bck: zeros.clone(),
+            p_bck_fwd: zeros.clone(),
+            p_bck_bck: zeros.clone(),
+            ps_fwd_fwd: zeros.clone(),
+            ps_fwd_bck: zeros.clone(),
+            ps_bck_fwd: zeros.clone(),
+            ps_bck_bck: zeros.clone(),
+            rho: zeros.clone(),
+            rho_fwd: zeros.clone(),
+            rho_bck: zeros,
         };
         Self {
             levels: vec![level; max_depth.max(1)],
+            ends,
         }
     }
 }
@@ -231,22 +276,49 @@ impl Nuts {
         if work.levels.len() < self.max_depth.max(1) || work.levels[0].rho_init.len() != d {
             *work = NutsWorkspace::new(current, metric, self.max_depth);
         }
-        let mut p = vec![0.0; d];
-        metric.sample_momentum(rng, &mut p);
-        let z0 = Phase::new(current.clone(), p, metric);
+        let NutsWorkspace { levels, ends } = work;
+        let Ends {
+            z0,
+            z_fwd,
+            z_bck,
+            sample,
+            propose,
+            p_fwd_fwd,
+            p_fwd_bck,
+            p_bck_fwd,
+            p_bck_bck,
+            ps_fwd_fwd,
+            ps_fwd_bck,
+            ps_bck_fwd,
+            ps_bck_bck,
+            rho,
+            rho_fwd,
+            rho_bck,
+        } = ends;
+        z0.point.clone_from(current);
+        metric.sample_momentum(rng, &mut z0.p);
+        metric.velocity(&z0.p, &mut z0.v);
         let h0 = z0.energy();
-
-        let mut z_fwd = z0.clone();
-        let mut z_bck = z0.clone();
-        let mut sample = z0.clone();
-        let mut propose = z0.clone();
-        let (mut p_fwd_fwd, mut p_fwd_bck) = (z0.p.clone(), z0.p.clone());
-        let (mut p_bck_fwd, mut p_bck_bck) = (z0.p.clone(), z0.p.clone());
-        let (mut ps_fwd_fwd, mut ps_fwd_bck) = (z0.v.clone(), z0.v.clone());
-        let (mut ps_bck_fwd, mut ps_bck_bck) = (z0.v.clone(), z0.v.clone());
-        let mut rho = z0.p.clone();
-        let mut rho_fwd = vec![0.0; d];
-        let mut rho_bck = vec![0.0; d];
+        for z in [&mut *z_fwd, &mut *z_bck, &mut *sample, &mut *propose] {
+            z.clone_from(z0);
+        }
+        for end in [
+            &mut *p_fwd_fwd,
+            &mut *p_fwd_bck,
+            &mut *p_bck_fwd,
+            &mut *p_bck_bck,
+            &mut *rho,
+        ] {
+            end.copy_from_slice(&z0.p);
+        }
+        for end in [
+            &mut *ps_fwd_fwd,
+            &mut *ps_fwd_bck,
+            &mut *ps_bck_fwd,
+            &mut *ps_bck_bck,
+        ] {
+            end.copy_from_slice(&z0.v);
+        }
         let mut log_sum_weight = 0.0;
 
         let mut builder = Builder {
@@ -265,38 +337,38 @@ impl Nuts {
             rho_bck.fill(0.0);
             let mut lsw_subtree = f64::NEG_INFINITY;
             let valid = if rng.random::<bool>() {
-                rho_bck.copy_from_slice(&rho);
-                p_bck_fwd.copy_from_slice(&p_fwd_fwd);
-                ps_bck_fwd.copy_from_slice(&ps_fwd_fwd);
+                rho_bck.copy_from_slice(rho);
+                p_bck_fwd.copy_from_slice(p_fwd_fwd);
+                ps_bck_fwd.copy_from_slice(ps_fwd_fwd);
                 builder.eps = eps;
                 builder.build(
-                    &mut work.levels,
+                    levels,
                     depth,
-                    &mut z_fwd,
-                    &mut propose,
-                    &mut ps_fwd_bck,
-                    &mut ps_fwd_fwd,
-                    &mut rho_fwd,
-                    &mut p_fwd_bck,
-                    &mut p_fwd_fwd,
+                    z_fwd,
+                    propose,
+                    ps_fwd_bck,
+                    ps_fwd_fwd,
+                    rho_fwd,
+                    p_fwd_bck,
+                    p_fwd_fwd,
                     &mut lsw_subtree,
                     rng,
                 )?
             } else {
-                rho_fwd.copy_from_slice(&rho);
-                p_fwd_bck.copy_from_slice(&p_bck_bck);
-                ps_fwd_bck.copy_from_slice(&ps_bck_bck);
+                rho_fwd.copy_from_slice(rho);
+                p_fwd_bck.copy_from_slice(p_bck_bck);
+                ps_fwd_bck.copy_from_slice(ps_bck_bck);
                 builder.eps = -eps;
                 builder.build(
-                    &mut work.levels,
+                    levels,
                     depth,
-                    &mut z_bck,
-                    &mut propose,
-                    &mut ps_bck_fwd,
-                    &mut ps_bck_bck,
-                    &mut rho_bck,
-                    &mut p_bck_fwd,
-                    &mut p_bck_bck,
+                    z_bck,
+                    propose,
+                    ps_bck_fwd,
+                    ps_bck_bck,
+                    rho_bck,
+                    p_bck_fwd,
+                    p_bck_bck,
                     &mut lsw_subtree,
                     rng,
                 )?
@@ -308,15 +380,15 @@ impl Nuts {
             if lsw_subtree > log_sum_weight
                 || rng.random::<f64>() < (lsw_subtree - log_sum_weight).exp()
             {
-                sample.clone_from(&propose);
+                sample.clone_from(propose);
             }
             log_sum_weight = log_add_exp(log_sum_weight, lsw_subtree);
-            for ((r, b), f) in rho.iter_mut().zip(&rho_bck).zip(&rho_fwd) {
+            for ((r, b), f) in rho.iter_mut().zip(rho_bck.iter()).zip(rho_fwd.iter()) {
                 *r = b + f;
             }
-            let persist = no_uturn(&ps_bck_bck, &ps_fwd_fwd, &rho, None)
-                && no_uturn(&ps_bck_bck, &ps_fwd_bck, &rho_bck, Some(&p_fwd_bck))
-                && no_uturn(&ps_bck_fwd, &ps_fwd_fwd, &rho_fwd, Some(&p_bck_fwd));
+            let persist = no_uturn(ps_bck_bck, ps_fwd_fwd, rho, None)
+                && no_uturn(ps_bck_bck, ps_fwd_bck, rho_bck, Some(p_fwd_bck))
+                && no_uturn(ps_bck_fwd, ps_fwd_fwd, rho_fwd, Some(p_bck_fwd));
             if !persist {
                 break;
             }
@@ -324,7 +396,7 @@ impl Nuts {
         let n = builder.n_leapfrog.max(1);
         Ok(Transition {
             energy: sample.energy(),
-            point: sample.point,
+            point: sample.point.clone(),
             info: TransitionInfo {
                 accept_stat: builder.sum_accept / n as f64,
                 n_steps: builder.n_leapfrog,

@@ -73,7 +73,7 @@ where
 }
 
 /// A point of a chain with its cached log density and gradient.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     /// Position in unconstrained space.
     pub x: Vec<f64>,
@@ -81,6 +81,24 @@ pub struct Point {
     pub logp: f64,
     /// `grad log p(x)`.
     pub grad: Vec<f64>,
+}
+
+impl Clone for Point {
+    fn clone(&self) -> Self {
+        Self {
+            x: self.x.clone(),
+            logp: self.logp,
+            grad: self.grad.clone(),
+        }
+    }
+
+    /// Copies into the existing buffers: the samplers' inner loops copy
+    /// points without allocating.
+    fn clone_from(&mut self, source: &Self) {
+        self.x.clone_from(&source.x);
+        self.logp = source.logp;
+        self.grad.clone_from(&source.grad);
+    }
 }
 
 impl Point {
