@@ -129,8 +129,11 @@ impl Run {
 }
 
 fn run_ours<T: Target>(target: &T) -> BoxResult<Run> {
+    // nuts-rs adapts its diagonal metric from draws and gradients; ours
+    // does the same with `DiagonalFisher` (on Stan's windows).
     let settings = mcmc::Settings {
         seed: SEED,
+        metric: mcmc::MetricKind::DiagonalFisher,
         ..Default::default()
     };
     assert_eq!(

@@ -214,7 +214,7 @@ impl Chain {
         };
         if let Some(adapt) = self.adaptation.as_mut() {
             let it = self.iteration as usize;
-            match adapt.step(it, &self.point.x, t.info.accept_stat)? {
+            match adapt.step(it, &self.point.x, &self.point.grad, t.info.accept_stat)? {
                 AdaptAction::StepSize(e) => self.step_size = e,
                 AdaptAction::NewMetric(m) => {
                     self.metric = m;
