@@ -27,12 +27,11 @@
 //! reproduces the kernel to 1e-9.
 
 use crate::features::{FeatureMap, check_input};
-use crate::{Error, Kernel, Points, Result, gram, gram_diagonal};
-use faer::reborrow::ReborrowMut;
-use faer::{Mat, Side};
+use crate::{Error, Kernel, Points, Result, cross_gram, gram, gram_diagonal};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par, Side};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// How the landmarks are chosen among the data points.
@@ -285,17 +284,16 @@ impl<K: Kernel + Clone> FeatureMap for Nystrom<K> {
     fn transform(&self, x: &Points) -> Result<Mat<f64>> {
         check_input(x, self.input_dim(), "Nystrom::transform")?;
         self.kernel.check_dim(x.dim())?;
-        // K(X, Z) written in place, one landmark column per task (each
-        // entry computed independently: thread-count invariant).
-        let mut c = Mat::<f64>::zeros(x.len(), self.landmarks.len());
-        c.par_col_chunks_mut(1)
-            .enumerate()
-            .for_each(|(j, mut col)| {
-                let z = self.landmarks.row(j);
-                for (i, v) in col.rb_mut().col_mut(0).iter_mut().enumerate() {
-                    *v = self.kernel.eval(x.row(i), z);
-                }
-            });
-        Ok(&c * &self.inv_sqrt)
+        let c = cross_gram(&self.kernel, x, &self.landmarks)?;
+        let mut out = Mat::zeros(c.nrows(), self.inv_sqrt.ncols());
+        matmul(
+            out.as_mut(),
+            Accum::Replace,
+            c.as_ref(),
+            self.inv_sqrt.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+        Ok(out)
     }
 }

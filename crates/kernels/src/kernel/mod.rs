@@ -78,6 +78,23 @@ pub trait Kernel: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// `K(X, Y)` into `out`, column-major (`x.len()` rows, one column per
+    /// point of `y`), the columns in parallel. The caller has checked the
+    /// dimensions and `out.len()`. Kernels with a vectorisable block form
+    /// override it; every entry equals [`Kernel::eval`] to rounding.
+    fn cross_columns(&self, x: &crate::Points, y: &crate::Points, out: &mut [f64]) {
+        use rayon::prelude::*;
+        let n = x.len();
+        out.par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(j, col)| {
+                let yj = y.row(j);
+                for (i, c) in col.iter_mut().enumerate() {
+                    *c = self.eval(x.row(i), yj);
+                }
+            });
+    }
+
     /// `ShapeMismatch` unless points of dimension `dim` suit this kernel.
     fn check_dim(&self, dim: usize) -> Result<()> {
         match self.input_dim() {

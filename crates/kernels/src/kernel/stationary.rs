@@ -454,6 +454,40 @@ impl<P: Profile> Kernel for Stationary<P> {
         self.variance * self.profile.value(self.scaled_sq_dist(x, y))
     }
 
+    /// Scaled squared distances for a whole column first, then the profile
+    /// over the column in one vectorisable pass.
+    fn cross_columns(&self, x: &crate::Points, y: &crate::Points, out: &mut [f64]) {
+        use rayon::prelude::*;
+        let (n, d) = (x.len(), x.dim());
+        let inv: Vec<f64> = (0..d)
+            .map(|k| 1.0 / self.lengthscales[if self.lengthscales.len() == 1 { 0 } else { k }])
+            .collect();
+        // X scaled and stored dimension-major, so the distance loop runs
+        // down the rows of a column in SIMD lanes.
+        let mut xs = vec![0.0; n * d];
+        for (i, r) in x.rows().enumerate() {
+            for (k, (v, s)) in r.iter().zip(&inv).enumerate() {
+                xs[k * n + i] = v * s;
+            }
+        }
+        out.par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(j, col)| {
+                col.fill(0.0);
+                for (k, (v, s)) in y.row(j).iter().zip(&inv).enumerate() {
+                    let zk = v * s;
+                    for (c, xv) in col.iter_mut().zip(&xs[k * n..(k + 1) * n]) {
+                        let t = xv - zk;
+                        *c += t * t;
+                    }
+                }
+                self.profile.values_in_place(col);
+                if self.variance != 1.0 {
+                    col.iter_mut().for_each(|c| *c *= self.variance);
+                }
+            });
+    }
+
     fn num_params(&self) -> usize {
         1 + self.lengthscales.len() + self.profile.num_params()
     }
