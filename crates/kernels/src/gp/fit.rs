@@ -4,6 +4,7 @@
 //! both from argmin. Every GP model supplies the negative log marginal
 //! likelihood and its analytic gradient through a private objective type.
 
+use crate::kernel::Kernel;
 use crate::{Error, Result};
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -146,4 +147,27 @@ pub(crate) fn maximise_lml<O: Objective>(
         log_params: best,
         termination: format!("{:?}", state.get_termination_status()),
     })
+}
+
+/// The kernel at the leading log-hyperparameters of `log_params` and the
+/// trailing ones (the model's own: log noise variance, ...), after checking
+/// that there are `extra` of those.
+pub(crate) fn split_log_params<'a, K: Kernel + Clone>(
+    kernel: &K,
+    log_params: &'a [f64],
+    extra: usize,
+    context: &'static str,
+) -> Result<(K, &'a [f64])> {
+    let np = kernel.num_params();
+    crate::kernel::check_log_params(log_params, np + extra, context)?;
+    let mut kernel = kernel.clone();
+    kernel.set_log_params(&log_params[..np])?;
+    Ok((kernel, &log_params[np..]))
+}
+
+/// The kernel's log-hyperparameters followed by the model's own.
+pub(crate) fn join_log_params<K: Kernel>(kernel: &K, own: &[f64]) -> Vec<f64> {
+    let mut p = kernel.log_params();
+    p.extend_from_slice(own);
+    p
 }

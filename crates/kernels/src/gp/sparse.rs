@@ -42,7 +42,9 @@
 
 use super::cholesky::{Jitter, cholesky_with_jitter};
 use super::exact::check_targets;
-use super::fit::{FitOptions, FitReport, Objective, maximise_lml};
+use super::fit::{
+    FitOptions, FitReport, Objective, join_log_params, maximise_lml, split_log_params,
+};
 use super::{GaussianProcess, Prediction};
 use crate::gram::{cross_gram, gram, gram_diagonal};
 use crate::kernel::{Kernel, check_positive};
@@ -481,13 +483,11 @@ impl<K: Kernel + Clone> SparseGp<K> {
     /// The same data and inducing inputs conditioned at other
     /// log-hyperparameters (the kernel's, then the log noise variance).
     pub fn with_log_params(&self, log_params: &[f64]) -> Result<Self> {
-        let np = self.kernel.num_params();
-        crate::kernel::check_log_params(log_params, np + 1, "GP log-hyperparameters")?;
-        let mut kernel = self.kernel.clone();
-        kernel.set_log_params(&log_params[..np])?;
+        let (kernel, own) =
+            split_log_params(&self.kernel, log_params, 1, "GP log-hyperparameters")?;
         Self::with_jitter(
             kernel,
-            log_params[np].exp(),
+            own[0].exp(),
             self.x.clone(),
             self.y.clone(),
             self.z.clone(),
@@ -497,9 +497,7 @@ impl<K: Kernel + Clone> SparseGp<K> {
 
     /// Log-hyperparameters: the kernel's, then the log noise variance.
     pub fn log_params(&self) -> Vec<f64> {
-        let mut p = self.kernel.log_params();
-        p.push(self.noise_variance.ln());
-        p
+        join_log_params(&self.kernel, &[self.noise_variance.ln()])
     }
 
     /// Gradient of the bound in [`SparseGp::log_params`]. Rebuilds the

@@ -28,10 +28,12 @@
 
 use super::cholesky::Jitter;
 use super::exact::{Factor, check_targets, factor, lml_gradient};
-use super::fit::{FitOptions, FitReport, Objective, maximise_lml};
+use super::fit::{
+    FitOptions, FitReport, Objective, join_log_params, maximise_lml, split_log_params,
+};
 use super::{GaussianProcess, Prediction};
 use crate::gram::{cross_gram, gram_diagonal};
-use crate::kernel::{Kernel, check_log_params, check_positive};
+use crate::kernel::{Kernel, check_positive};
 use crate::points::Points;
 use crate::{Error, Result};
 use faer::MatRef;
@@ -193,14 +195,16 @@ impl<K: Kernel + Clone> StudentTProcess<K> {
     /// The same data at other log-hyperparameters: the kernel's, the log
     /// noise variance, then `log(nu - 2)`.
     pub fn with_log_params(&self, log_params: &[f64]) -> Result<Self> {
-        let np = self.kernel.num_params();
-        check_log_params(log_params, np + 2, "Student-t process log-hyperparameters")?;
-        let mut kernel = self.kernel.clone();
-        kernel.set_log_params(&log_params[..np])?;
+        let (kernel, own) = split_log_params(
+            &self.kernel,
+            log_params,
+            2,
+            "Student-t process log-hyperparameters",
+        )?;
         Self::with_jitter(
             kernel,
-            log_params[np].exp(),
-            2.0 + log_params[np + 1].exp(),
+            own[0].exp(),
+            2.0 + own[1].exp(),
             self.x.clone(),
             self.y.clone(),
             self.policy,
@@ -209,10 +213,10 @@ impl<K: Kernel + Clone> StudentTProcess<K> {
 
     /// Log-hyperparameters: the kernel's, `log s_n^2`, `log(nu - 2)`.
     pub fn log_params(&self) -> Vec<f64> {
-        let mut p = self.kernel.log_params();
-        p.push(self.noise_variance.ln());
-        p.push((self.dof - 2.0).ln());
-        p
+        join_log_params(
+            &self.kernel,
+            &[self.noise_variance.ln(), (self.dof - 2.0).ln()],
+        )
     }
 
     /// Gradient of the log marginal likelihood in
