@@ -18,7 +18,7 @@
 //! 0) at parallel inputs, and input derivatives are not provided: those
 //! methods return `InvalidArgument`.
 
-use super::{Kernel, check_log_params, check_positive};
+use super::{Kernel, check_positive, variance_only_hyperparameters};
 use crate::features::{arc_cosine_value, check_arc_cosine_order};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -77,25 +77,7 @@ impl Kernel for ArcCosine {
     fn eval(&self, x: &[f64], y: &[f64]) -> f64 {
         self.variance * arc_cosine_value(self.order, x, y)
     }
-    fn num_params(&self) -> usize {
-        1
-    }
-    fn log_params(&self) -> Vec<f64> {
-        vec![self.variance.ln()]
-    }
-    fn set_log_params(&mut self, p: &[f64]) -> Result<()> {
-        check_log_params(p, 1, "arc-cosine kernel log-hyperparameters")?;
-        self.variance = p[0].exp();
-        Ok(())
-    }
-    fn param_names(&self) -> Vec<String> {
-        vec!["variance".into()]
-    }
-    fn eval_with_grad(&self, x: &[f64], y: &[f64], grad: &mut [f64]) -> f64 {
-        let k = self.eval(x, y);
-        grad[0] = k;
-        k
-    }
+    variance_only_hyperparameters!("arc-cosine kernel log-hyperparameters");
     fn grad_x(&self, _x: &[f64], _y: &[f64], _out: &mut [f64]) -> Result<()> {
         Err(Self::no_input_derivatives())
     }

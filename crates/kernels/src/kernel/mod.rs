@@ -108,6 +108,34 @@ pub trait Kernel: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// The hyperparameter methods of a [`Kernel`] whose only hyperparameter is
+/// an overall `variance` scale (so `d k / d log variance = k`), expanded
+/// inside its `impl Kernel` block; the argument names the kernel in errors.
+macro_rules! variance_only_hyperparameters {
+    ($context:literal) => {
+        fn num_params(&self) -> usize {
+            1
+        }
+        fn log_params(&self) -> Vec<f64> {
+            vec![self.variance.ln()]
+        }
+        fn set_log_params(&mut self, p: &[f64]) -> Result<()> {
+            super::check_log_params(p, 1, $context)?;
+            self.variance = p[0].exp();
+            Ok(())
+        }
+        fn param_names(&self) -> Vec<String> {
+            vec!["variance".into()]
+        }
+        fn eval_with_grad(&self, x: &[f64], y: &[f64], grad: &mut [f64]) -> f64 {
+            let k = self.eval(x, y);
+            grad[0] = k;
+            k
+        }
+    };
+}
+pub(crate) use variance_only_hyperparameters;
+
 /// `k(x, y)` after checking that `x` and `y` are finite points of one
 /// dimension that suits the kernel.
 pub fn evaluate<K: Kernel + ?Sized>(kernel: &K, x: &[f64], y: &[f64]) -> Result<f64> {

@@ -20,7 +20,7 @@
 //! `a > 1`); the input-derivative methods return `InvalidArgument` there.
 //! The exponent `a` is fixed; the only hyperparameter is `s^2`.
 
-use super::{Kernel, check_log_params, check_positive};
+use super::{Kernel, check_positive, variance_only_hyperparameters};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -141,25 +141,7 @@ impl Kernel for NegativeDistance {
         let r = norm(x.iter().zip(y).map(|(a, b)| a - b));
         -self.variance * r.powf(self.alpha)
     }
-    fn num_params(&self) -> usize {
-        1
-    }
-    fn log_params(&self) -> Vec<f64> {
-        vec![self.variance.ln()]
-    }
-    fn set_log_params(&mut self, p: &[f64]) -> Result<()> {
-        check_log_params(p, 1, "negative-distance kernel log-hyperparameters")?;
-        self.variance = p[0].exp();
-        Ok(())
-    }
-    fn param_names(&self) -> Vec<String> {
-        vec!["variance".into()]
-    }
-    fn eval_with_grad(&self, x: &[f64], y: &[f64], grad: &mut [f64]) -> f64 {
-        let k = self.eval(x, y);
-        grad[0] = k;
-        k
-    }
+    variance_only_hyperparameters!("negative-distance kernel log-hyperparameters");
     fn grad_x(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
         check_len(out, x.len(), "kernel gradient")?;
         out.fill(0.0);
@@ -223,25 +205,7 @@ impl Kernel for FractionalBrownian {
         let nd = norm(x.iter().zip(y).map(|(u, v)| u - v)).powf(a);
         0.5 * self.variance * (nx + ny - nd)
     }
-    fn num_params(&self) -> usize {
-        1
-    }
-    fn log_params(&self) -> Vec<f64> {
-        vec![self.variance.ln()]
-    }
-    fn set_log_params(&mut self, p: &[f64]) -> Result<()> {
-        check_log_params(p, 1, "fractional Brownian kernel log-hyperparameters")?;
-        self.variance = p[0].exp();
-        Ok(())
-    }
-    fn param_names(&self) -> Vec<String> {
-        vec!["variance".into()]
-    }
-    fn eval_with_grad(&self, x: &[f64], y: &[f64], grad: &mut [f64]) -> f64 {
-        let k = self.eval(x, y);
-        grad[0] = k;
-        k
-    }
+    variance_only_hyperparameters!("fractional Brownian kernel log-hyperparameters");
     fn grad_x(&self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
         check_len(out, x.len(), "kernel gradient")?;
         out.fill(0.0);
