@@ -224,48 +224,58 @@ pub(crate) fn spd_cases(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io::Res
             spd_batch(rng, n, m),
             sym_batch(rng, n, m),
         );
-        let mut d = vec![0.0; m];
-        let t = median_time(reps, || spd.dist_batch(&a, &b, &mut d));
-        spd.dist_batch(&a, &b, &mut d).map_err(io)?;
-        let name = format!("spd{n}_dist");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &b)?;
-        ex.write_array(&name, "out", &d)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: format!("affine-invariant, {}", threads()),
-        });
-
-        let mut e = vec![0.0; a.len()];
-        let t = median_time(reps, || spd.exp_batch(&a, &v, &mut e));
-        spd.exp_batch(&a, &v, &mut e).map_err(io)?;
-        let name = format!("spd{n}_exp");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &v)?;
-        ex.write_array(&name, "out", &e)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: format!("affine-invariant, {}", threads()),
-        });
-
-        let t = median_time(reps, || spd.log_batch(&a, &b, &mut e));
-        spd.log_batch(&a, &b, &mut e).map_err(io)?;
-        let name = format!("spd{n}_log");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &b)?;
-        ex.write_array(&name, "out", &e)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: format!("affine-invariant, {}", threads()),
-        });
+        let notes = format!("affine-invariant, {}", threads());
+        let case = |name: &str, out_len| Batch {
+            name: format!("spd{n}_{name}"),
+            pairs: m,
+            reps,
+            out_len,
+            notes: notes.clone(),
+        };
+        pair_case(ex, case("dist", m), &a, &b, |x, y, o| {
+            spd.dist_batch(x, y, o)
+        })?;
+        pair_case(ex, case("exp", a.len()), &a, &v, |x, y, o| {
+            spd.exp_batch(x, y, o)
+        })?;
+        pair_case(ex, case("log", a.len()), &a, &b, |x, y, o| {
+            spd.log_batch(x, y, o)
+        })?;
     }
+    Ok(())
+}
 
+/// One batched case over pairs: its name, number of pairs, timing
+/// repetitions, output length and notes.
+struct Batch {
+    name: String,
+    pairs: usize,
+    reps: usize,
+    out_len: usize,
+    notes: String,
+}
+
+/// Times `op(a, b, out)`, runs it once more for the output, writes `a`,
+/// `b` and `out` for the peer and records the case.
+fn pair_case(
+    ex: &mut Exchange,
+    case: Batch,
+    a: &[f64],
+    b: &[f64],
+    op: impl Fn(&[f64], &[f64], &mut [f64]) -> sobolev_manifolds::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = vec![0.0; case.out_len];
+    let t = median_time(case.reps, || op(a, b, &mut out));
+    op(a, b, &mut out).map_err(io)?;
+    ex.write_array(&case.name, "a", a)?;
+    ex.write_array(&case.name, "b", b)?;
+    ex.write_array(&case.name, "out", &out)?;
+    ex.record(OurCase {
+        name: case.name,
+        n: case.pairs,
+        ours_s: t,
+        notes: case.notes,
+    });
     Ok(())
 }
 
@@ -288,30 +298,19 @@ pub(crate) fn poincare_cases(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io
             out
         };
         let (x, y) = (pts(()), pts(()));
-        let mut d = vec![0.0; m];
-        let t = median_time(5, || ball.dist_batch(&x, &y, &mut d));
-        ball.dist_batch(&x, &y, &mut d).map_err(io)?;
-        ex.write_array("poincare_dist", "a", &x)?;
-        ex.write_array("poincare_dist", "b", &y)?;
-        ex.write_array("poincare_dist", "out", &d)?;
-        ex.record(OurCase {
-            name: "poincare_dist".into(),
-            n: m,
-            ours_s: t,
+        let case = |name: &str, out_len| Batch {
+            name: name.into(),
+            pairs: m,
+            reps: 5,
+            out_len,
             notes: format!("dim 5, c = 1, {}", threads()),
-        });
-        let mut s = vec![0.0; m * n];
-        let t = median_time(5, || ball.mobius_add_batch(&x, &y, &mut s));
-        ball.mobius_add_batch(&x, &y, &mut s).map_err(io)?;
-        ex.write_array("poincare_mobius_add", "a", &x)?;
-        ex.write_array("poincare_mobius_add", "b", &y)?;
-        ex.write_array("poincare_mobius_add", "out", &s)?;
-        ex.record(OurCase {
-            name: "poincare_mobius_add".into(),
-            n: m,
-            ours_s: t,
-            notes: format!("dim 5, c = 1, {}", threads()),
-        });
+        };
+        pair_case(ex, case("poincare_dist", m), &x, &y, |a, b, o| {
+            ball.dist_batch(a, b, o)
+        })?;
+        pair_case(ex, case("poincare_mobius_add", m * n), &x, &y, |a, b, o| {
+            ball.mobius_add_batch(a, b, o)
+        })?;
     }
     Ok(())
 }
@@ -324,48 +323,23 @@ fn bures_wasserstein(ex: &mut Exchange, rng: &mut ChaCha8Rng) -> std::io::Result
         let (a, b) = (spd_batch(rng, n, m), spd_batch(rng, n, m));
         let mut v = sym_batch(rng, n, m);
         v.iter_mut().for_each(|x| *x *= 0.25 / (n as f64).sqrt());
-        let note = format!("batched, {}", threads());
-
-        let mut d = vec![0.0; m];
-        let t = median_time(reps, || spd.dist_batch(&a, &b, &mut d));
-        spd.dist_batch(&a, &b, &mut d).map_err(io)?;
-        let name = format!("bw{n}_dist");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &b)?;
-        ex.write_array(&name, "out", &d)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: note.clone(),
-        });
-
-        let mut e = vec![0.0; a.len()];
-        let t = median_time(reps, || spd.exp_batch(&a, &v, &mut e));
-        spd.exp_batch(&a, &v, &mut e).map_err(io)?;
-        let name = format!("bw{n}_exp");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &v)?;
-        ex.write_array(&name, "out", &e)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: note.clone(),
-        });
-
-        let t = median_time(reps, || spd.log_batch(&a, &b, &mut e));
-        spd.log_batch(&a, &b, &mut e).map_err(io)?;
-        let name = format!("bw{n}_log");
-        ex.write_array(&name, "a", &a)?;
-        ex.write_array(&name, "b", &b)?;
-        ex.write_array(&name, "out", &e)?;
-        ex.record(OurCase {
-            name,
-            n: m,
-            ours_s: t,
-            notes: note,
-        });
+        let notes = format!("batched, {}", threads());
+        let case = |name: &str, out_len| Batch {
+            name: format!("bw{n}_{name}"),
+            pairs: m,
+            reps,
+            out_len,
+            notes: notes.clone(),
+        };
+        pair_case(ex, case("dist", m), &a, &b, |x, y, o| {
+            spd.dist_batch(x, y, o)
+        })?;
+        pair_case(ex, case("exp", a.len()), &a, &v, |x, y, o| {
+            spd.exp_batch(x, y, o)
+        })?;
+        pair_case(ex, case("log", a.len()), &a, &b, |x, y, o| {
+            spd.log_batch(x, y, o)
+        })?;
     }
     Ok(())
 }
