@@ -15,6 +15,7 @@
 //! most 5e-14 relative over six kernels (tests/exact_gp.rs, fixtures from
 //! xtask/refdata/gp_sklearn.py), and to 3e-13 at N = 5000 in the peers run.
 
+use super::LN_2PI;
 use super::cholesky::{Jitter, cholesky_with_jitter};
 use super::fit::{
     FitOptions, FitReport, Objective, join_log_params, maximise_lml, split_log_params,
@@ -32,8 +33,6 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// A GP conditioned on data by dense Cholesky.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -32,6 +32,9 @@ use crate::Result;
 use crate::points::Points;
 use serde::{Deserialize, Serialize};
 
+/// `ln(2 pi)`, the constant of every Gaussian log density.
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
 pub use cholesky::Jitter;
 pub use classification::{ClassPrediction, LaplaceGpc};
 pub use exact::ExactGp;

@@ -40,6 +40,7 @@
 //! differences to 4e-10 relative, and the inducing-input gradient (9
 //! points, 70 data) to 4e-8, the differences' own rounding level.
 
+use super::LN_2PI;
 use super::cholesky::{Jitter, cholesky_with_jitter};
 use super::exact::check_targets;
 use super::fit::{
@@ -56,8 +57,6 @@ use faer::linalg::triangular_solve::{
 use faer::{Mat, MatMut, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// A GP conditioned on data through `M` inducing points (SGPR / VFE).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -24,6 +24,7 @@
 //! [`crate::ExactGp`] on the same data to at most 1e-14 relative
 //! (tests/state_space.rs, 60 points with a repeated input).
 
+use super::LN_2PI;
 use super::fit::{FitOptions, FitReport, Objective, maximise_lml};
 use super::{GaussianProcess, Prediction};
 use crate::kernel::check_positive;
@@ -31,8 +32,6 @@ use crate::points::Points;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, Div, Mul, Neg, Sub};
-
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// The smoothness of a state-space Matern kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

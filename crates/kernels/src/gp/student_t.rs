@@ -26,6 +26,7 @@
 //! xtask/refdata/tp_student.py, N = 25 with an outlier): see
 //! [`StudentTProcess`].
 
+use super::LN_2PI;
 use super::cholesky::Jitter;
 use super::exact::{Factor, check_targets, factor, lml_gradient};
 use super::fit::{
@@ -40,8 +41,6 @@ use faer::MatRef;
 use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
 use serde::{Deserialize, Serialize};
 use sobolev_special::{digamma, ln_gamma};
-
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// A Student-t process conditioned on data by dense Cholesky.
 ///
