@@ -34,7 +34,7 @@ const TAIL: f64 = 1e-17;
 #[inline]
 pub(crate) fn hypot_pos(v: f64, x: f64) -> f64 {
     if v < 1e150 && x < 1e150 {
-        v.mul_add(v, x * x).sqrt()
+        (v * v + x * x).sqrt()
     } else {
         v.hypot(x)
     }
@@ -86,7 +86,7 @@ pub(crate) fn exponent(v: f64, x: f64, r: f64, scaled: bool) -> f64 {
 /// Horner evaluation of a polynomial with ascending coefficients.
 #[inline]
 fn poly(c: &[f64], s: f64) -> f64 {
-    c.iter().rev().fold(0.0, |acc, &a| acc.mul_add(s, a))
+    c.iter().rev().fold(0.0, |acc, &a| acc * s + a)
 }
 
 /// The sums `sum_k P_k(t^2) p^k` (for `I`) and `sum_k (-1)^k P_k(t^2) p^k`
