@@ -13,8 +13,9 @@
 //!   (Olver; DLMF 10.41), which covers large order, large argument and
 //!   both at once; its exponent `v eta` is carried in double-double near its
 //!   zero, where its two terms cancel.
-//! - `r < 30`: the power series for `I_v` and Temme's method with Steed's
-//!   continued fraction and upward recurrence for `K_v`.
+//! - `r < 30`: the power series for `I_v`; for `K_v`, Temme's series, the
+//!   trapezoidal rule on `int_0^inf e^{-x cosh t} cosh(v t) dt` or Steed's
+//!   continued fraction at the fractional order, then upward recurrence.
 //!
 //! The plain and exponentially scaled values, the ratio `I_{v+1}/I_v` and
 //! the derivatives are built on the same two regions. The slice forms run
@@ -131,8 +132,9 @@ pub fn log_bessel_i(v: f64, x: f64) -> f64 {
 /// (`K_{-v} = K_v`, so negative orders can be passed as `|v|`.)
 ///
 /// Algorithm: uniform (Debye) expansion for `sqrt(v^2 + x^2) >= 30`; below,
-/// Temme's series (`x <= 1`) or Steed's continued fraction (`x > 1`) for
-/// the fractional order, then upward recurrence.
+/// Temme's series (`x <= 1`), the trapezoidal rule on Schlafli's integral
+/// (`1 < x <= 6`) or Steed's continued fraction (`x > 6`) for the
+/// fractional order, then upward recurrence.
 ///
 /// Accuracy, `|computed - exact| / max(1, |exact|)` against 50-digit mpmath:
 ///
