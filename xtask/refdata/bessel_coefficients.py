@@ -83,7 +83,7 @@ def main():
     ]
     for name, polys in (("DEBYE_U", u), ("DEBYE_V", v)):
         lines.append(f"/// Coefficients of the `{name[-1]}_k` Debye polynomials in `t^2`.")
-        lines.append(f"pub(crate) static {name}: [&[f64]; {TERMS + 1}] = [")
+        lines.append(f"pub(crate) const {name}: [&[f64]; {TERMS + 1}] = [")
         for k, p in enumerate(polys):
             cs = in_t2(p, k) if p else [F(0)]
             lines.append("    &[" + ", ".join(repr(float(c)) for c in cs) + "],")

@@ -9,7 +9,7 @@
 pub(crate) const DEBYE_TERMS: usize = 21;
 
 /// Coefficients of the `U_k` Debye polynomials in `t^2`.
-pub(crate) static DEBYE_U: [&[f64]; 21] = [
+pub(crate) const DEBYE_U: [&[f64]; 21] = [
     &[1.0],
     &[0.125, -0.20833333333333334],
     &[0.0703125, -0.4010416666666667, 0.3342013888888889],
@@ -277,7 +277,7 @@ pub(crate) static DEBYE_U: [&[f64]; 21] = [
 ];
 
 /// Coefficients of the `V_k` Debye polynomials in `t^2`.
-pub(crate) static DEBYE_V: [&[f64]; 21] = [
+pub(crate) const DEBYE_V: [&[f64]; 21] = [
     &[1.0],
     &[-0.375, 0.2916666666666667],
     &[-0.1171875, 0.515625, -0.3949652777777778],
