@@ -14,7 +14,8 @@
 //! Each implements [`SpdMetric`]; [`Spd`] turns any of them into a
 //! [`Manifold`]. Matrix functions (exp, log, square roots, powers and their
 //! Frechet derivatives) come from `sobolev_linalg::matfun`. With the
-//! affine-invariant metric, [`normal`] gives the normal law on `SPD(n)` and
+//! affine-invariant metric, [`normal`] gives the wrapped normal law on
+//! `SPD(n)`, [`riemannian_normal`] exact draws of the Riemannian Gaussian, and
 //! [`batch_norm`] the Riemannian batch-normalisation statistics. The O(n)-
 //! invariant family of Thanwerdas and Pennec (2023) contains the first
 //! three and Bures-Wasserstein as special cases; its two-parameter
@@ -29,6 +30,7 @@ pub mod bures_wasserstein;
 pub mod log_cholesky;
 pub mod normal;
 pub mod pullback;
+pub mod riemannian_normal;
 mod trace_weights;
 
 pub use affine_invariant::AffineInvariant;
@@ -37,6 +39,7 @@ pub use bures_wasserstein::BuresWasserstein;
 pub use log_cholesky::LogCholesky;
 pub use normal::SpdNormal;
 pub use pullback::{LogEuclidean, PowerEuclidean};
+pub use riemannian_normal::SpdRiemannianNormal;
 
 use crate::check;
 use crate::error::{Error, Result};
