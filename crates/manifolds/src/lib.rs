@@ -11,8 +11,9 @@
 //!   [`special_euclidean`] (rigid motions: group operations, twists), [`spd`] (with the metric as a type
 //!   parameter, and batched small-matrix kernels), and [`product`] manifolds of any of them.
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
-//!   normal on hyperbolic space) and [`spd::normal`] (normal law on SPD
-//!   with the Riemannian Gaussian's weights).
+//!   normal on hyperbolic space), [`spd::normal`] (normal law on SPD
+//!   with the Riemannian Gaussian's weights) and [`spd::riemannian_normal`]
+//!   (exact draws of the Riemannian Gaussian on SPD).
 //! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
 //!   PCA; Riemannian batch normalisation on SPD in [`spd::batch_norm`]),
 //!   [`optim`] (gradient descent, conjugate gradients, SGD with
@@ -49,7 +50,7 @@ pub use manifold::Manifold;
 pub use product::Product;
 pub use spd::{
     AffineInvariant, BuresWasserstein, LogCholesky, LogEuclidean, PowerEuclidean, Spd,
-    SpdBatchNorm, SpdMetric, SpdNormal,
+    SpdBatchNorm, SpdMetric, SpdNormal, SpdRiemannianNormal,
 };
 pub use special_euclidean::SpecialEuclidean3;
 pub use special_orthogonal::SpecialOrthogonal;

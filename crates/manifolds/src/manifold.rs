@@ -132,6 +132,45 @@ pub trait Manifold: Sync {
         qs.par_iter().map(|q| self.log(p, q)).collect()
     }
 
+    /// The weighted sum `sum_i w_i log_p(q_i)`, the descent direction of
+    /// the Karcher mean iteration. The default sums [`Manifold::log_many`]
+    /// in order; implementations override it when the sum can be formed in
+    /// cheaper coordinates and mapped to `T_p M` once.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when `qs` and `w` differ in length, and the
+    /// errors of [`Manifold::log`].
+    fn weighted_log_sum(
+        &self,
+        p: &Self::Point,
+        qs: &[Self::Point],
+        w: &[f64],
+    ) -> Result<Self::Tangent> {
+        check_weights(qs.len(), w)?;
+        let logs = self.log_many(p, qs)?;
+        let mut acc = self.zero_tangent(p);
+        for (v, wi) in logs.iter().zip(w) {
+            acc.axpy(*wi, v)?;
+        }
+        Ok(acc)
+    }
+
+    /// Where the Karcher mean iteration of `qs` with weights `w` starts.
+    /// The default is the point of largest weight (the first on ties);
+    /// implementations override it with a cheap closed-form approximation
+    /// of the mean when they have one.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no points, [`Error::ShapeMismatch`] when `qs`
+    /// and `w` differ in length.
+    fn mean_start(&self, qs: &[Self::Point], w: &[f64]) -> Result<Self::Point> {
+        check_weights(qs.len(), w)?;
+        let best = (0..w.len()).fold(0, |b, i| if w[i] > w[b] { i } else { b });
+        qs.get(best)
+            .cloned()
+            .ok_or(Error::Empty("mean start of no points"))
+    }
+
     /// Distances of pairs `(ps[i], qs[i])`, in parallel.
     fn dist_many(&self, ps: &[Self::Point], qs: &[Self::Point]) -> Result<Vec<f64>> {
         if ps.len() != qs.len() {
@@ -153,5 +192,18 @@ pub trait Manifold: Sync {
         let mut v = self.log(p, q)?;
         v.scale(t);
         self.exp(p, &v)
+    }
+}
+
+/// `Ok` when there are as many weights as points.
+pub(crate) fn check_weights(n_points: usize, w: &[f64]) -> Result<()> {
+    if w.len() == n_points {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            context: "weighted points",
+            expected: format!("{n_points} weights"),
+            got: format!("{}", w.len()),
+        })
     }
 }

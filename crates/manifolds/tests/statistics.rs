@@ -305,3 +305,109 @@ fn wrapped_normal_density_integrates_to_one_on_the_hyperbolic_plane() {
     let z = wn.sample(&mut rng).unwrap();
     space.check_point(&z, 1e-9).unwrap();
 }
+
+/// `A A^T / n + I / 2` for Gaussian `A`: an SPD matrix with spread-out
+/// eigenvalues.
+fn wishart_like(n: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
+    let a = Mat::from_fn(n, n, |_, _| {
+        rand_distr::Distribution::<f64>::sample(&rand_distr::StandardNormal, rng)
+    });
+    let s = &a * a.transpose() / (n as f64);
+    Mat::from_fn(n, n, |i, j| s[(i, j)] + if i == j { 0.5 } else { 0.0 })
+}
+
+/// The Karcher iteration written out with the manifold's own `log` and
+/// `exp`, started at the first point: the reference for the whitened
+/// affine-invariant path and the log-Euclidean start.
+fn karcher_by_log_and_exp<M: Manifold<Point = Mat<f64>, Tangent = Mat<f64>>>(
+    m: &M,
+    pts: &[Mat<f64>],
+    w: &[f64],
+    tol: f64,
+) -> Mat<f64> {
+    let total: f64 = w.iter().sum();
+    let mut x = pts[0].clone();
+    for _ in 0..200 {
+        let mut g = Mat::<f64>::zeros(x.nrows(), x.ncols());
+        for (p, wi) in pts.iter().zip(w) {
+            g += faer::Scale(wi / total) * m.log(&x, p).unwrap();
+        }
+        if m.norm(&x, &g).unwrap() <= tol {
+            return x;
+        }
+        x = m.exp(&x, &g).unwrap();
+    }
+    panic!("reference Karcher iteration did not converge");
+}
+
+#[test]
+fn spd_affine_invariant_mean_matches_the_plain_karcher_iteration() {
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let n = 7;
+    let pts: Vec<Mat<f64>> = (0..12).map(|_| wishart_like(n, &mut rng)).collect();
+    let w: Vec<f64> = (0..12).map(|k| 1.0 + (k % 4) as f64).collect();
+    let opts = MeanOptions {
+        tolerance: 1e-13,
+        ..MeanOptions::default()
+    };
+    for (alpha, beta) in [(1.0, 0.0), (2.0, 0.5), (0.7, -0.05)] {
+        let m = Spd::with_metric(n, AffineInvariant::new(alpha, beta).unwrap()).unwrap();
+        let got = frechet_mean(&m, &pts, Some(&w), &opts).unwrap();
+        let want = karcher_by_log_and_exp(&m, &pts, &w, 1e-14);
+        let scale = want.norm_max();
+        let err = (&got.mean - &want).norm_max() / scale;
+        assert!(err <= 1e-12, "({alpha}, {beta}): {err:e}");
+        assert!(got.gradient_norm <= 1e-13);
+        // The log-Euclidean start saves iterations over the plain start.
+        assert!(got.iterations <= 12, "{} iterations", got.iterations);
+    }
+}
+
+#[test]
+fn spd_log_euclidean_mean_is_the_closed_form() {
+    // Under the log-Euclidean metric the Frechet mean is
+    // expm(sum_i w_i logm(P_i)); the generic path must find it.
+    let mut rng = ChaCha8Rng::seed_from_u64(78);
+    let n = 5;
+    let pts: Vec<Mat<f64>> = (0..9).map(|_| wishart_like(n, &mut rng)).collect();
+    let w: Vec<f64> = (0..9).map(|k| 0.5 + k as f64).collect();
+    let total: f64 = w.iter().sum();
+    let mut s = Mat::<f64>::zeros(n, n);
+    for (p, wi) in pts.iter().zip(&w) {
+        s += faer::Scale(wi / total) * sobolev_linalg::matfun::sym_log(p.as_ref()).unwrap();
+    }
+    let want = sobolev_linalg::matfun::sym_exp(s.as_ref()).unwrap();
+    for metric in [
+        LogEuclidean::default(),
+        LogEuclidean::new(1.5, 0.2).unwrap(),
+    ] {
+        let m = Spd::with_metric(n, metric).unwrap();
+        let got = frechet_mean(&m, &pts, Some(&w), &MeanOptions::default()).unwrap();
+        let err = (&got.mean - &want).norm_max() / want.norm_max();
+        assert!(err <= 1e-13, "{err:e}");
+    }
+}
+
+#[test]
+fn mean_start_and_weighted_log_sum_check_their_inputs() {
+    let m = Spd::<AffineInvariant>::new(2).unwrap();
+    let p = Mat::<f64>::identity(2, 2);
+    assert!(matches!(
+        m.mean_start(std::slice::from_ref(&p), &[1.0, 2.0]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(m.mean_start(&[], &[]), Err(Error::Empty(_))));
+    assert!(matches!(
+        m.weighted_log_sum(&p, std::slice::from_ref(&p), &[]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        m.weighted_log_sum(&p, &[Mat::identity(3, 3)], &[1.0]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let e = Euclidean::new(2);
+    assert!(matches!(
+        e.weighted_log_sum(&vec![0.0, 0.0], &[vec![1.0, 1.0]], &[0.5, 0.5]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}

@@ -27,6 +27,14 @@
 //! to the largest entry; the weighted distances (`(alpha, beta)` = (2, 0.5),
 //! (0.7, -0.1), n = 2, 3, 6) agree to 1.6e-15 with the same combination of
 //! geomstats' logarithm and inner product.
+//!
+//! For the Karcher mean, [`SpdMetric::weighted_log_sum`] forms
+//! `L (sum_i w_i logm(L^{-1} Q_i L^{-T})) L^T` (the whitened logarithms are
+//! summed before colouring, so colouring happens once rather than per
+//! point) and [`SpdMetric::mean_start`] is the log-Euclidean mean
+//! `expm(sum_i w_i logm(Q_i))`, exact for commuting points. The mean found
+//! this way agrees with the plain log/exp Karcher iteration to `1e-12`
+//! relative (tested for n = 7 and three `(alpha, beta)` pairs).
 
 use super::trace_weights::TraceWeights;
 use super::{SpdMetric, cholesky, sym, whiten};
@@ -91,6 +99,15 @@ fn colour(l: MatRef<'_, f64>, a: MatRef<'_, f64>) -> Mat<f64> {
     sym((t.as_ref() * l.transpose()).as_ref())
 }
 
+/// `sum_i w_i a_i` in order, `n x n`.
+fn weighted_sum(a: &[Mat<f64>], w: &[f64], n: usize) -> Mat<f64> {
+    let mut acc = Mat::zeros(n, n);
+    for (a, wi) in a.iter().zip(w) {
+        acc += faer::Scale(*wi) * a;
+    }
+    acc
+}
+
 impl SpdMetric for AffineInvariant {
     fn exp(&self, p: MatRef<'_, f64>, v: MatRef<'_, f64>) -> Result<Mat<f64>> {
         let l = cholesky(p)?;
@@ -112,6 +129,33 @@ impl SpdMetric for AffineInvariant {
                 Ok(colour(l.as_ref(), w.as_ref()))
             })
             .collect()
+    }
+
+    /// `L (sum_i w_i logm(L^{-1} Q_i L^{-T})) L^T` with `P = L L^T`: the
+    /// logarithms are summed in whitened coordinates (in order, so the
+    /// result does not depend on the thread count) and coloured once.
+    fn weighted_log_sum(&self, p: MatRef<'_, f64>, qs: &[Mat<f64>], w: &[f64]) -> Result<Mat<f64>> {
+        let l = cholesky(p)?;
+        let logs: Vec<Mat<f64>> = qs
+            .par_iter()
+            .map(|q| Ok(sym_log(whiten(l.as_ref(), q.as_ref()).as_ref())?))
+            .collect::<Result<_>>()?;
+        Ok(colour(
+            l.as_ref(),
+            weighted_sum(&logs, w, p.nrows()).as_ref(),
+        ))
+    }
+
+    /// The log-Euclidean mean `expm(sum_i w_i logm(Q_i))`: it equals the
+    /// affine-invariant mean when the points commute, and costs one
+    /// Karcher iteration.
+    fn mean_start(&self, qs: &[Mat<f64>], w: &[f64]) -> Result<Option<Mat<f64>>> {
+        let n = qs.first().map_or(0, |q| q.nrows());
+        let logs: Vec<Mat<f64>> = qs
+            .par_iter()
+            .map(|q| Ok(sym_log(q.as_ref())?))
+            .collect::<Result<_>>()?;
+        Ok(Some(sym_exp(weighted_sum(&logs, w, n).as_ref())?))
     }
 
     fn parallel_transport(

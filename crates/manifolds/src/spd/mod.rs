@@ -14,7 +14,8 @@
 //! Each implements [`SpdMetric`]; [`Spd`] turns any of them into a
 //! [`Manifold`]. Matrix functions (exp, log, square roots, powers and their
 //! Frechet derivatives) come from `sobolev_linalg::matfun`. With the
-//! affine-invariant metric, [`normal`] gives the normal law on `SPD(n)` and
+//! affine-invariant metric, [`normal`] gives the wrapped normal law on
+//! `SPD(n)`, [`riemannian_normal`] exact draws of the Riemannian Gaussian, and
 //! [`batch_norm`] the Riemannian batch-normalisation statistics. The O(n)-
 //! invariant family of Thanwerdas and Pennec (2023) contains the first
 //! three and Bures-Wasserstein as special cases; its two-parameter
@@ -29,6 +30,7 @@ pub mod bures_wasserstein;
 pub mod log_cholesky;
 pub mod normal;
 pub mod pullback;
+pub mod riemannian_normal;
 mod trace_weights;
 
 pub use affine_invariant::AffineInvariant;
@@ -37,6 +39,7 @@ pub use bures_wasserstein::BuresWasserstein;
 pub use log_cholesky::LogCholesky;
 pub use normal::SpdNormal;
 pub use pullback::{LogEuclidean, PowerEuclidean};
+pub use riemannian_normal::SpdRiemannianNormal;
 
 use crate::check;
 use crate::error::{Error, Result};
@@ -72,6 +75,23 @@ pub trait SpdMetric: Clone + std::fmt::Debug + Send + Sync {
     /// Logarithms from one base point; override to share a factorisation.
     fn log_many(&self, p: MatRef<'_, f64>, qs: &[Mat<f64>]) -> Result<Vec<Mat<f64>>> {
         qs.par_iter().map(|q| self.log(p, q.as_ref())).collect()
+    }
+    /// `sum_i w_i log_p(q_i)` (lengths checked by [`Spd`]); override to
+    /// sum in whitened coordinates.
+    fn weighted_log_sum(&self, p: MatRef<'_, f64>, qs: &[Mat<f64>], w: &[f64]) -> Result<Mat<f64>> {
+        let logs = self.log_many(p, qs)?;
+        let mut acc = Mat::zeros(p.nrows(), p.ncols());
+        for (v, wi) in logs.iter().zip(w) {
+            acc += faer::Scale(*wi) * v;
+        }
+        Ok(acc)
+    }
+    /// A closed-form approximation of the weighted Frechet mean of `qs`
+    /// (lengths checked, at least one point) where to start the Karcher
+    /// iteration, or `None` for the generic start.
+    fn mean_start(&self, qs: &[Mat<f64>], w: &[f64]) -> Result<Option<Mat<f64>>> {
+        let _ = (qs, w);
+        Ok(None)
     }
     /// A vector transport from `T_p` to `T_q`; defaults to parallel
     /// transport.
@@ -310,6 +330,32 @@ impl<M: SpdMetric> Manifold for Spd<M> {
             self.square("Spd::log_many", q)?;
         }
         self.metric.log_many(p.as_ref(), qs)
+    }
+
+    fn weighted_log_sum(&self, p: &Mat<f64>, qs: &[Mat<f64>], w: &[f64]) -> Result<Mat<f64>> {
+        self.square("Spd::weighted_log_sum", p)?;
+        for q in qs {
+            self.square("Spd::weighted_log_sum", q)?;
+        }
+        crate::manifold::check_weights(qs.len(), w)?;
+        self.metric.weighted_log_sum(p.as_ref(), qs, w)
+    }
+
+    fn mean_start(&self, qs: &[Mat<f64>], w: &[f64]) -> Result<Mat<f64>> {
+        crate::manifold::check_weights(qs.len(), w)?;
+        if qs.is_empty() {
+            return Err(Error::Empty("mean start of no points"));
+        }
+        for q in qs {
+            self.square("Spd::mean_start", q)?;
+        }
+        match self.metric.mean_start(qs, w)? {
+            Some(x) => Ok(x),
+            None => {
+                let best = (0..w.len()).fold(0, |b, i| if w[i] > w[b] { i } else { b });
+                Ok(qs[best].clone())
+            }
+        }
     }
 }
 
