@@ -3,9 +3,9 @@
 //! The reduction `out_i = sum_j k(x_i, y_j) v_j` (for many right-hand sides
 //! at once) is what KeOps made popular (Charlier et al., *Kernel Operations
 //! on the GPU, with Autodiff, without Memory Overflows*, JMLR 2021). Here it
-//! is blocked for the CPU cache: rows of `X` in blocks of 32 run in
+//! is blocked for the CPU cache: rows of `X` in blocks of 64 run in
 //! parallel; inside a block, `Y` is swept in tiles of 512 points, so the
-//! tile and its right-hand sides stay in L1/L2 while 32 rows reuse them.
+//! tile and its right-hand sides stay in L1/L2 while 64 rows reuse them.
 //! Memory is `O((N + M) (d + r))` for `r` right-hand sides.
 //!
 //! [`StationaryOperator`] is the fast path for stationary kernels: points
@@ -14,7 +14,10 @@
 //! the profile runs in place over the tile row (a vectorised `exp` for the
 //! Gaussian and Matern families), and the products with the right-hand
 //! sides are unrolled dot products. The whole block runs under a runtime
-//! CPU-feature dispatch (AVX2/FMA where present). [`KernelOperator`] serves
+//! CPU-feature dispatch (AVX2/FMA where present); on CPUs with FMA the
+//! distances, the `exp` (Estrin's scheme, see `fast_exp`) and the dot
+//! products are written as fused multiply-adds, which halves the
+//! instruction count of the `exp` and shortens its dependency chains. [`KernelOperator`] serves
 //! any [`Kernel`] through `eval`.
 //!
 //! Accuracy: within 1e-14 (relative to the largest output) of the dense
@@ -26,6 +29,7 @@
 //! run on them unchanged. Each output entry is summed in a fixed order, so
 //! results do not depend on the number of threads.
 
+use crate::fast_exp::fused_multiply_add_available;
 use crate::kernel::Kernel;
 use crate::kernel::stationary::{Profile, Stationary};
 use crate::points::Points;
@@ -35,18 +39,23 @@ use faer::matrix_free::LinOp;
 use faer::{Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-const ROW_BLOCK: usize = 32;
+const ROW_BLOCK: usize = 64;
 const COL_TILE: usize = 512;
 
-/// Dot product with eight independent accumulators (vectorisable).
+/// Dot product with eight independent accumulators (vectorisable), with
+/// fused multiply-adds when `FUSED`.
 #[inline(always)]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+fn dot<const FUSED: bool>(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for l in 0..8 {
-            acc[l] += x[l] * y[l];
+            acc[l] = if FUSED {
+                x[l].mul_add(y[l], acc[l])
+            } else {
+                acc[l] + x[l] * y[l]
+            };
         }
     }
     let mut tail = 0.0;
@@ -157,7 +166,7 @@ impl<K: Kernel> KernelOperator<K> {
                         *t = self.kernel.eval(xi, self.y.row(j));
                     }
                     for c in 0..r {
-                        acc[c * rows + (i - i0)] += dot(tile, &v[c * m + j0..c * m + j1]);
+                        acc[c * rows + (i - i0)] += dot::<false>(tile, &v[c * m + j0..c * m + j1]);
                     }
                 }
             }
@@ -265,8 +274,10 @@ impl<P: Profile> StationaryOperator<P> {
         let r = rhs.ncols();
         let v = contiguous_columns(rhs);
         let variance = self.kernel.variance();
+        let fused = fused_multiply_add_available();
         run_blocks(self.n, r, out, |i0, i1, acc| {
             pulp::Arch::new().dispatch(Block {
+                fused,
                 op: self,
                 v: &v,
                 r,
@@ -287,12 +298,27 @@ struct Block<'a, P> {
     i0: usize,
     i1: usize,
     acc: &'a mut [f64],
+    /// Whether the CPU has hardware FMA (see `crate::fast_exp`).
+    fused: bool,
 }
 
 impl<P: Profile> pulp::WithSimd for Block<'_, P> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        if self.fused {
+            self.sum::<true>();
+        } else {
+            self.sum::<false>();
+        }
+    }
+}
+
+impl<P: Profile> Block<'_, P> {
+    /// The block's sums; `FUSED` selects the multiply-add forms of the
+    /// distance, the profile and the dot products (CPUs with FMA).
+    #[inline(always)]
+    fn sum<const FUSED: bool>(self) {
         let Block {
             op,
             v,
@@ -300,6 +326,7 @@ impl<P: Profile> pulp::WithSimd for Block<'_, P> {
             i0,
             i1,
             acc,
+            ..
         } = self;
         let (m, d) = (op.m, op.dim);
         let rows = i1 - i0;
@@ -317,12 +344,20 @@ impl<P: Profile> pulp::WithSimd for Block<'_, P> {
                     let yk = &op.ys[k * m + j0..k * m + j1];
                     for (t, y) in tile.iter_mut().zip(yk) {
                         let diff = xk - y;
-                        *t += diff * diff;
+                        *t = if FUSED {
+                            diff.mul_add(diff, *t)
+                        } else {
+                            *t + diff * diff
+                        };
                     }
                 }
-                profile.values_in_place(tile);
+                if FUSED {
+                    profile.values_in_place_fused(tile);
+                } else {
+                    profile.values_in_place(tile);
+                }
                 for c in 0..r {
-                    acc[c * rows + (i - i0)] += dot(tile, &v[c * m + j0..c * m + j1]);
+                    acc[c * rows + (i - i0)] += dot::<FUSED>(tile, &v[c * m + j0..c * m + j1]);
                 }
             }
         }
