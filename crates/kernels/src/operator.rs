@@ -21,9 +21,11 @@
 //! any [`Kernel`] through `eval`.
 //!
 //! Accuracy: within 1e-14 (relative to the largest output) of the dense
-//! product `cross_gram(X, Y) V` (tests/kernels.rs), and 2e-14 of blocked
-//! NumPy at N = M = 2e4 in the peers run; the vectorised `exp` is within
-//! 2 ulp of `f64::exp`.
+//! product `cross_gram(X, Y) V` (tests/kernels.rs); in the peers run
+//! (Gaussian, d = 3) 1.4e-15 and 2.5e-15 of pykeops at N = M = 2e4 and 1e5
+//! and 1.9e-14 of blocked NumPy at 2e4; both vectorised `exp`s are within
+//! 2 ulp of `f64::exp`. Speed (same run, two threads, loaded machine):
+//! 3.6e8 kernel evaluations per second at 1e5, 4.7x pykeops on the CPU.
 //!
 //! Both implement faer's [`LinOp`], so faer's CG and other Krylov solvers
 //! run on them unchanged. Each output entry is summed in a fixed order, so
