@@ -493,37 +493,7 @@ impl<P: Profile> Kernel for Stationary<P> {
     /// Scaled squared distances for a tile of rows first, then the profile
     /// over the tile in one vectorisable pass, under CPU-feature dispatch.
     fn cross_columns(&self, x: &crate::Points, y: &crate::Points, out: &mut [f64]) {
-        use rayon::prelude::*;
-        let (n, d) = (x.len(), x.dim());
-        let inv: Vec<f64> = (0..d)
-            .map(|k| 1.0 / self.lengthscales[if self.lengthscales.len() == 1 { 0 } else { k }])
-            .collect();
-        // X scaled and stored dimension-major, so the distance loop runs
-        // down the rows of a column in SIMD lanes.
-        let mut xs = vec![0.0; n * d];
-        for (i, r) in x.rows().enumerate() {
-            for (k, (v, s)) in r.iter().zip(&inv).enumerate() {
-                xs[k * n + i] = v * s;
-            }
-        }
-        let fused = fused_multiply_add_available();
-        out.par_chunks_mut(n.max(1) * FILL_COLS)
-            .enumerate()
-            .for_each(|(c, cols)| {
-                let j0 = c * FILL_COLS;
-                let z: Vec<f64> = (j0..j0 + cols.len() / n.max(1))
-                    .flat_map(|j| y.row(j).iter().zip(&inv).map(|(v, s)| v * s))
-                    .collect();
-                pulp::Arch::new().dispatch(FillColumns {
-                    kernel: self,
-                    fused,
-                    xs: &xs,
-                    z: &z,
-                    n,
-                    d,
-                    out: cols,
-                });
-            });
+        self.fill_cross_columns(x, y, out, fused_multiply_add_available());
     }
 
     fn num_params(&self) -> usize {
@@ -623,6 +593,49 @@ impl<P: Profile> Kernel for Stationary<P> {
     }
 }
 
+impl<P: Profile> Stationary<P> {
+    /// [`Kernel::cross_columns`], with the profile's multiply-add form when
+    /// `fused`.
+    fn fill_cross_columns(
+        &self,
+        x: &crate::Points,
+        y: &crate::Points,
+        out: &mut [f64],
+        fused: bool,
+    ) {
+        use rayon::prelude::*;
+        let (n, d) = (x.len(), x.dim());
+        let inv: Vec<f64> = (0..d)
+            .map(|k| 1.0 / self.lengthscales[if self.lengthscales.len() == 1 { 0 } else { k }])
+            .collect();
+        // X scaled and stored dimension-major, so the distance loop runs
+        // down the rows of a column in SIMD lanes.
+        let mut xs = vec![0.0; n * d];
+        for (i, r) in x.rows().enumerate() {
+            for (k, (v, s)) in r.iter().zip(&inv).enumerate() {
+                xs[k * n + i] = v * s;
+            }
+        }
+        out.par_chunks_mut(n.max(1) * FILL_COLS)
+            .enumerate()
+            .for_each(|(c, cols)| {
+                let j0 = c * FILL_COLS;
+                let z: Vec<f64> = (j0..j0 + cols.len() / n.max(1))
+                    .flat_map(|j| y.row(j).iter().zip(&inv).map(|(v, s)| v * s))
+                    .collect();
+                pulp::Arch::new().dispatch(FillColumns {
+                    kernel: self,
+                    fused,
+                    xs: &xs,
+                    z: &z,
+                    n,
+                    d,
+                    out: cols,
+                });
+            });
+    }
+}
+
 /// Columns per parallel task of [`Stationary`]'s `cross_columns`.
 const FILL_COLS: usize = 8;
 /// Rows per tile: the tile of scaled `X` (`FILL_ROWS x d`) and of the
@@ -679,5 +692,40 @@ impl<P: Profile> pulp::WithSimd for FillColumns<'_, P> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Gaussian, Matern32, Profile, Stationary};
+    use crate::kernel::Kernel;
+    use crate::points::Points;
+
+    /// Both arithmetic forms of the blocked fill against entry-wise
+    /// evaluation, across several row tiles and column groups.
+    fn both_fills_match_eval<P: Profile>(k: Stationary<P>) {
+        let (n, m, d) = (600, 19, 2);
+        let x = Points::new((0..n * d).map(|i| (i as f64 * 0.37).sin()).collect(), d).unwrap();
+        let y = Points::new((0..m * d).map(|i| (i as f64 * 0.91).cos()).collect(), d).unwrap();
+        for fused in [false, true] {
+            let mut out = vec![0.0; n * m];
+            k.fill_cross_columns(&x, &y, &mut out, fused);
+            for j in 0..m {
+                for i in 0..n {
+                    let want = k.eval(x.row(i), y.row(j));
+                    let got = out[j * n + i];
+                    assert!(
+                        (got - want).abs() <= 1e-14 * want.abs() + 1e-300,
+                        "fused = {fused}, ({i}, {j}): {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_and_fused_fills_match_entrywise_evaluation() {
+        both_fills_match_eval(Stationary::new(Gaussian, 2.5, 0.7).unwrap());
+        both_fills_match_eval(Stationary::ard(Matern32, 1.0, vec![0.4, 1.3]).unwrap());
     }
 }
