@@ -40,12 +40,22 @@ pub fn gram<K: Kernel + ?Sized>(kernel: &K, x: &Points) -> Result<Mat<f64>> {
 /// Errors: `ShapeMismatch` when the point sets or the kernel disagree on the
 /// dimension.
 pub fn cross_gram<K: Kernel + ?Sized>(kernel: &K, x: &Points, y: &Points) -> Result<Mat<f64>> {
+    let cols = cross_gram_columns(kernel, x, y)?;
+    Ok(faer::MatRef::from_column_major_slice(&cols, x.len(), y.len()).to_owned())
+}
+
+/// `K(X, Y)` as a column-major buffer, for callers that only read it (a
+/// `MatRef` over the buffer saves the copy into a `Mat`).
+pub(crate) fn cross_gram_columns<K: Kernel + ?Sized>(
+    kernel: &K,
+    x: &Points,
+    y: &Points,
+) -> Result<Vec<f64>> {
     x.check_same_dim(y, "cross_gram")?;
     kernel.check_dim(x.dim())?;
-    let (n, m) = (x.len(), y.len());
-    let mut cols = vec![0.0; n * m];
+    let mut cols = vec![0.0; x.len() * y.len()];
     kernel.cross_columns(x, y, &mut cols);
-    Ok(faer::MatRef::from_column_major_slice(&cols, n, m).to_owned())
+    Ok(cols)
 }
 
 /// The diagonal `k(x_i, x_i)`.

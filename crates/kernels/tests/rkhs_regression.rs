@@ -8,7 +8,7 @@ use sobolev_kernels::features::FeatureMap;
 use sobolev_kernels::kernel::{Gaussian, Matern32, Stationary};
 use sobolev_kernels::{
     Coupling, Error, FeaturePca, FeatureRidge, KernelPca, KernelRidge, LandmarkSampling, Nystrom,
-    Points, RandomFourierFeatures, empirical_mean_embedding, gram, kernel_herding,
+    Points, RandomFourierFeatures, cross_gram, empirical_mean_embedding, gram, kernel_herding,
     ridge_leverage_scores,
 };
 use std::collections::HashMap;
@@ -109,6 +109,37 @@ fn nystrom_with_all_points_reproduces_the_kernel() {
     let mut idx = map.landmark_indices().to_vec();
     idx.sort_unstable();
     assert_eq!(idx, (0..x.len()).collect::<Vec<_>>());
+}
+
+/// `phi(x) . phi(z_j) = k(x, z_j)` for every landmark `z_j` (the features
+/// reproduce the landmark columns of the kernel exactly), checked on 700
+/// points so that the parallel 256-row blocks of `transform` and a partial
+/// last block are all covered; rows at the block edges equal the features
+/// of the point transformed alone.
+#[test]
+fn nystrom_features_reproduce_the_landmark_columns_in_every_row_block() {
+    let n = 700;
+    let data: Vec<f64> = (0..3 * n)
+        .map(|i| 2.0 * (i as f64 * 0.754_877_666_2 + 0.3).fract() * 2.0 - 2.0)
+        .map(|v| v + 0.1 * (v * 37.0).sin())
+        .collect();
+    let x = Points::new(data, 3).unwrap();
+    let k = Stationary::new(Gaussian, 1.3, 0.3).unwrap();
+    let map = Nystrom::fit(k.clone(), &x, 25, LandmarkSampling::Uniform, 11).unwrap();
+    let approx = map.approximate_gram(&x, map.landmarks()).unwrap();
+    let exact = cross_gram(&k, &x, map.landmarks()).unwrap();
+    let err = max_abs_diff(&approx, &exact);
+    assert!(err < 1e-10, "landmark columns off by {err:e}");
+    let phi = map.transform(&x).unwrap();
+    for i in [0, 255, 256, 511, 512, 699] {
+        let alone = map
+            .transform(&Points::new(x.row(i).to_vec(), 3).unwrap())
+            .unwrap();
+        for j in 0..phi.ncols() {
+            let diff = (phi[(i, j)] - alone[(0, j)]).abs();
+            assert!(diff < 1e-12, "row {i}, feature {j}: {diff:e}");
+        }
+    }
 }
 
 /// A clustered sample: 300 points near the origin, 12 in far small clusters.
