@@ -29,6 +29,7 @@ pub mod bures_wasserstein;
 pub mod log_cholesky;
 pub mod normal;
 pub mod pullback;
+mod small_eigh;
 mod trace_weights;
 
 pub use affine_invariant::AffineInvariant;
