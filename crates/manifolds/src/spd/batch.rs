@@ -17,8 +17,10 @@
 //! For `n <= 16` each matrix is a stack-allocated nalgebra `SMatrix` and
 //! the kernels are compiled per order, so nothing is allocated per pair;
 //! larger orders go through the faer path of [`AffineInvariant`], where the
-//! `O(n^3)` work outweighs any per-call overhead. The spectral step is
-//! nalgebra's implicit symmetric QR (eigenvalues only for the distance).
+//! `O(n^3)` work outweighs any per-call overhead. The spectral step is the
+//! stack-array solver of the private `small_eigh` module: closed form for `n = 3`,
+//! Householder tridiagonalisation and implicit QL otherwise (eigenvalues
+//! only for the distance).
 //!
 //! Measured accuracy: the batches agree with the single-pair routines of
 //! [`super::affine_invariant`] to 1e-12 relative (n = 2, 3, 5, 16, 18) and
