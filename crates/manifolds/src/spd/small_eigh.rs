@@ -23,16 +23,19 @@
 //!   Wilkinson 1968; Golub and Van Loan, Matrix Computations, 4th ed.,
 //!   sections 8.3.1 and 8.3.5), with the eigenvectors kept as rows so the
 //!   plane rotations touch contiguous memory. The eigenvalue-only variant
-//!   skips the accumulation of the reflections and rotations (`O(n^2)`
-//!   after the `4/3 n^3` reduction).
+//!   skips the accumulation of the reflections and runs the
+//!   square-root-free QL of Pal, Walker and Kahan on the squared
+//!   off-diagonal (`O(n^2)` after the `4/3 n^3` reduction).
 //!
 //! The input is scaled by its largest entry first, so no intermediate
 //! overflows and the squares in the rotations need no `hypot`.
 //!
-//! Measured accuracy against faer's `self_adjoint_eigenvalues` (unit tests below):
-//! eigenvalues agree to 4e-16 relative to the largest eigenvalue (n = 3
-//! and n = 4..16, random, clustered and 1e-8..1e8 spectra), and
-//! `||A U - U diag(l)||_max` is below 3e-15 `max |l_i|`.
+//! Measured accuracy (unit tests below; random matrices, clustered and
+//! repeated spectra, and SPD spectra spread over 1e-8..1e8): the largest of
+//! the eigenvalue differences to faer's `self_adjoint_eigenvalues`, the
+//! residuals `|A v_k - l_k v_k|` and the orthogonality defects, relative to
+//! `max |l_i|`, is 1.3e-15 for n = 3, 2.3e-15 for n = 4, 5, 2.8e-15 for
+//! n = 7, 3.3e-15 for n = 11 and 4.0e-15 for n = 16.
 
 /// Iteration cap per eigenvalue of the implicit QL; two or three iterations
 /// per eigenvalue are typical, the cap only guards pathological input.
@@ -141,6 +144,25 @@ fn jacobi2(a: f64, b: f64, c: f64) -> (f64, f64, f64, f64) {
     };
     let cs = 1.0 / (t * t + 1.0).sqrt();
     (a - t * b, c + t * b, cs, t * cs)
+}
+
+/// `x . y` with four interleaved partial sums, so the additions do not
+/// form one serial chain (`x` and `y` have the same length).
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in xc.zip(yc) {
+        for k in 0..4 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 fn cross(x: &[f64; 3], y: &[f64; 3]) -> [f64; 3] {
@@ -286,8 +308,7 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
         // p = tau A22 v, w = p - (tau / 2) (p . v) v, A22 -= v w^T + w v^T.
         let mut pv = 0.0;
         for i in k + 1..N {
-            let s: f64 = (k + 1..N).map(|j| a[i][j] * v[j]).sum();
-            p[i] = tau * s;
+            p[i] = tau * dot(&a[i][k + 1..], &v[k + 1..]);
             pv += p[i] * v[i];
         }
         let h = 0.5 * tau * pv;
@@ -322,7 +343,7 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
             }
             let v = &a[k][k + 1..];
             for row in z[k + 1..].iter_mut() {
-                let s = tau * row[k + 1..].iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
+                let s = tau * dot(&row[k + 1..], v);
                 for (x, y) in row[k + 1..].iter_mut().zip(v) {
                     *x -= s * y;
                 }
@@ -330,6 +351,9 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
         }
     }
 
+    if !VECTORS {
+        return root_free_ql(d, e).map(|d| (d, z));
+    }
     // Implicit QL with deflation. Rotations of Z's columns i, i+1 are
     // rotations of rows i, i+1 of Z^T.
     for l in 0..N {
@@ -375,14 +399,12 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
                 shift = s * t;
                 d[i + 1] = g + shift;
                 g = c * t - b;
-                if VECTORS {
-                    let (lo, hi) = z.split_at_mut(i + 1);
-                    let (zi, zi1) = (&mut lo[i], &mut hi[0]);
-                    for (x, y) in zi.iter_mut().zip(zi1.iter_mut()) {
-                        let (xi, yi) = (*x, *y);
-                        *y = s * xi + c * yi;
-                        *x = c * xi - s * yi;
-                    }
+                let (lo, hi) = z.split_at_mut(i + 1);
+                let (zi, zi1) = (&mut lo[i], &mut hi[0]);
+                for (x, y) in zi.iter_mut().zip(zi1.iter_mut()) {
+                    let (xi, yi) = (*x, *y);
+                    *y = s * xi + c * yi;
+                    *x = c * xi - s * yi;
                 }
             }
             if underflow {
@@ -397,6 +419,74 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
         return None;
     }
     Some((d, z))
+}
+
+/// Eigenvalues of the symmetric tridiagonal matrix with diagonal `d` and
+/// off-diagonal `e` (`e[k]` couples `k` and `k + 1`) by the square-root-free
+/// QL iteration of Pal, Walker and Kahan (Parlett, The Symmetric
+/// Eigenvalue Problem, section 8.15; LAPACK's `dsterf`): it carries the
+/// squares `e_k^2` and needs no square root per rotation, which shortens
+/// the serial chain of each sweep. 2x2 blocks are finished by a Jacobi
+/// rotation; the shift and the deflation test are those of the QL with
+/// vectors.
+fn root_free_ql<const N: usize>(mut d: [f64; N], e: [f64; N]) -> Option<[f64; N]> {
+    let mut e2 = e.map(|x| x * x);
+    for l in 0..N {
+        let mut iter = 0;
+        loop {
+            let mut m = l;
+            while m + 1 < N {
+                let dd = d[m].abs() + d[m + 1].abs();
+                if e2[m] <= (f64::EPSILON * dd) * (f64::EPSILON * dd) || e2[m] < f64::MIN_POSITIVE {
+                    break;
+                }
+                m += 1;
+            }
+            if m == l {
+                break;
+            }
+            if m == l + 1 {
+                let (a, c, _, _) = jacobi2(d[l], e2[l].sqrt(), d[l + 1]);
+                d[l] = a;
+                d[l + 1] = c;
+                e2[l] = 0.0;
+                break;
+            }
+            iter += 1;
+            if iter > QL_MAX_ITER {
+                return None;
+            }
+            let rte = e2[l].sqrt();
+            let g = (d[l + 1] - d[l]) / (2.0 * rte);
+            let r = (g * g + 1.0).sqrt();
+            let sigma = d[l] - rte / (g + if g >= 0.0 { r } else { -r });
+            let (mut c, mut s) = (1.0, 0.0);
+            let mut gamma = d[m] - sigma;
+            let mut p = gamma * gamma;
+            for i in (l..m).rev() {
+                let bb = e2[i];
+                let r = p + bb;
+                if i + 1 != m {
+                    e2[i + 1] = s * r;
+                }
+                let old_c = c;
+                c = p / r;
+                s = bb / r;
+                let old_gamma = gamma;
+                let alpha = d[i];
+                gamma = c * (alpha - sigma) - s * old_gamma;
+                d[i + 1] = old_gamma + (alpha - gamma);
+                p = if c != 0.0 {
+                    gamma * gamma / c
+                } else {
+                    old_c * bb
+                };
+            }
+            e2[l] = s * p;
+            d[l] = sigma + gamma;
+        }
+    }
+    d.iter().all(|x| x.is_finite()).then_some(d)
 }
 
 #[cfg(test)]
@@ -445,51 +535,45 @@ mod tests {
     }
 
     /// Checks eigenvalues against faer and the residual and orthogonality
-    /// of the eigenvectors, all relative to the largest eigenvalue.
-    fn check<const N: usize>(a: &[[f64; N]; N], tol: f64) {
+    /// of the eigenvectors, all relative to the largest eigenvalue; returns
+    /// the worst of the three, in units of `tol`.
+    fn check<const N: usize>(a: &[[f64; N]; N], tol: f64) -> f64 {
         let (vals, vecs) = sym_eigh(a).unwrap();
         let want = faer_eigenvalues(a);
         let big = want
             .iter()
             .fold(0.0_f64, |m, x| m.max(x.abs()))
             .max(f64::MIN_POSITIVE);
+        let mut worst = 0.0_f64;
         let mut got = vals.to_vec();
         got.sort_by(f64::total_cmp);
-        for (g, w) in got.iter().zip(&want) {
-            assert!(
-                (g - w).abs() <= tol * big,
-                "eigenvalue {g} vs faer {w} (N={N})"
-            );
-        }
         let mut only = sym_eigvals(a).unwrap().to_vec();
         only.sort_by(f64::total_cmp);
-        for (g, w) in only.iter().zip(&want) {
-            assert!(
-                (g - w).abs() <= tol * big,
-                "eigenvalue-only {g} vs {w} (N={N})"
-            );
+        for ((g, o), w) in got.iter().zip(&only).zip(&want) {
+            worst = worst.max((g - w).abs() / big).max((o - w).abs() / big);
         }
         for k in 0..N {
             let v = &vecs[k];
             for i in 0..N {
                 let av: f64 = (0..N).map(|j| a[i][j] * v[j]).sum();
-                assert!(
-                    (av - vals[k] * v[i]).abs() <= 10.0 * tol * big,
-                    "residual {} (N={N})",
-                    (av - vals[k] * v[i]).abs() / big
-                );
+                worst = worst.max((av - vals[k] * v[i]).abs() / big);
             }
             for (j, u) in vecs.iter().enumerate() {
                 let d: f64 = (0..N).map(|i| u[i] * v[i]).sum();
-                let want = if j == k { 1.0 } else { 0.0 };
-                assert!((d - want).abs() <= 10.0 * tol, "orthogonality {d} (N={N})");
+                worst = worst.max((d - if j == k { 1.0 } else { 0.0 }).abs());
             }
         }
+        assert!(worst <= tol, "error {worst:e} above {tol:e} (N = {N})");
+        worst
     }
 
-    fn random_cases<const N: usize>(rng: &mut ChaCha8Rng) {
+    /// Random, clustered and graded spectra; the worst error of each kind
+    /// relative to the largest eigenvalue.
+    fn random_cases<const N: usize>(rng: &mut ChaCha8Rng) -> [f64; 3] {
+        let tol = 1e-15 * N as f64;
+        let mut worst = [0.0_f64; 3];
         for _ in 0..200 {
-            check(&random_symmetric::<N>(rng), 2e-15 * N as f64);
+            worst[0] = worst[0].max(check(&random_symmetric::<N>(rng), tol));
         }
         // Clustered and repeated spectra.
         for trial in 0..200 {
@@ -502,7 +586,7 @@ mod tests {
                     _ => 1.0 + 1e-7 * rng.sample::<f64, _>(StandardNormal),
                 };
             }
-            check(&with_spectrum(rng, &l), 2e-15 * N as f64);
+            worst[1] = worst[1].max(check(&with_spectrum(rng, &l), tol));
         }
         // Eigenvalues spread over 1e-8..1e8 (an SPD matrix of condition 1e16).
         for _ in 0..100 {
@@ -512,8 +596,13 @@ mod tests {
             }
             l[0] = 1e-8;
             l[N - 1] = 1e8;
-            check(&with_spectrum(rng, &l), 2e-15 * N as f64);
+            worst[2] = worst[2].max(check(&with_spectrum(rng, &l), tol));
         }
+        eprintln!(
+            "N = {N}: worst error random {:.1e}, clustered {:.1e}, graded {:.1e}",
+            worst[0], worst[1], worst[2]
+        );
+        worst
     }
 
     #[test]
