@@ -201,6 +201,51 @@ fn spd_batches_match_single_calls() {
 }
 
 #[test]
+fn spd_batches_on_nearly_equal_pairs() {
+    // Q = exp_P(t V) with tiny t: the whitened matrix is I + O(t), with all
+    // eigenvalues (nearly) equal, the hard case of the closed-form 3x3
+    // eigensolver. Its logarithms carry absolute error ~ eps, so the
+    // distance and the log are compared relative to t.
+    for n in [3, 4, 16] {
+        let m = Spd::<AffineInvariant>::new(n).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(40 + n as u64);
+        for t in [1e-3, 1e-6, 1e-9] {
+            let ps: Vec<_> = (0..50).map(|_| m.random_point(&mut rng)).collect();
+            let qs: Vec<_> = ps
+                .iter()
+                .map(|p| {
+                    let mut v = m.random_tangent(p, &mut rng).unwrap();
+                    let len = m.norm(p, &v).unwrap();
+                    v.scale(t / len);
+                    m.exp(p, &v).unwrap()
+                })
+                .collect();
+            let (a, b) = (flat(&ps), flat(&qs));
+            let mut d = vec![0.0; 50];
+            m.dist_batch(&a, &b, &mut d).unwrap();
+            let mut l = vec![0.0; a.len()];
+            m.log_batch(&a, &b, &mut l).unwrap();
+            for i in 0..50 {
+                let want = m.dist(&ps[i], &qs[i]).unwrap();
+                assert!(
+                    (d[i] - want).abs() <= 1e-13 + 1e-9 * want,
+                    "n={n} t={t}: {} vs {want}",
+                    d[i]
+                );
+                let lg = m.log(&ps[i], &qs[i]).unwrap().to_flat();
+                let scale = lg.iter().fold(0.0_f64, |s, x| s.max(x.abs()));
+                for k in 0..n * n {
+                    assert!(
+                        (l[i * n * n + k] - lg[k]).abs() <= 1e-13 + 1e-8 * scale,
+                        "log n={n} t={t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn grassmann_principal_angles_closed_form() {
     // span(e1, e2) against span(cos a e1 + sin a e3, cos b e2 + sin b e4).
     let g = Grassmann::new(4, 2).unwrap();

@@ -259,7 +259,8 @@ fn weighted_family_distance_and_validation() {
 #[test]
 fn bures_wasserstein_batches_agree_with_single_calls() {
     let mut rng = ChaCha8Rng::seed_from_u64(21);
-    for n in [2usize, 3, 4] {
+    // Fixed-size kernels up to 16, the general path beyond.
+    for n in [2usize, 3, 4, 7, 16, 17] {
         let m = Spd::<BuresWasserstein>::new(n).unwrap();
         let count = 300;
         let mut ps = Vec::new();

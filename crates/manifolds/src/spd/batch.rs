@@ -17,27 +17,27 @@
 //! For `n <= 16` each matrix is a stack-allocated nalgebra `SMatrix` and
 //! the kernels are compiled per order, so nothing is allocated per pair;
 //! larger orders go through the faer path of [`AffineInvariant`], where the
-//! `O(n^3)` work outweighs any per-call overhead. The spectral step is
-//! nalgebra's implicit symmetric QR (eigenvalues only for the distance).
+//! `O(n^3)` work outweighs any per-call overhead. The spectral step is the
+//! stack-array solver of the private `small_eigh` module: closed form for `n = 3`,
+//! Householder tridiagonalisation and implicit QL otherwise (eigenvalues
+//! only for the distance).
 //!
 //! Measured accuracy: the batches agree with the single-pair routines of
-//! [`super::affine_invariant`] to 1e-12 relative (n = 2, 3, 5, 16, 18) and
-//! with the geomstats 2.8 fixtures (n = 2, 3, 6) to 7.6e-16 (dist),
-//! 1.0e-14 (exp) and 1.9e-15 (log), relative to the largest entry.
+//! [`super::affine_invariant`] to 1e-12 relative (n = 2, 3, 5, 16, 18),
+//! also for nearly equal pairs (`d = 1e-9 .. 1e-3`, n = 3, 4, 16: 1e-9
+//! relative to `d` plus 1e-13), and with the geomstats 2.8 fixtures
+//! (n = 2, 3, 6) to 9.7e-16 (dist), 8.8e-15 (exp) and 2.0e-15 (log),
+//! relative to the largest entry.
 
+use super::small_eigh::{sym_eigh, sym_eigvals};
 use super::{AffineInvariant, Spd, SpdMetric};
 use crate::error::{Error, Result};
 use faer::Mat;
-use nalgebra::allocator::Allocator;
-use nalgebra::{Cholesky, Const, DefaultAllocator, DimDiff, DimSub, SMatrix, U1};
+use nalgebra::{Cholesky, SMatrix};
 use rayon::prelude::*;
 
 /// Matrices per rayon task.
 const BLOCK: usize = 256;
-
-/// Iteration cap of nalgebra's implicit symmetric QR (it needs a few per
-/// eigenvalue; the cap only guards against a pathological input).
-const EIGEN_MAX_ITER: usize = 10_000;
 
 /// A kernel `(a, b, out)` on one pair of the batch.
 type PairKernel = fn(&[f64], &[f64], &mut [f64]) -> Result<()>;
@@ -78,27 +78,30 @@ mod fixed {
         Ok((l, 0.5 * (w + w.transpose())))
     }
 
+    /// `w` as a plain array, for the small eigensolver.
+    fn to_array<const N: usize>(w: &Sq<N>) -> [[f64; N]; N] {
+        std::array::from_fn(|i| std::array::from_fn(|j| w[(i, j)]))
+    }
+
+    fn not_converged() -> Error {
+        Error::NotConverged {
+            method: "small symmetric eigensolver",
+            iterations: 0,
+            residual: f64::NAN,
+        }
+    }
+
     /// `L U diag(f(l)) U^T L^T` for the eigenpairs `(l, U)` of `w`.
     fn coloured_fn<const N: usize>(
         l: &Sq<N>,
         w: Sq<N>,
         f: impl Fn(f64) -> Option<f64>,
-    ) -> Result<Sq<N>>
-    where
-        Const<N>: DimSub<U1>,
-        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
-    {
-        let e = w
-            .try_symmetric_eigen(f64::EPSILON, EIGEN_MAX_ITER)
-            .ok_or(Error::NotConverged {
-                method: "nalgebra symmetric eigensolver",
-                iterations: EIGEN_MAX_ITER,
-                residual: f64::NAN,
-            })?;
+    ) -> Result<Sq<N>> {
+        let (vals, vecs) = sym_eigh(&to_array(&w)).ok_or_else(not_converged)?;
         // G = L U; the result is G diag(f) G^T.
-        let g = l * e.eigenvectors;
+        let g = l * Sq::<N>::from_fn(|i, k| vecs[k][i]);
         let mut gd = g;
-        for (k, lam) in e.eigenvalues.iter().enumerate() {
+        for (k, lam) in vals.iter().enumerate() {
             let fk = f(*lam).ok_or_else(not_pd)?;
             if !fk.is_finite() {
                 return Err(Error::NonFinite("Spd batch: matrix function overflowed"));
@@ -108,37 +111,23 @@ mod fixed {
         Ok(gd * g.transpose())
     }
 
-    pub(super) fn exp<const N: usize>(p: &[f64], v: &[f64], out: &mut [f64]) -> Result<()>
-    where
-        Const<N>: DimSub<U1>,
-        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
-    {
+    pub(super) fn exp<const N: usize>(p: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
         let (l, w) = whiten::<N>(p, v)?;
         store(&coloured_fn(&l, w, |x| Some(x.exp()))?, out);
         Ok(())
     }
 
-    pub(super) fn log<const N: usize>(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()>
-    where
-        Const<N>: DimSub<U1>,
-        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
-    {
+    pub(super) fn log<const N: usize>(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()> {
         let (l, w) = whiten::<N>(p, q)?;
         store(&coloured_fn(&l, w, |x| (x > 0.0).then(|| x.ln()))?, out);
         Ok(())
     }
 
-    pub(super) fn dist<const N: usize>(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()>
-    where
-        Const<N>: DimSub<U1>,
-        DefaultAllocator: Allocator<DimDiff<Const<N>, U1>>,
-    {
+    pub(super) fn dist<const N: usize>(p: &[f64], q: &[f64], out: &mut [f64]) -> Result<()> {
         let (_, w) = whiten::<N>(p, q)?;
-        // Implicit QR without eigenvectors; it converges for every finite
-        // symmetric matrix (nalgebra rescales by the largest entry first).
         let mut s = 0.0;
-        for l in w.symmetric_eigenvalues().iter() {
-            if !(*l > 0.0) {
+        for l in sym_eigvals(&to_array(&w)).ok_or_else(not_converged)? {
+            if !(l > 0.0) {
                 return Err(not_pd());
             }
             s += l.ln() * l.ln();

@@ -25,7 +25,7 @@
 //! no cancellation for nearby points (the trace form loses all digits of
 //! `d` below about `1e-8 |P|^{1/2}`). `Spd::<BuresWasserstein>` also has
 //! batched `dist_batch`, `exp_batch` and `log_batch` with fixed-size
-//! kernels for `n = 2, 3`.
+//! kernels for `n <= 16`.
 //!
 //! Parallel transport has no closed form. Upstairs a tangent vector `X` at
 //! `P` lifts to the horizontal vector `K Y` with `K = L_P[X]` symmetric;
