@@ -129,11 +129,13 @@ impl Run {
 }
 
 fn run_ours<T: Target>(target: &T) -> BoxResult<Run> {
-    // nuts-rs adapts its diagonal metric from draws and gradients; ours
-    // does the same with `DiagonalFisher` (on Stan's windows).
+    // nuts-rs adapts its diagonal metric from draws and gradients on
+    // nutpie's schedule; ours does the same with `DiagonalFisher` and
+    // `WarmupSchedule::Nutpie`.
     let settings = mcmc::Settings {
         seed: SEED,
         metric: mcmc::MetricKind::DiagonalFisher,
+        schedule: mcmc::WarmupSchedule::Nutpie,
         ..Default::default()
     };
     assert_eq!(

@@ -5,19 +5,22 @@
 //! is a half kick of the momentum, a full drift of the position along the
 //! velocity `M^{-1} p`, and another half kick. It is symplectic and
 //! reversible, so the energy error stays bounded for stable step sizes
-//! (Leimkuhler & Reich 2004; Neal 2011).
+//! (Leimkuhler & Reich 2004; Neal 2011). A step makes two passes over the
+//! coordinates besides the gradient: kick, velocity and drift in one, the
+//! closing kick, velocity and kinetic energy in the other.
 
 use super::metric::Metric;
 use super::target::{Point, Target};
 use crate::Result;
 
 /// A point in phase space: position (with cached density and gradient),
-/// momentum and velocity `M^{-1} p`.
+/// momentum, velocity `M^{-1} p` and kinetic energy `p . v / 2`.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Phase {
     pub(crate) point: Point,
     pub(crate) p: Vec<f64>,
     pub(crate) v: Vec<f64>,
+    pub(crate) kinetic: f64,
 }
 
 impl Clone for Phase {
@@ -26,15 +29,16 @@ impl Clone for Phase {
             point: self.point.clone(),
             p: self.p.clone(),
             v: self.v.clone(),
+            kinetic: self.kinetic,
         }
     }
 
-    /// Copies into the existing buffers (NUTS copies a phase point at every
-    /// leaf of its tree).
+    /// Copies into the existing buffers.
     fn clone_from(&mut self, source: &Self) {
         self.point.clone_from(&source.point);
         self.p.clone_from(&source.p);
         self.v.clone_from(&source.v);
+        self.kinetic = source.kinetic;
     }
 }
 
@@ -43,16 +47,30 @@ impl Phase {
     pub(crate) fn new(point: Point, p: Vec<f64>, metric: &Metric) -> Self {
         let mut v = vec![0.0; p.len()];
         metric.velocity(&p, &mut v);
-        Self { point, p, v }
+        let kinetic = 0.5 * dot(&p, &v);
+        Self {
+            point,
+            p,
+            v,
+            kinetic,
+        }
+    }
+
+    /// Sets the momentum's velocity and kinetic energy after `p` changed.
+    pub(crate) fn refresh_velocity(&mut self, metric: &Metric) {
+        metric.velocity(&self.p, &mut self.v);
+        self.kinetic = 0.5 * dot(&self.p, &self.v);
     }
 
     /// The Hamiltonian `-log p(x) + p . v / 2`.
     pub(crate) fn energy(&self) -> f64 {
-        -self.point.logp + 0.5 * dot(&self.p, &self.v)
+        -self.point.logp + self.kinetic
     }
 
     /// One leapfrog step of signed size `eps`. Returns `false` when the new
-    /// position has a non-finite density or gradient (the step diverged).
+    /// position has a non-finite density, or the new momentum a non-finite
+    /// kinetic energy (a non-finite gradient reaches it through the kick):
+    /// the step diverged.
     pub(crate) fn leapfrog<T: Target + ?Sized>(
         &mut self,
         target: &T,
@@ -60,21 +78,43 @@ impl Phase {
         eps: f64,
     ) -> Result<bool> {
         let half = 0.5 * eps;
-        axpy(half, &self.point.grad, &mut self.p);
-        metric.velocity(&self.p, &mut self.v);
-        axpy(eps, &self.v, &mut self.point.x);
-        if !self.point.update(target)? {
+        metric.kick_drift(
+            half,
+            &self.point.grad,
+            &mut self.p,
+            &mut self.v,
+            eps,
+            &mut self.point.x,
+        );
+        self.point.logp = target.logp_grad(&self.point.x, &mut self.point.grad)?;
+        if !self.point.logp.is_finite() {
             return Ok(false);
         }
-        axpy(half, &self.point.grad, &mut self.p);
-        metric.velocity(&self.p, &mut self.v);
-        Ok(true)
+        self.kinetic = metric.kick(half, &self.point.grad, &mut self.p, &mut self.v);
+        Ok(self.kinetic.is_finite())
     }
 }
 
-/// `a . b`.
+/// Independent partial sums in [`dot`]: a single running sum is a chain
+/// of dependent additions the compiler may not reorder or vectorise.
+pub(crate) const LANES: usize = 4;
+
+/// `a . b`, accumulated in [`LANES`] interleaved partial sums.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut acc = [0.0; LANES];
+    for (x, y) in ca.zip(cb) {
+        for k in 0..LANES {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// `y += a x`.

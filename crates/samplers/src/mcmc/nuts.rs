@@ -46,7 +46,36 @@ struct Level {
     p_sharp_final_beg: Vec<f64>,
     p_init_end: Vec<f64>,
     p_final_beg: Vec<f64>,
-    propose_final: Phase,
+    propose_final: Proposal,
+}
+
+/// A candidate draw: the position with its density and gradient, and its
+/// Hamiltonian (the momentum is not needed once a point is proposed).
+#[derive(Debug, Clone)]
+struct Proposal {
+    point: Point,
+    energy: f64,
+}
+
+impl Proposal {
+    fn new(z: &Phase) -> Self {
+        Self {
+            point: z.point.clone(),
+            energy: z.energy(),
+        }
+    }
+
+    /// Takes the position of `z`, copying into the existing buffers.
+    fn set(&mut self, z: &Phase) {
+        self.point.clone_from(&z.point);
+        self.energy = z.energy();
+    }
+
+    /// Copies another proposal into the existing buffers.
+    fn take(&mut self, other: &Self) {
+        self.point.clone_from(&other.point);
+        self.energy = other.energy;
+    }
 }
 
 /// The running totals of one transition.
@@ -82,7 +111,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         levels: &mut [Level],
         depth: usize,
         z: &mut Phase,
-        propose: &mut Phase,
+        propose: &mut Proposal,
         p_sharp_beg: &mut [f64],
         p_sharp_end: &mut [f64],
         rho: &mut [f64],
@@ -108,7 +137,8 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             if self.diverged {
                 return Ok(false);
             }
-            propose.clone_from(z);
+            propose.point.clone_from(&z.point);
+            propose.energy = h;
             p_sharp_beg.copy_from_slice(&z.v);
             p_sharp_end.copy_from_slice(&z.v);
             for (r, p) in rho.iter_mut().zip(&z.p) {
@@ -160,7 +190,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         let lsw_subtree = log_add_exp(lsw_init, lsw_final);
         *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
         if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
-            propose.clone_from(&level.propose_final);
+            propose.take(&level.propose_final);
         }
 
         // The two halves, each extended by one step into the other, then
@@ -194,8 +224,8 @@ struct Ends {
     z0: Phase,
     z_fwd: Phase,
     z_bck: Phase,
-    sample: Phase,
-    propose: Phase,
+    sample: Proposal,
+    propose: Proposal,
     p_fwd_fwd: Vec<f64>,
     p_fwd_bck: Vec<f64>,
     p_bck_fwd: Vec<f64>,
@@ -229,14 +259,14 @@ impl NutsWorkspace {
             p_sharp_final_beg: zeros.clone(),
             p_init_end: zeros.clone(),
             p_final_beg: zeros.clone(),
-            propose_final: phase.clone(),
+            propose_final: Proposal::new(&phase),
         };
         let ends = Ends {
             z0: phase.clone(),
             z_fwd: phase.clone(),
             z_bck: phase.clone(),
-            sample: phase.clone(),
-            propose: phase,
+            sample: Proposal::new(&phase),
+            propose: Proposal::new(&phase),
             p_fwd_fwd: zeros.clone(),
             p_fwd_bck: zeros.clone(),
             p_bck_fwd: zeros.clone(),
@@ -297,11 +327,12 @@ impl Nuts {
         } = ends;
         z0.point.clone_from(current);
         metric.sample_momentum(rng, &mut z0.p);
-        metric.velocity(&z0.p, &mut z0.v);
+        z0.refresh_velocity(metric);
         let h0 = z0.energy();
-        for z in [&mut *z_fwd, &mut *z_bck, &mut *sample, &mut *propose] {
-            z.clone_from(z0);
-        }
+        z_fwd.clone_from(z0);
+        z_bck.clone_from(z0);
+        sample.set(z0);
+        propose.set(z0);
         for end in [
             &mut *p_fwd_fwd,
             &mut *p_fwd_bck,
@@ -380,7 +411,7 @@ impl Nuts {
             if lsw_subtree > log_sum_weight
                 || rng.random::<f64>() < (lsw_subtree - log_sum_weight).exp()
             {
-                sample.clone_from(propose);
+                sample.take(propose);
             }
             log_sum_weight = log_add_exp(log_sum_weight, lsw_subtree);
             for ((r, b), f) in rho.iter_mut().zip(rho_bck.iter()).zip(rho_fwd.iter()) {
@@ -395,7 +426,7 @@ impl Nuts {
         }
         let n = builder.n_leapfrog.max(1);
         Ok(Transition {
-            energy: sample.energy(),
+            energy: sample.energy,
             point: sample.point.clone(),
             info: TransitionInfo {
                 accept_stat: builder.sum_accept / n as f64,
