@@ -43,6 +43,7 @@ fn resumed_chain_is_bit_identical() {
     // Checkpoint in the middle of warm-up, resume from JSON.
     let json = serde_json::to_string(&first).unwrap();
     let mut resumed: Chain = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&resumed).unwrap(), json);
     for _ in 0..300 {
         let a = straight.step(&t).unwrap();
         let b = resumed.step(&t).unwrap();

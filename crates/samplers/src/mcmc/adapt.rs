@@ -165,7 +165,6 @@ pub enum WarmupSchedule {
     /// buffer), a terminal buffer of 50 with the step size alone; the
     /// metric starts at `I`, changes only when a window closes, and dual
     /// averaging restarts after each change.
-    #[default]
     Stan,
     /// nutpie's schedule (Seyboldt, Carlson & Carpenter 2024): the metric
     /// starts at `diag(1 / |grad log p(x0)|)`, is re-estimated after every
@@ -174,6 +173,7 @@ pub enum WarmupSchedule {
     /// first 30% of warm-up, then at windows of 80 iterations growing by a
     /// factor 1.5; the last 15% of warm-up adapts the step size alone. Dual
     /// averaging restarts only after the first estimate.
+    #[default]
     Nutpie,
 }
 

@@ -95,26 +95,75 @@ impl Phase {
     }
 }
 
-/// Independent partial sums in [`dot`]: a single running sum is a chain
-/// of dependent additions the compiler may not reorder or vectorise.
+/// Independent partial sums in [`dot`] and [`projections`]: a single
+/// running sum is a chain of dependent additions the compiler may not
+/// reorder or vectorise. The order of the additions is fixed by the code,
+/// so results do not depend on the vector width of the CPU.
 pub(crate) const LANES: usize = 4;
 
-/// `a . b`, accumulated in [`LANES`] interleaved partial sums.
+/// `a . b`, accumulated in [`LANES`] interleaved partial sums (vectorised
+/// for the CPU at hand through pulp's runtime dispatch).
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    let mut acc = [0.0; LANES];
-    for (x, y) in ca.zip(cb) {
-        for k in 0..LANES {
-            acc[k] += x[k] * y[k];
+    pulp::Arch::new().dispatch(|| {
+        let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+        let tail: f64 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| x * y)
+            .sum();
+        let mut acc = [0.0; LANES];
+        for (x, y) in ca.zip(cb) {
+            for k in 0..LANES {
+                acc[k] += x[k] * y[k];
+            }
         }
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+        (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    })
+}
+
+/// `(a . r, b . r)` with `r = rho + extra` (or `rho`), in one pass.
+pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> (f64, f64) {
+    pulp::Arch::new().dispatch(|| {
+        let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
+        let (mut ta, mut tb) = (0.0, 0.0);
+        let blocks = a.chunks_exact(LANES).zip(b.chunks_exact(LANES));
+        match extra {
+            None => {
+                for ((x, y), r) in blocks.zip(rho.chunks_exact(LANES)) {
+                    for k in 0..LANES {
+                        sa[k] += x[k] * r[k];
+                        sb[k] += y[k] * r[k];
+                    }
+                }
+                let done = rho.len() / LANES * LANES;
+                for ((x, y), r) in a.iter().zip(b).zip(rho).skip(done) {
+                    ta += x * r;
+                    tb += y * r;
+                }
+            }
+            Some(e) => {
+                let sums = rho.chunks_exact(LANES).zip(e.chunks_exact(LANES));
+                for ((x, y), (r, e)) in blocks.zip(sums) {
+                    for k in 0..LANES {
+                        let s = r[k] + e[k];
+                        sa[k] += x[k] * s;
+                        sb[k] += y[k] * s;
+                    }
+                }
+                let done = rho.len() / LANES * LANES;
+                for (((x, y), r), e) in a.iter().zip(b).zip(rho).zip(e).skip(done) {
+                    let s = r + e;
+                    ta += x * s;
+                    tb += y * s;
+                }
+            }
+        }
+        (
+            (sa[0] + sa[1]) + (sa[2] + sa[3]) + ta,
+            (sb[0] + sb[1]) + (sb[2] + sb[3]) + tb,
+        )
+    })
 }
 
 /// `y += a x`.

@@ -5,6 +5,7 @@
 //! posterior covariance (diagonal or dense), which makes the target look
 //! isotropic to the integrator (Neal 2011, Betancourt 2017).
 
+use super::hamiltonian::dot;
 use crate::{Error, Result};
 use faer::Mat;
 use faer::linalg::solvers::DenseSolveCore;
@@ -106,14 +107,14 @@ impl Metric {
         x: &mut [f64],
     ) {
         match self {
-            Self::Unit => {
+            Self::Unit => pulp::Arch::new().dispatch(|| {
                 for (((pi, vi), xi), gi) in p.iter_mut().zip(v.iter_mut()).zip(x).zip(grad) {
                     *pi += half * gi;
                     *vi = *pi;
                     *xi += eps * *pi;
                 }
-            }
-            Self::Diagonal(m) => {
+            }),
+            Self::Diagonal(m) => pulp::Arch::new().dispatch(|| {
                 for ((((pi, vi), xi), gi), mi) in
                     p.iter_mut().zip(v.iter_mut()).zip(x).zip(grad).zip(m)
                 {
@@ -121,7 +122,7 @@ impl Metric {
                     *vi = *pi * mi;
                     *xi += eps * *vi;
                 }
-            }
+            }),
             Self::Dense { .. } => {
                 for (pi, gi) in p.iter_mut().zip(grad) {
                     *pi += half * gi;
@@ -137,16 +138,16 @@ impl Metric {
     /// The closing half kick of a leapfrog step, `p += half grad` and
     /// `v = M^{-1} p`; returns the kinetic energy `p . v / 2`.
     pub(crate) fn kick(&self, half: f64, grad: &[f64], p: &mut [f64], v: &mut [f64]) -> f64 {
-        let mut twice_kinetic = 0.0;
         match self {
             Self::Unit => {
-                for ((pi, vi), gi) in p.iter_mut().zip(v.iter_mut()).zip(grad) {
+                for (pi, gi) in p.iter_mut().zip(grad) {
                     *pi += half * gi;
-                    *vi = *pi;
-                    twice_kinetic += *pi * *pi;
                 }
+                v.copy_from_slice(p);
+                0.5 * dot(p, v)
             }
-            Self::Diagonal(m) => {
+            Self::Diagonal(m) => pulp::Arch::new().dispatch(|| {
+                let mut twice_kinetic = 0.0;
                 // Four partial sums of `p . v`, so the loop vectorises.
                 let mut acc = [0.0; 4];
                 let chunks = p
@@ -173,16 +174,16 @@ impl Metric {
                     twice_kinetic += *pi * *vi;
                 }
                 twice_kinetic += (acc[0] + acc[1]) + (acc[2] + acc[3]);
-            }
+                0.5 * twice_kinetic
+            }),
             Self::Dense { .. } => {
                 for (pi, gi) in p.iter_mut().zip(grad) {
                     *pi += half * gi;
                 }
                 self.velocity(p, v);
-                twice_kinetic = p.iter().zip(v.iter()).map(|(a, b)| a * b).sum();
+                0.5 * dot(p, v)
             }
         }
-        0.5 * twice_kinetic
     }
 
     /// Kinetic energy `p^T M^{-1} p / 2`, using a scratch buffer for `M^{-1} p`.

@@ -11,7 +11,7 @@
 //! within sub-trees and biased towards the newest half at the top level
 //! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
-use super::hamiltonian::{Phase, dot};
+use super::hamiltonian::{Phase, projections};
 use super::kernel::{Transition, TransitionInfo};
 use super::metric::Metric;
 use super::target::{Point, Target};
@@ -93,11 +93,7 @@ struct Builder<'a, T: ?Sized> {
 /// Whether a trajectory segment with end velocities `a` (start) and `b`
 /// (end) and summed momentum `rho + extra` has not yet turned back.
 fn no_uturn(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> bool {
-    let (mut da, mut db) = (dot(a, rho), dot(b, rho));
-    if let Some(e) = extra {
-        da += dot(a, e);
-        db += dot(b, e);
-    }
+    let (da, db) = projections(a, b, rho, extra);
     da > 0.0 && db > 0.0
 }
 
