@@ -104,8 +104,23 @@ pub(crate) const LANES: usize = 4;
 /// `a . b`, accumulated in [`LANES`] interleaved partial sums (vectorised
 /// for the CPU at hand through pulp's runtime dispatch).
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    pulp::Arch::new().dispatch(|| {
-        let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    pulp::Arch::new().dispatch(Dot(a, b))
+}
+
+/// `(a . r, b . r)` with `r = rho + extra` (or `rho`), in one pass.
+pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> (f64, f64) {
+    pulp::Arch::new().dispatch(Projections { a, b, rho, extra })
+}
+
+/// [`dot`] as a pulp operation: its body is inlined into code compiled
+/// for each instruction set.
+struct Dot<'a>(&'a [f64], &'a [f64]);
+
+impl pulp::WithSimd for Dot<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+        let (ca, cb) = (self.0.chunks_exact(LANES), self.1.chunks_exact(LANES));
         let tail: f64 = ca
             .remainder()
             .iter()
@@ -119,15 +134,26 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
             }
         }
         (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-    })
+    }
 }
 
-/// `(a . r, b . r)` with `r = rho + extra` (or `rho`), in one pass.
-pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> (f64, f64) {
-    pulp::Arch::new().dispatch(|| {
+/// [`projections`] as a pulp operation.
+struct Projections<'a> {
+    a: &'a [f64],
+    b: &'a [f64],
+    rho: &'a [f64],
+    extra: Option<&'a [f64]>,
+}
+
+impl pulp::WithSimd for Projections<'_> {
+    type Output = (f64, f64);
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> (f64, f64) {
+        let Self { a, b, rho, extra } = self;
         let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
         let (mut ta, mut tb) = (0.0, 0.0);
         let blocks = a.chunks_exact(LANES).zip(b.chunks_exact(LANES));
+        let done = rho.len() / LANES * LANES;
         match extra {
             None => {
                 for ((x, y), r) in blocks.zip(rho.chunks_exact(LANES)) {
@@ -136,7 +162,6 @@ pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64
                         sb[k] += y[k] * r[k];
                     }
                 }
-                let done = rho.len() / LANES * LANES;
                 for ((x, y), r) in a.iter().zip(b).zip(rho).skip(done) {
                     ta += x * r;
                     tb += y * r;
@@ -151,7 +176,6 @@ pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64
                         sb[k] += y[k] * s;
                     }
                 }
-                let done = rho.len() / LANES * LANES;
                 for (((x, y), r), e) in a.iter().zip(b).zip(rho).zip(e).skip(done) {
                     let s = r + e;
                     ta += x * s;
@@ -163,7 +187,7 @@ pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64
             (sa[0] + sa[1]) + (sa[2] + sa[3]) + ta,
             (sb[0] + sb[1]) + (sb[2] + sb[3]) + tb,
         )
-    })
+    }
 }
 
 /// `y += a x`.

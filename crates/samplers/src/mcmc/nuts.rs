@@ -99,8 +99,10 @@ fn no_uturn(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> bool {
 
 impl<T: Target + ?Sized> Builder<'_, T> {
     /// Builds a sub-tree of `2^depth` leapfrog steps from `z` in the
-    /// direction of `self.eps`, leaving `z` at its far end. Returns `false`
-    /// when the sub-tree diverged or turned back (it must then be discarded).
+    /// direction of `self.eps`, leaving `z` at its far end, and writes its
+    /// end momenta and velocities, its summed momentum `rho` and its
+    /// proposal. Returns `false` when the sub-tree diverged or turned back
+    /// (it must then be discarded).
     #[allow(clippy::too_many_arguments)]
     fn build<R: Rng + ?Sized>(
         &mut self,
@@ -137,9 +139,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             propose.energy = h;
             p_sharp_beg.copy_from_slice(&z.v);
             p_sharp_end.copy_from_slice(&z.v);
-            for (r, p) in rho.iter_mut().zip(&z.p) {
-                *r += p;
-            }
+            rho.copy_from_slice(&z.p);
             p_beg.copy_from_slice(&z.p);
             p_end.copy_from_slice(&z.p);
             return Ok(true);
@@ -147,7 +147,6 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         let (lower, upper) = levels.split_at_mut(depth - 1);
         let level = &mut upper[0];
 
-        level.rho_init.fill(0.0);
         let mut lsw_init = f64::NEG_INFINITY;
         if !self.build(
             lower,
@@ -165,7 +164,6 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             return Ok(false);
         }
 
-        level.rho_final.fill(0.0);
         let mut lsw_final = f64::NEG_INFINITY;
         if !self.build(
             lower,
@@ -190,7 +188,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         }
 
         // The two halves, each extended by one step into the other, then
-        // the merged sub-tree (its summed momentum is built in `rho_init`).
+        // the merged sub-tree.
         let halves_persist = no_uturn(
             p_sharp_beg,
             &level.p_sharp_final_beg,
@@ -202,13 +200,10 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             &level.rho_final,
             Some(&level.p_init_end),
         );
-        for (a, b) in level.rho_init.iter_mut().zip(&level.rho_final) {
-            *a += b;
+        for ((r, a), b) in rho.iter_mut().zip(&level.rho_init).zip(&level.rho_final) {
+            *r = a + b;
         }
-        for (r, a) in rho.iter_mut().zip(&level.rho_init) {
-            *r += a;
-        }
-        Ok(halves_persist && no_uturn(p_sharp_beg, p_sharp_end, &level.rho_init, None))
+        Ok(halves_persist && no_uturn(p_sharp_beg, p_sharp_end, rho, None))
     }
 }
 
@@ -360,8 +355,6 @@ impl Nuts {
         };
         let mut depth = 0;
         while depth < self.max_depth {
-            rho_fwd.fill(0.0);
-            rho_bck.fill(0.0);
             let mut lsw_subtree = f64::NEG_INFINITY;
             let valid = if rng.random::<bool>() {
                 rho_bck.copy_from_slice(rho);
