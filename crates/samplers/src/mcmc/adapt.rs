@@ -1,14 +1,23 @@
-//! Warm-up adaptation: dual-averaging step size and a windowed estimate of
-//! the posterior covariance for the metric, on Stan's schedule.
+//! Warm-up adaptation: dual-averaging step size and an estimate of the
+//! metric from the warm-up draws, on nutpie's or Stan's schedule.
 //!
 //! Dual averaging (Nesterov 2009; Hoffman & Gelman 2014, section 3.2) drives
 //! the mean acceptance statistic to `target_accept` by iterating on
 //! `log eps`, and returns the averaged iterate at the end of warm-up. The
-//! metric is estimated in doubling windows (25, 50, 100, ... draws after an
-//! initial buffer of 75, before a terminal buffer of 50, the last window
-//! stretched to the buffer) with Welford's algorithm, regularised towards
-//! `1e-3 I` as `n/(n+5) S + 1e-3 * 5/(n+5) I`; the step size is re-tuned
-//! after each window.
+//! metric comes from Welford running moments of the draws (and, for
+//! [`MetricKind::DiagonalFisher`], of their gradients), the covariance
+//! regularised towards `1e-3 I` as `n/(n+5) S + 1e-3 * 5/(n+5) I`.
+//!
+//! [`WarmupSchedule::Stan`] estimates it in doubling windows (25, 50, 100,
+//! ... draws after an initial buffer of 75, before a terminal buffer of 50,
+//! the last window stretched to the buffer) and re-tunes the step size
+//! after each window (Stan reference manual, "HMC algorithm parameters").
+//! [`WarmupSchedule::Nutpie`] starts from `diag(1 / |grad|)` at the initial
+//! point and re-estimates after every iteration from a foreground window
+//! while a background window fills; the background replaces the foreground
+//! every 10 draws early on, then on windows growing by 1.5 from 80 draws,
+//! and the last 15% of warm-up tunes the step size alone (Seyboldt, Carlson
+//! & Carpenter 2024, and the nuts-rs implementation of nutpie's schedule).
 
 use super::metric::Metric;
 use super::target::Point;
