@@ -2,7 +2,8 @@
 //! Rust crate nuts-rs 0.19 on the same log densities.
 //!
 //! Both samplers run 4 chains of 1000 warm-up and 1000 kept draws with a
-//! diagonal mass matrix adapted during warm-up, sequentially on one thread
+//! diagonal mass matrix adapted during warm-up on nutpie's schedule (ours
+//! also on Stan's windows, printed as `ours-stan`), sequentially on one thread
 //! (ours inside a one-thread rayon pool, nuts-rs chain after chain). nuts-rs
 //! calls our `Target::logp_grad` through a thin [`CpuLogpFunc`] wrapper, so
 //! the cost of the density is identical and the comparison measures the
@@ -128,12 +129,14 @@ impl Run {
     }
 }
 
-fn run_ours<T: Target>(target: &T) -> BoxResult<Run> {
-    // nuts-rs adapts its diagonal metric from draws and gradients; ours
-    // does the same with `DiagonalFisher` (on Stan's windows).
+fn run_ours<T: Target>(target: &T, schedule: mcmc::WarmupSchedule) -> BoxResult<Run> {
+    // nuts-rs adapts its diagonal metric from draws and gradients on
+    // nutpie's schedule; ours does the same with `DiagonalFisher` and
+    // `WarmupSchedule::Nutpie` (Stan's windows for comparison).
     let settings = mcmc::Settings {
         seed: SEED,
         metric: mcmc::MetricKind::DiagonalFisher,
+        schedule,
         ..Default::default()
     };
     assert_eq!(
@@ -206,10 +209,15 @@ fn compare<T: Target>(
     exact: Option<Moments>,
 ) -> BoxResult<serde_json::Value> {
     let d = target.dim();
-    let ours = run_ours(target)?;
+    let ours = run_ours(target, mcmc::WarmupSchedule::Nutpie)?;
+    let ours_stan = run_ours(target, mcmc::WarmupSchedule::Stan)?;
     let peer = run_nuts_rs(target)?;
     let mut rows = Vec::new();
-    for (label, run) in [("ours", &ours), ("nuts-rs", &peer)] {
+    for (label, run) in [
+        ("ours", &ours),
+        ("nuts-rs", &peer),
+        ("ours-stan", &ours_stan),
+    ] {
         let ess = run.min_ess_bulk(d);
         println!(
             "{name:<22} {label:<8} {:>9.3} {:>10.1} {:>10.1} {:>12.5} {:>6}",
@@ -233,9 +241,10 @@ fn compare<T: Target>(
         .map(|j| (mean_ours[j] - mean_peer[j]).abs() / (0.5 * (sd_ours[j] + sd_peer[j])))
         .fold(0.0, f64::max);
     let mut notes = format!(
-        "min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}; gradients after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
+        "min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}, ours on Stan's windows {:.5}; gradients after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
         ess_ours / ours.gradients as f64,
         ess_peer / peer.gradients as f64,
+        rows[2].0 / ours_stan.gradients as f64,
         ours.gradients,
         peer.gradients,
         ours.divergences,

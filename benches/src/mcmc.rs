@@ -65,7 +65,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
     run_case(ex, "funnel_noncentred_d10", &funnel, &[10.0])?;
 
     let logistic = LogisticRegression::synthetic(1000, 25, 5).map_err(std::io::Error::other)?;
-    let mut data = logistic.x.clone();
+    let mut data = logistic.design_rows();
     data.extend(&logistic.y);
     run_case(ex, "logistic_n1000_d25", &logistic, &data)
 }

@@ -43,6 +43,7 @@ fn resumed_chain_is_bit_identical() {
     // Checkpoint in the middle of warm-up, resume from JSON.
     let json = serde_json::to_string(&first).unwrap();
     let mut resumed: Chain = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&resumed).unwrap(), json);
     for _ in 0..300 {
         let a = straight.step(&t).unwrap();
         let b = resumed.step(&t).unwrap();
@@ -152,4 +153,35 @@ fn target_nan_region_is_a_divergence_not_a_panic() {
     let mean = draws.values.iter().sum::<f64>() / draws.values.len() as f64;
     assert!((mean - 1.0).abs() < 0.25, "{mean}");
     let _ = t.dim();
+}
+
+/// nutpie's schedule starts from `1 / |grad|`: a start where the gradient
+/// vanishes (the mode) must still adapt and sample correctly, for both
+/// diagonal estimators.
+#[test]
+fn warmup_from_a_zero_gradient() {
+    let t = StdNormal { d: 4 };
+    for metric in [MetricKind::Diagonal, MetricKind::DiagonalFisher] {
+        let s = Settings {
+            metric,
+            n_warmup: 500,
+            n_draws: 1000,
+            n_chains: 2,
+            seed: 3,
+            ..Settings::default()
+        };
+        let inits = vec![vec![0.0; 4]; 2];
+        let draws = sample(&t, &s, Some(&inits)).unwrap();
+        assert_eq!(draws.divergences(), 0, "{metric:?}");
+        for j in 0..4 {
+            let x: Vec<f64> = draws.param(j).concat();
+            let mean = x.iter().sum::<f64>() / x.len() as f64;
+            let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / x.len() as f64;
+            assert!(mean.abs() < 0.15, "{metric:?} mean[{j}] = {mean}");
+            assert!((var - 1.0).abs() < 0.2, "{metric:?} var[{j}] = {var}");
+        }
+        // The adapted step size is of the order of the posterior scale.
+        let eps = draws.chains[0].step_size();
+        assert!(eps > 0.3 && eps < 3.0, "{metric:?} step size {eps}");
+    }
 }

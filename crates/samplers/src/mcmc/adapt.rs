@@ -1,16 +1,26 @@
-//! Warm-up adaptation: dual-averaging step size and a windowed estimate of
-//! the posterior covariance for the metric, on Stan's schedule.
+//! Warm-up adaptation: dual-averaging step size and an estimate of the
+//! metric from the warm-up draws, on nutpie's or Stan's schedule.
 //!
 //! Dual averaging (Nesterov 2009; Hoffman & Gelman 2014, section 3.2) drives
 //! the mean acceptance statistic to `target_accept` by iterating on
 //! `log eps`, and returns the averaged iterate at the end of warm-up. The
-//! metric is estimated in doubling windows (25, 50, 100, ... draws after an
-//! initial buffer of 75, before a terminal buffer of 50, the last window
-//! stretched to the buffer) with Welford's algorithm, regularised towards
-//! `1e-3 I` as `n/(n+5) S + 1e-3 * 5/(n+5) I`; the step size is re-tuned
-//! after each window.
+//! metric comes from Welford running moments of the draws (and, for
+//! [`MetricKind::DiagonalFisher`], of their gradients), the covariance
+//! regularised towards `1e-3 I` as `n/(n+5) S + 1e-3 * 5/(n+5) I`.
+//!
+//! [`WarmupSchedule::Stan`] estimates it in doubling windows (25, 50, 100,
+//! ... draws after an initial buffer of 75, before a terminal buffer of 50,
+//! the last window stretched to the buffer) and re-tunes the step size
+//! after each window (Stan reference manual, "HMC algorithm parameters").
+//! [`WarmupSchedule::Nutpie`] starts from `diag(1 / |grad|)` at the initial
+//! point and re-estimates after every iteration from a foreground window
+//! while a background window fills; the background replaces the foreground
+//! every 10 draws early on, then on windows growing by 1.5 from 80 draws,
+//! and the last 15% of warm-up tunes the step size alone (Seyboldt, Carlson
+//! & Carpenter 2024, and the nuts-rs implementation of nutpie's schedule).
 
 use super::metric::Metric;
+use super::target::Point;
 use crate::Result;
 
 /// How the metric is adapted during warm-up.
@@ -156,7 +166,104 @@ impl Welford {
     }
 }
 
-/// Stan's warm-up schedule and the state of both adaptations.
+/// When the metric is re-estimated during warm-up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum WarmupSchedule {
+    /// Stan's schedule: an initial buffer of 75 iterations, metric windows
+    /// of 25, 50, 100, ... iterations (the last stretched to the terminal
+    /// buffer), a terminal buffer of 50 with the step size alone; the
+    /// metric starts at `I`, changes only when a window closes, and dual
+    /// averaging restarts after each change.
+    Stan,
+    /// nutpie's schedule (Seyboldt, Carlson & Carpenter 2024): the metric
+    /// starts at `diag(1 / |grad log p(x0)|)`, is re-estimated after every
+    /// iteration from a foreground window while a background window fills,
+    /// and the background replaces the foreground every 10 iterations in the
+    /// first 30% of warm-up, then at windows of 80 iterations growing by a
+    /// factor 1.5; the last 15% of warm-up adapts the step size alone. Dual
+    /// averaging restarts only after the first estimate.
+    #[default]
+    Nutpie,
+}
+
+/// Running estimates of one window: positions, and gradients for
+/// [`MetricKind::DiagonalFisher`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct WindowEstimate {
+    draws: Welford,
+    grads: Option<Welford>,
+}
+
+impl WindowEstimate {
+    fn new(d: usize, kind: MetricKind) -> Self {
+        Self {
+            draws: Welford::new(d, kind == MetricKind::Dense),
+            grads: (kind == MetricKind::DiagonalFisher).then(|| Welford::new(d, false)),
+        }
+    }
+
+    fn add(&mut self, x: &[f64], grad: &[f64]) {
+        self.draws.add(x);
+        if let Some(grads) = self.grads.as_mut() {
+            grads.add(grad);
+        }
+    }
+
+    /// The metric this window estimates: `sqrt(Var x / Var g)` for
+    /// [`MetricKind::DiagonalFisher`], else the regularised covariance.
+    fn metric(&self) -> Result<Metric> {
+        let Some(grads) = &self.grads else {
+            return self.draws.metric();
+        };
+        let fisher: Vec<f64> = self
+            .draws
+            .variances()
+            .zip(grads.variances())
+            .map(|(vx, vg)| (vx / vg).sqrt().clamp(1e-10, 1e10))
+            .collect();
+        if fisher.iter().all(|v| v.is_finite()) {
+            Metric::diagonal(fisher)
+        } else {
+            // Constant gradients (a flat direction): positions only.
+            self.draws.metric()
+        }
+    }
+}
+
+/// The state of the schedule in use.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Windows {
+    /// [`WarmupSchedule::Stan`]: disjoint windows.
+    Stan {
+        /// Iterations at which a metric window closes.
+        window_ends: Vec<usize>,
+        window_start: usize,
+        estimate: WindowEstimate,
+    },
+    /// [`WarmupSchedule::Nutpie`]: overlapping foreground and background
+    /// windows.
+    Nutpie {
+        /// First iteration of the main phase (after the early phase).
+        early_end: usize,
+        /// First iteration of the final, step-size-only phase.
+        step_size_only_from: usize,
+        /// Length of the next main-phase window.
+        window: usize,
+        foreground: WindowEstimate,
+        background: WindowEstimate,
+        /// Whether the metric has been re-estimated since the start.
+        estimated: bool,
+    },
+}
+
+/// Iterations per window in nutpie's early phase.
+const EARLY_WINDOW: usize = 10;
+/// First window of nutpie's main phase.
+const MAIN_WINDOW: usize = 80;
+/// Growth factor of nutpie's main-phase windows.
+const WINDOW_GROWTH: f64 = 1.5;
+
+/// The warm-up schedule and the state of both adaptations.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Adaptation {
     /// Number of warm-up iterations.
@@ -164,12 +271,7 @@ pub struct Adaptation {
     /// Step-size adaptation.
     pub dual: DualAveraging,
     metric_kind: MetricKind,
-    /// Iterations at which a metric window closes.
-    window_ends: Vec<usize>,
-    window_start: usize,
-    estimator: Welford,
-    /// Gradient variances, for [`MetricKind::DiagonalFisher`].
-    gradients: Option<Welford>,
+    windows: Windows,
 }
 
 /// What the chain must do after an adaptation step.
@@ -177,19 +279,46 @@ pub struct Adaptation {
 pub(crate) enum AdaptAction {
     /// Use this step size next.
     StepSize(f64),
-    /// A window closed: install this metric and re-initialise the step size.
-    NewMetric(Metric),
+    /// Install this metric; with `step_size: None`, re-initialise the step
+    /// size by the doubling heuristic and restart dual averaging from it.
+    NewMetric {
+        /// The new metric.
+        metric: Metric,
+        /// The next step size, or `None` to re-initialise it.
+        step_size: Option<f64>,
+    },
 }
 
 impl Adaptation {
-    /// A schedule for `n_warmup` iterations in dimension `d`.
+    /// A `schedule` for `n_warmup` iterations in dimension `d`.
     pub fn new(
         n_warmup: usize,
         d: usize,
         metric_kind: MetricKind,
+        schedule: WarmupSchedule,
         target_accept: f64,
         eps0: f64,
     ) -> Self {
+        let windows = match schedule {
+            WarmupSchedule::Stan => Self::stan_windows(n_warmup, d, metric_kind),
+            WarmupSchedule::Nutpie => Windows::Nutpie {
+                early_end: n_warmup * 3 / 10,
+                step_size_only_from: n_warmup - n_warmup * 15 / 100,
+                window: MAIN_WINDOW,
+                foreground: WindowEstimate::new(d, metric_kind),
+                background: WindowEstimate::new(d, metric_kind),
+                estimated: false,
+            },
+        };
+        Self {
+            n_warmup,
+            dual: DualAveraging::new(target_accept, eps0),
+            metric_kind,
+            windows,
+        }
+    }
+
+    fn stan_windows(n_warmup: usize, d: usize, metric_kind: MetricKind) -> Windows {
         let (mut init, mut term, mut base) = (75, 50, 25);
         if init + term + base > n_warmup {
             init = n_warmup * 15 / 100;
@@ -210,34 +339,38 @@ impl Adaptation {
                 size *= 2;
             }
         }
-        Self {
-            n_warmup,
-            dual: DualAveraging::new(target_accept, eps0),
-            metric_kind,
-            window_start: init,
+        Windows::Stan {
             window_ends,
-            estimator: Welford::new(d, metric_kind == MetricKind::Dense),
-            gradients: (metric_kind == MetricKind::DiagonalFisher).then(|| Welford::new(d, false)),
+            window_start: init,
+            estimate: WindowEstimate::new(d, metric_kind),
         }
     }
 
-    /// The metric estimated from the window that just closed.
-    fn window_metric(&self) -> Result<Metric> {
-        let Some(grads) = &self.gradients else {
-            return self.estimator.metric();
+    /// The metric to start warm-up with at the initial point: `I` for
+    /// Stan's schedule; for nutpie's, `diag(1 / |g|)` (each `|g_i|` clamped
+    /// to `[1e-10, 1e10]`), the inverse mass that equalises the initial
+    /// gradient's scale, and the point enters both windows.
+    pub(crate) fn start(&mut self, point: &Point) -> Result<Metric> {
+        let Windows::Nutpie {
+            foreground,
+            background,
+            ..
+        } = &mut self.windows
+        else {
+            return Ok(Metric::Unit);
         };
-        let fisher: Vec<f64> = self
-            .estimator
-            .variances()
-            .zip(grads.variances())
-            .map(|(vx, vg)| (vx / vg).sqrt().clamp(1e-10, 1e10))
-            .collect();
-        if fisher.iter().all(|v| v.is_finite()) {
-            Metric::diagonal(fisher)
-        } else {
-            // Constant gradients (a flat direction): positions only.
-            self.estimator.metric()
+        if self.metric_kind == MetricKind::Unit {
+            return Ok(Metric::Unit);
         }
+        foreground.add(&point.x, &point.grad);
+        background.add(&point.x, &point.grad);
+        Metric::diagonal(
+            point
+                .grad
+                .iter()
+                .map(|g| 1.0 / g.abs().clamp(1e-10, 1e10))
+                .collect(),
+        )
     }
 
     /// Feeds warm-up iteration `iteration` (0-based) with its position,
@@ -253,24 +386,73 @@ impl Adaptation {
         if iteration + 1 == self.n_warmup {
             return Ok(AdaptAction::StepSize(self.dual.final_step_size()));
         }
-        let in_window = iteration >= self.window_start
-            && self.window_ends.first().is_some_and(|&end| iteration < end);
-        if in_window {
-            self.estimator.add(x);
-            if let Some(grads) = self.gradients.as_mut() {
-                grads.add(grad);
-            }
-            if self.window_ends.first() == Some(&(iteration + 1)) {
-                self.window_ends.remove(0);
-                let metric = self.window_metric()?;
-                self.estimator = Welford::new(x.len(), self.metric_kind == MetricKind::Dense);
-                if let Some(grads) = self.gradients.as_mut() {
-                    *grads = Welford::new(x.len(), false);
+        let kind = self.metric_kind;
+        match &mut self.windows {
+            Windows::Stan {
+                window_ends,
+                window_start,
+                estimate,
+            } => {
+                let in_window = iteration >= *window_start
+                    && window_ends.first().is_some_and(|&end| iteration < end);
+                if in_window {
+                    estimate.add(x, grad);
+                    if window_ends.first() == Some(&(iteration + 1)) {
+                        window_ends.remove(0);
+                        let metric = estimate.metric()?;
+                        *estimate = WindowEstimate::new(x.len(), kind);
+                        return Ok(AdaptAction::NewMetric {
+                            metric,
+                            step_size: None,
+                        });
+                    }
                 }
-                return Ok(AdaptAction::NewMetric(metric));
+                Ok(AdaptAction::StepSize(eps))
+            }
+            Windows::Nutpie {
+                early_end,
+                step_size_only_from,
+                window,
+                foreground,
+                background,
+                estimated,
+            } => {
+                if iteration >= *step_size_only_from || kind == MetricKind::Unit {
+                    return Ok(AdaptAction::StepSize(eps));
+                }
+                let early = iteration < *early_end;
+                if iteration == *early_end {
+                    // Never shrink below what the background already holds.
+                    *window = (*window).max(background.draws.n as usize);
+                }
+                foreground.add(x, grad);
+                background.add(x, grad);
+                let (switch_after, next_window) = if early {
+                    (EARLY_WINDOW, EARLY_WINDOW)
+                } else {
+                    let grown = (*window as f64 * WINDOW_GROWTH).round() as usize;
+                    (*window, grown.max(*window + 1))
+                };
+                let room = iteration + next_window <= *step_size_only_from;
+                let switched = room && background.draws.n as usize >= switch_after;
+                if switched {
+                    *foreground = std::mem::replace(background, WindowEstimate::new(x.len(), kind));
+                    if !early {
+                        *window = next_window;
+                    }
+                }
+                // A dense metric costs a factorisation: re-estimate it only
+                // at switches; diagonal ones after every iteration.
+                let update = foreground.draws.n >= 3.0 && (switched || kind != MetricKind::Dense);
+                if !update {
+                    return Ok(AdaptAction::StepSize(eps));
+                }
+                let metric = foreground.metric()?;
+                let step_size = (*estimated).then_some(eps);
+                *estimated = true;
+                Ok(AdaptAction::NewMetric { metric, step_size })
             }
         }
-        Ok(AdaptAction::StepSize(eps))
     }
 }
 
@@ -280,8 +462,18 @@ mod tests {
 
     #[test]
     fn stan_windows_for_1000_warmup() {
-        let a = Adaptation::new(1000, 2, MetricKind::Diagonal, 0.8, 1.0);
-        assert_eq!(a.window_ends, vec![100, 150, 250, 450, 950]);
+        let a = Adaptation::new(
+            1000,
+            2,
+            MetricKind::Diagonal,
+            WarmupSchedule::Stan,
+            0.8,
+            1.0,
+        );
+        let Windows::Stan { window_ends, .. } = a.windows else {
+            panic!("not Stan's windows")
+        };
+        assert_eq!(window_ends, vec![100, 150, 250, 450, 950]);
     }
 
     #[test]
@@ -309,7 +501,14 @@ mod tests {
         use rand_distr::{Distribution, StandardNormal};
         let var: [f64; 3] = [4.0, 0.25, 1e-3];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let mut a = Adaptation::new(1000, 3, MetricKind::DiagonalFisher, 0.8, 1.0);
+        let mut a = Adaptation::new(
+            1000,
+            3,
+            MetricKind::DiagonalFisher,
+            WarmupSchedule::Stan,
+            0.8,
+            1.0,
+        );
         let mut metric = None;
         for it in 0..150 {
             let x: Vec<f64> = var
@@ -317,7 +516,7 @@ mod tests {
                 .map(|v| v.sqrt() * Distribution::<f64>::sample(&StandardNormal, &mut rng))
                 .collect();
             let g: Vec<f64> = x.iter().zip(&var).map(|(x, v)| -x / v).collect();
-            if let AdaptAction::NewMetric(m) = a.step(it, &x, &g, 0.8).unwrap() {
+            if let AdaptAction::NewMetric { metric: m, .. } = a.step(it, &x, &g, 0.8).unwrap() {
                 metric = Some(m);
                 break;
             }
@@ -330,6 +529,106 @@ mod tests {
         for (m, v) in m.iter().zip(&var) {
             assert!((m / v - 1.0).abs() < 1e-12, "{m} vs {v}");
         }
+    }
+
+    #[test]
+    fn nutpie_schedule_starts_from_gradient_and_recovers_fisher_diagonal() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, StandardNormal};
+        let var: [f64; 3] = [4.0, 0.25, 1e-3];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let mut draw = || -> (Vec<f64>, Vec<f64>) {
+            let x: Vec<f64> = var
+                .iter()
+                .map(|v| v.sqrt() * Distribution::<f64>::sample(&StandardNormal, &mut rng))
+                .collect();
+            let g = x.iter().zip(&var).map(|(x, v)| -x / v).collect();
+            (x, g)
+        };
+        let n_warmup = 1000;
+        let mut a = Adaptation::new(
+            n_warmup,
+            3,
+            MetricKind::DiagonalFisher,
+            WarmupSchedule::Nutpie,
+            0.8,
+            1.0,
+        );
+        let (x0, g0) = draw();
+        let Metric::Diagonal(m0) = a
+            .start(&Point {
+                x: x0,
+                logp: 0.0,
+                grad: g0.clone(),
+            })
+            .unwrap()
+        else {
+            panic!("the initial metric is not diagonal")
+        };
+        for (m, g) in m0.iter().zip(&g0) {
+            assert_eq!(*m, 1.0 / g.abs());
+        }
+        let mut updates = Vec::new();
+        for it in 0..n_warmup {
+            let (x, g) = draw();
+            if let AdaptAction::NewMetric { metric, step_size } = a.step(it, &x, &g, 0.8).unwrap() {
+                // Only the first estimate re-initialises the step size.
+                assert_eq!(step_size.is_none(), updates.is_empty(), "iteration {it}");
+                let Metric::Diagonal(m) = metric else {
+                    panic!("not diagonal")
+                };
+                // sqrt(Var x / Var g) = var for any window when g = -x / var.
+                for (m, v) in m.iter().zip(&var) {
+                    assert!((m / v - 1.0).abs() < 1e-10, "{m} vs {v} at {it}");
+                }
+                updates.push(it);
+            }
+        }
+        // Three points (the start and two draws) give the first estimate;
+        // then every iteration until the last 15% of warm-up.
+        assert_eq!(updates.first(), Some(&1));
+        assert_eq!(updates.last(), Some(&849));
+        assert_eq!(updates.len(), 849);
+    }
+
+    #[test]
+    fn nutpie_windows_switch_early_then_grow() {
+        let d = 2;
+        let mut a = Adaptation::new(
+            1000,
+            d,
+            MetricKind::Diagonal,
+            WarmupSchedule::Nutpie,
+            0.8,
+            1.0,
+        );
+        a.start(&Point {
+            x: vec![0.0; d],
+            logp: 0.0,
+            grad: vec![1.0; d],
+        })
+        .unwrap();
+        let mut switches = Vec::new();
+        for it in 0..1000 {
+            let before = match &a.windows {
+                Windows::Nutpie { background, .. } => background.draws.n,
+                Windows::Stan { .. } => unreachable!(),
+            };
+            let x = [it as f64, (it * it) as f64];
+            a.step(it, &x, &x, 0.8).unwrap();
+            if let Windows::Nutpie { background, .. } = &a.windows
+                && background.draws.n < before
+            {
+                switches.push(it);
+            }
+        }
+        // Every 10 iterations in the first 300 (the start point counts in
+        // the first window), then windows of 80 and 120; the window of 180
+        // that would close at 678 is followed by no room for one of 270
+        // before iteration 850, so the foreground keeps growing instead.
+        let early: Vec<usize> = (0..30).map(|k| 8 + 10 * k).filter(|&it| it < 300).collect();
+        assert_eq!(&switches[..early.len()], &early[..]);
+        assert_eq!(&switches[early.len()..], &[378, 498]);
     }
 
     #[test]

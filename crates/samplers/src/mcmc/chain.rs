@@ -7,7 +7,7 @@
 //! several chains on rayon; chain `c` uses the ChaCha8 stream `c` of the
 //! given seed, so results do not depend on the number of threads.
 
-use super::adapt::{AdaptAction, Adaptation, MetricKind};
+use super::adapt::{AdaptAction, Adaptation, MetricKind, WarmupSchedule};
 use super::hamiltonian::Phase;
 use super::kernel::{Kernel, TransitionInfo, Workspace};
 use super::metric::Metric;
@@ -30,6 +30,9 @@ pub struct Settings {
     pub n_chains: usize,
     /// Metric adaptation.
     pub metric: MetricKind,
+    /// When the metric is re-estimated during warm-up.
+    #[serde(default)]
+    pub schedule: WarmupSchedule,
     /// Target acceptance statistic; `None` uses the kernel's default.
     pub target_accept: Option<f64>,
     /// Initial step size (tuned during warm-up for kernels that adapt it).
@@ -49,6 +52,7 @@ impl Default for Settings {
             n_draws: 1000,
             n_chains: 4,
             metric: MetricKind::Diagonal,
+            schedule: WarmupSchedule::default(),
             target_accept: None,
             initial_step_size: 1.0,
             step_size_jitter: 0.0,
@@ -155,15 +159,19 @@ impl Chain {
             work: Workspace::default(),
         };
         if kernel.adapts_step_size() && settings.n_warmup > 0 {
-            let eps0 = chain.initial_step_size(target)?;
-            chain.step_size = eps0;
-            chain.adaptation = Some(Adaptation::new(
+            let mut adaptation = Adaptation::new(
                 settings.n_warmup,
                 d,
                 settings.metric,
+                settings.schedule,
                 target_accept,
-                eps0,
-            ));
+                settings.initial_step_size,
+            );
+            chain.metric = adaptation.start(&chain.point)?;
+            let eps0 = chain.initial_step_size(target)?;
+            adaptation.dual.restart(eps0);
+            chain.step_size = eps0;
+            chain.adaptation = Some(adaptation);
         }
         Ok(chain)
     }
@@ -216,9 +224,18 @@ impl Chain {
             let it = self.iteration as usize;
             match adapt.step(it, &self.point.x, &self.point.grad, t.info.accept_stat)? {
                 AdaptAction::StepSize(e) => self.step_size = e,
-                AdaptAction::NewMetric(m) => {
-                    self.metric = m;
-                    self.work = Workspace::default();
+                AdaptAction::NewMetric {
+                    metric,
+                    step_size: Some(e),
+                } => {
+                    self.metric = metric;
+                    self.step_size = e;
+                }
+                AdaptAction::NewMetric {
+                    metric,
+                    step_size: None,
+                } => {
+                    self.metric = metric;
                     let e = self.initial_step_size(target)?;
                     if let Some(adapt) = self.adaptation.as_mut() {
                         adapt.dual.restart(e);

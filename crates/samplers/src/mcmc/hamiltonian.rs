@@ -5,19 +5,22 @@
 //! is a half kick of the momentum, a full drift of the position along the
 //! velocity `M^{-1} p`, and another half kick. It is symplectic and
 //! reversible, so the energy error stays bounded for stable step sizes
-//! (Leimkuhler & Reich 2004; Neal 2011).
+//! (Leimkuhler & Reich 2004; Neal 2011). A step makes two passes over the
+//! coordinates besides the gradient: kick, velocity and drift in one, the
+//! closing kick, velocity and kinetic energy in the other.
 
 use super::metric::Metric;
 use super::target::{Point, Target};
 use crate::Result;
 
 /// A point in phase space: position (with cached density and gradient),
-/// momentum and velocity `M^{-1} p`.
+/// momentum, velocity `M^{-1} p` and kinetic energy `p . v / 2`.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Phase {
     pub(crate) point: Point,
     pub(crate) p: Vec<f64>,
     pub(crate) v: Vec<f64>,
+    pub(crate) kinetic: f64,
 }
 
 impl Clone for Phase {
@@ -26,15 +29,16 @@ impl Clone for Phase {
             point: self.point.clone(),
             p: self.p.clone(),
             v: self.v.clone(),
+            kinetic: self.kinetic,
         }
     }
 
-    /// Copies into the existing buffers (NUTS copies a phase point at every
-    /// leaf of its tree).
+    /// Copies into the existing buffers.
     fn clone_from(&mut self, source: &Self) {
         self.point.clone_from(&source.point);
         self.p.clone_from(&source.p);
         self.v.clone_from(&source.v);
+        self.kinetic = source.kinetic;
     }
 }
 
@@ -43,16 +47,30 @@ impl Phase {
     pub(crate) fn new(point: Point, p: Vec<f64>, metric: &Metric) -> Self {
         let mut v = vec![0.0; p.len()];
         metric.velocity(&p, &mut v);
-        Self { point, p, v }
+        let kinetic = 0.5 * dot(&p, &v);
+        Self {
+            point,
+            p,
+            v,
+            kinetic,
+        }
+    }
+
+    /// Sets the momentum's velocity and kinetic energy after `p` changed.
+    pub(crate) fn refresh_velocity(&mut self, metric: &Metric) {
+        metric.velocity(&self.p, &mut self.v);
+        self.kinetic = 0.5 * dot(&self.p, &self.v);
     }
 
     /// The Hamiltonian `-log p(x) + p . v / 2`.
     pub(crate) fn energy(&self) -> f64 {
-        -self.point.logp + 0.5 * dot(&self.p, &self.v)
+        -self.point.logp + self.kinetic
     }
 
     /// One leapfrog step of signed size `eps`. Returns `false` when the new
-    /// position has a non-finite density or gradient (the step diverged).
+    /// position has a non-finite density, or the new momentum a non-finite
+    /// kinetic energy (a non-finite gradient reaches it through the kick):
+    /// the step diverged.
     pub(crate) fn leapfrog<T: Target + ?Sized>(
         &mut self,
         target: &T,
@@ -60,21 +78,116 @@ impl Phase {
         eps: f64,
     ) -> Result<bool> {
         let half = 0.5 * eps;
-        axpy(half, &self.point.grad, &mut self.p);
-        metric.velocity(&self.p, &mut self.v);
-        axpy(eps, &self.v, &mut self.point.x);
-        if !self.point.update(target)? {
+        metric.kick_drift(
+            half,
+            &self.point.grad,
+            &mut self.p,
+            &mut self.v,
+            eps,
+            &mut self.point.x,
+        );
+        self.point.logp = target.logp_grad(&self.point.x, &mut self.point.grad)?;
+        if !self.point.logp.is_finite() {
             return Ok(false);
         }
-        axpy(half, &self.point.grad, &mut self.p);
-        metric.velocity(&self.p, &mut self.v);
-        Ok(true)
+        self.kinetic = metric.kick(half, &self.point.grad, &mut self.p, &mut self.v);
+        Ok(self.kinetic.is_finite())
     }
 }
 
-/// `a . b`.
+/// Independent partial sums in [`dot`] and [`projections`]: a single
+/// running sum is a chain of dependent additions the compiler may not
+/// reorder or vectorise. The order of the additions is fixed by the code,
+/// so results do not depend on the vector width of the CPU.
+pub(crate) const LANES: usize = 4;
+
+/// `a . b`, accumulated in [`LANES`] interleaved partial sums (vectorised
+/// for the CPU at hand through pulp's runtime dispatch).
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    pulp::Arch::new().dispatch(Dot(a, b))
+}
+
+/// `(a . r, b . r)` with `r = rho + extra` (or `rho`), in one pass.
+pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> (f64, f64) {
+    pulp::Arch::new().dispatch(Projections { a, b, rho, extra })
+}
+
+/// [`dot`] as a pulp operation: its body is inlined into code compiled
+/// for each instruction set.
+struct Dot<'a>(&'a [f64], &'a [f64]);
+
+impl pulp::WithSimd for Dot<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+        let (ca, cb) = (self.0.chunks_exact(LANES), self.1.chunks_exact(LANES));
+        let tail: f64 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| x * y)
+            .sum();
+        let mut acc = [0.0; LANES];
+        for (x, y) in ca.zip(cb) {
+            for k in 0..LANES {
+                acc[k] += x[k] * y[k];
+            }
+        }
+        (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    }
+}
+
+/// [`projections`] as a pulp operation.
+struct Projections<'a> {
+    a: &'a [f64],
+    b: &'a [f64],
+    rho: &'a [f64],
+    extra: Option<&'a [f64]>,
+}
+
+impl pulp::WithSimd for Projections<'_> {
+    type Output = (f64, f64);
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> (f64, f64) {
+        let Self { a, b, rho, extra } = self;
+        let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
+        let (mut ta, mut tb) = (0.0, 0.0);
+        let blocks = a.chunks_exact(LANES).zip(b.chunks_exact(LANES));
+        let done = rho.len() / LANES * LANES;
+        match extra {
+            None => {
+                for ((x, y), r) in blocks.zip(rho.chunks_exact(LANES)) {
+                    for k in 0..LANES {
+                        sa[k] += x[k] * r[k];
+                        sb[k] += y[k] * r[k];
+                    }
+                }
+                for ((x, y), r) in a.iter().zip(b).zip(rho).skip(done) {
+                    ta += x * r;
+                    tb += y * r;
+                }
+            }
+            Some(e) => {
+                let sums = rho.chunks_exact(LANES).zip(e.chunks_exact(LANES));
+                for ((x, y), (r, e)) in blocks.zip(sums) {
+                    for k in 0..LANES {
+                        let s = r[k] + e[k];
+                        sa[k] += x[k] * s;
+                        sb[k] += y[k] * s;
+                    }
+                }
+                for (((x, y), r), e) in a.iter().zip(b).zip(rho).zip(e).skip(done) {
+                    let s = r + e;
+                    ta += x * s;
+                    tb += y * s;
+                }
+            }
+        }
+        (
+            (sa[0] + sa[1]) + (sa[2] + sa[3]) + ta,
+            (sb[0] + sb[1]) + (sb[2] + sb[3]) + tb,
+        )
+    }
 }
 
 /// `y += a x`.

@@ -24,7 +24,7 @@ mod nuts;
 mod target;
 pub mod transform;
 
-pub use adapt::{Adaptation, DualAveraging, MetricKind};
+pub use adapt::{Adaptation, DualAveraging, MetricKind, WarmupSchedule};
 pub use chain::{Chain, DrawStats, Draws, Settings, sample};
 pub use kernel::{Kernel, Transition, TransitionInfo};
 pub use metric::Metric;

@@ -11,7 +11,7 @@
 //! within sub-trees and biased towards the newest half at the top level
 //! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
-use super::hamiltonian::{Phase, dot};
+use super::hamiltonian::{Phase, projections};
 use super::kernel::{Transition, TransitionInfo};
 use super::metric::Metric;
 use super::target::{Point, Target};
@@ -46,7 +46,36 @@ struct Level {
     p_sharp_final_beg: Vec<f64>,
     p_init_end: Vec<f64>,
     p_final_beg: Vec<f64>,
-    propose_final: Phase,
+    propose_final: Proposal,
+}
+
+/// A candidate draw: the position with its density and gradient, and its
+/// Hamiltonian (the momentum is not needed once a point is proposed).
+#[derive(Debug, Clone)]
+struct Proposal {
+    point: Point,
+    energy: f64,
+}
+
+impl Proposal {
+    fn new(z: &Phase) -> Self {
+        Self {
+            point: z.point.clone(),
+            energy: z.energy(),
+        }
+    }
+
+    /// Takes the position of `z`, copying into the existing buffers.
+    fn set(&mut self, z: &Phase) {
+        self.point.clone_from(&z.point);
+        self.energy = z.energy();
+    }
+
+    /// Copies another proposal into the existing buffers.
+    fn take(&mut self, other: &Self) {
+        self.point.clone_from(&other.point);
+        self.energy = other.energy;
+    }
 }
 
 /// The running totals of one transition.
@@ -64,25 +93,23 @@ struct Builder<'a, T: ?Sized> {
 /// Whether a trajectory segment with end velocities `a` (start) and `b`
 /// (end) and summed momentum `rho + extra` has not yet turned back.
 fn no_uturn(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> bool {
-    let (mut da, mut db) = (dot(a, rho), dot(b, rho));
-    if let Some(e) = extra {
-        da += dot(a, e);
-        db += dot(b, e);
-    }
+    let (da, db) = projections(a, b, rho, extra);
     da > 0.0 && db > 0.0
 }
 
 impl<T: Target + ?Sized> Builder<'_, T> {
     /// Builds a sub-tree of `2^depth` leapfrog steps from `z` in the
-    /// direction of `self.eps`, leaving `z` at its far end. Returns `false`
-    /// when the sub-tree diverged or turned back (it must then be discarded).
+    /// direction of `self.eps`, leaving `z` at its far end, and writes its
+    /// end momenta and velocities, its summed momentum `rho` and its
+    /// proposal. Returns `false` when the sub-tree diverged or turned back
+    /// (it must then be discarded).
     #[allow(clippy::too_many_arguments)]
     fn build<R: Rng + ?Sized>(
         &mut self,
         levels: &mut [Level],
         depth: usize,
         z: &mut Phase,
-        propose: &mut Phase,
+        propose: &mut Proposal,
         p_sharp_beg: &mut [f64],
         p_sharp_end: &mut [f64],
         rho: &mut [f64],
@@ -108,12 +135,11 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             if self.diverged {
                 return Ok(false);
             }
-            propose.clone_from(z);
+            propose.point.clone_from(&z.point);
+            propose.energy = h;
             p_sharp_beg.copy_from_slice(&z.v);
             p_sharp_end.copy_from_slice(&z.v);
-            for (r, p) in rho.iter_mut().zip(&z.p) {
-                *r += p;
-            }
+            rho.copy_from_slice(&z.p);
             p_beg.copy_from_slice(&z.p);
             p_end.copy_from_slice(&z.p);
             return Ok(true);
@@ -121,7 +147,6 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         let (lower, upper) = levels.split_at_mut(depth - 1);
         let level = &mut upper[0];
 
-        level.rho_init.fill(0.0);
         let mut lsw_init = f64::NEG_INFINITY;
         if !self.build(
             lower,
@@ -139,7 +164,6 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             return Ok(false);
         }
 
-        level.rho_final.fill(0.0);
         let mut lsw_final = f64::NEG_INFINITY;
         if !self.build(
             lower,
@@ -160,11 +184,11 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         let lsw_subtree = log_add_exp(lsw_init, lsw_final);
         *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
         if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
-            propose.clone_from(&level.propose_final);
+            propose.take(&level.propose_final);
         }
 
         // The two halves, each extended by one step into the other, then
-        // the merged sub-tree (its summed momentum is built in `rho_init`).
+        // the merged sub-tree.
         let halves_persist = no_uturn(
             p_sharp_beg,
             &level.p_sharp_final_beg,
@@ -176,13 +200,10 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             &level.rho_final,
             Some(&level.p_init_end),
         );
-        for (a, b) in level.rho_init.iter_mut().zip(&level.rho_final) {
-            *a += b;
+        for ((r, a), b) in rho.iter_mut().zip(&level.rho_init).zip(&level.rho_final) {
+            *r = a + b;
         }
-        for (r, a) in rho.iter_mut().zip(&level.rho_init) {
-            *r += a;
-        }
-        Ok(halves_persist && no_uturn(p_sharp_beg, p_sharp_end, &level.rho_init, None))
+        Ok(halves_persist && no_uturn(p_sharp_beg, p_sharp_end, rho, None))
     }
 }
 
@@ -194,8 +215,8 @@ struct Ends {
     z0: Phase,
     z_fwd: Phase,
     z_bck: Phase,
-    sample: Phase,
-    propose: Phase,
+    sample: Proposal,
+    propose: Proposal,
     p_fwd_fwd: Vec<f64>,
     p_fwd_bck: Vec<f64>,
     p_bck_fwd: Vec<f64>,
@@ -229,14 +250,14 @@ impl NutsWorkspace {
             p_sharp_final_beg: zeros.clone(),
             p_init_end: zeros.clone(),
             p_final_beg: zeros.clone(),
-            propose_final: phase.clone(),
+            propose_final: Proposal::new(&phase),
         };
         let ends = Ends {
             z0: phase.clone(),
             z_fwd: phase.clone(),
             z_bck: phase.clone(),
-            sample: phase.clone(),
-            propose: phase,
+            sample: Proposal::new(&phase),
+            propose: Proposal::new(&phase),
             p_fwd_fwd: zeros.clone(),
             p_fwd_bck: zeros.clone(),
             p_bck_fwd: zeros.clone(),
@@ -297,11 +318,12 @@ impl Nuts {
         } = ends;
         z0.point.clone_from(current);
         metric.sample_momentum(rng, &mut z0.p);
-        metric.velocity(&z0.p, &mut z0.v);
+        z0.refresh_velocity(metric);
         let h0 = z0.energy();
-        for z in [&mut *z_fwd, &mut *z_bck, &mut *sample, &mut *propose] {
-            z.clone_from(z0);
-        }
+        z_fwd.clone_from(z0);
+        z_bck.clone_from(z0);
+        sample.set(z0);
+        propose.set(z0);
         for end in [
             &mut *p_fwd_fwd,
             &mut *p_fwd_bck,
@@ -333,8 +355,6 @@ impl Nuts {
         };
         let mut depth = 0;
         while depth < self.max_depth {
-            rho_fwd.fill(0.0);
-            rho_bck.fill(0.0);
             let mut lsw_subtree = f64::NEG_INFINITY;
             let valid = if rng.random::<bool>() {
                 rho_bck.copy_from_slice(rho);
@@ -380,7 +400,7 @@ impl Nuts {
             if lsw_subtree > log_sum_weight
                 || rng.random::<f64>() < (lsw_subtree - log_sum_weight).exp()
             {
-                sample.clone_from(propose);
+                sample.take(propose);
             }
             log_sum_weight = log_add_exp(log_sum_weight, lsw_subtree);
             for ((r, b), f) in rho.iter_mut().zip(rho_bck.iter()).zip(rho_fwd.iter()) {
@@ -395,7 +415,7 @@ impl Nuts {
         }
         let n = builder.n_leapfrog.max(1);
         Ok(Transition {
-            energy: sample.energy(),
+            energy: sample.energy,
             point: sample.point.clone(),
             info: TransitionInfo {
                 accept_stat: builder.sum_accept / n as f64,
