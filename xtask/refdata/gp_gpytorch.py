@@ -30,9 +30,11 @@ Conventions undone here so that the fixture speaks sobolev-kernels' terms:
   (ScaleKernel and InducingPointKernel diagonals at the test points); var_dtc
   is GPyTorch's variance as returned.
 
-GPyTorch needs torch (a multi-gigabyte install), so this script has its own
-environment (xtask/refdata/requirements-gpytorch.txt) and is run by hand from
-the repository root:
+GPyTorch needs torch (a multi-gigabyte install), so this script is heavy and
+has its own environment, xtask/refdata/requirements-gpytorch.txt, separate
+from the shared refdata one. From the repository root,
+`cargo xtask refdata gp_gpytorch` creates target/venv-refdata-gpytorch with
+those packages and runs the script; by hand:
 
     python3 -m venv target/venv-gpytorch
     target/venv-gpytorch/bin/pip install -r xtask/refdata/requirements-gpytorch.txt
