@@ -4,7 +4,7 @@ For ExactGP models with a ScaleKernel over RBFKernel or MaternKernel (nu = 1/2,
 3/2, 5/2, one ARD case) and a GaussianLikelihood, on seeded random data at fixed
 hyperparameters, writes the exact log marginal likelihood, its gradient in
 sobolev-kernels' log-hyperparameters and the predictive mean and variance (of
-the latent f and of a noisy observation) at test points. One SGPR case
+the latent f and of a noisy observation) at test points. Two SGPR cases
 (InducingPointKernel, Titsias's collapsed bound) writes the bound, its gradient
 in the log-hyperparameters and in the inducing inputs, and the predictive mean
 and latent variance.
@@ -151,13 +151,13 @@ class Sgpr(gpytorch.models.ExactGP):
         return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
 
 
-def sgpr_case(name, kind, variance, lengthscale, noise, d, n, m, num_inducing, seed):
+def sgpr_case(name, kind, variance, lengthscale, noise, d, n, m, num_inducing, seed, ard=False):
     X, y, Xs = data(seed, n, m, d)
     rng = np.random.default_rng(seed + 100)
     Z = rng.uniform(-2.0, 2.0, size=(num_inducing, d))
     x_t, y_t, xs_t = (torch.from_numpy(a) for a in (X, y, Xs))
     likelihood = gpytorch.likelihoods.GaussianLikelihood()
-    scale = gpytorch.kernels.ScaleKernel(base_kernel(kind, d, False))
+    scale = gpytorch.kernels.ScaleKernel(base_kernel(kind, d, ard))
     model = Sgpr(x_t, y_t, likelihood, scale, torch.from_numpy(Z.copy()))
     set_hypers(scale, likelihood, variance, lengthscale, noise)
     model.train()
@@ -174,7 +174,8 @@ def sgpr_case(name, kind, variance, lengthscale, noise, d, n, m, num_inducing, s
         mean, var_dtc = f.mean.numpy(), f.variance.numpy()
         gap = scale(xs_t, diag=True) - model.covar_module(xs_t, diag=True)
         var_f = var_dtc + gap.numpy()
-    params = [scale.outputscale.item(), scale.base_kernel.lengthscale.item(), likelihood.noise.item()]
+    lengthscales = scale.base_kernel.lengthscale.detach().numpy().ravel()
+    params = [scale.outputscale.item(), *lengthscales, likelihood.noise.item()]
     return [
         f"case {name}",
         f"dims {d} {n} {m}",
@@ -209,6 +210,7 @@ def main():
         out += exact_case("matern32_1d", "matern32", 0.9, 0.6, 0.02, 1, 30, 6, 13)
         out += exact_case("matern52_ard", "matern52", 1.3, [0.7, 1.1, 0.5], 0.05, 3, 40, 7, 14, ard=True)
         out += sgpr_case("sgpr_rbf_2d", "rbf", 1.2, 0.7, 0.05, 2, 60, 6, 16, 15)
+        out += sgpr_case("sgpr_matern52_ard", "matern52", 0.9, [0.8, 1.3, 0.6], 0.03, 3, 70, 6, 20, 16, ard=True)
     with open(OUT, "w") as f:
         f.write("\n".join(out) + "\n")
 

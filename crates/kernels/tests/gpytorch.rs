@@ -1,8 +1,8 @@
 //! ExactGp and SparseGp against GPyTorch (fixtures from
 //! xtask/refdata/gp_gpytorch.py): ExactGP with ScaleKernel over RBF and
-//! Matern 1/2, 3/2, 5/2 (one ARD case) and a GaussianLikelihood, and one SGPR
-//! (InducingPointKernel) case, all in float64 with Cholesky solves, at fixed
-//! hyperparameters.
+//! Matern 1/2, 3/2, 5/2 (one ARD case) and a GaussianLikelihood, and two
+//! SGPR (InducingPointKernel) cases (RBF, ARD Matern 5/2), all in float64
+//! with Cholesky solves, at fixed hyperparameters.
 //!
 //! The fixture is already in our terms: the log marginal likelihood times N
 //! (GPyTorch's ExactMarginalLogLikelihood divides by N), gradients in our
@@ -153,19 +153,17 @@ fn exact_gp_matches_gpytorch() {
     assert_eq!(seen, 4);
 }
 
-#[test]
-fn sparse_gp_matches_gpytorch_sgpr() {
-    let cases = load();
-    let case = cases.iter().find(|c| c.name == "sgpr_rbf_2d").unwrap();
+/// Worst errors (bound, gradient, inducing-input gradient, mean, variance).
+fn check_sparse<K: Kernel + Clone>(case: &Case, kernel: K) -> [f64; 5] {
     let f = &case.fields;
     let x = Points::new(f["x"].clone(), case.d).unwrap();
     let xs = Points::new(f["xs"].clone(), case.d).unwrap();
     let z = Points::new(f["z"].clone(), case.d).unwrap();
-    let (kernel, noise) = with_params(Stationary::new(Gaussian, 1.0, 1.0).unwrap(), &f["params"]);
+    let (kernel, noise) = with_params(kernel, &f["params"]);
     let gp = SparseGp::new(kernel, noise, x, f["y"].clone(), z).unwrap();
     assert_eq!(gp.jitter(), 0.0);
     let pred = gp.predict(&xs).unwrap();
-    let errs = [
+    [
         rel(gp.log_marginal_likelihood(), f["lml"][0]),
         rel_vec(&gp.log_marginal_likelihood_gradient().unwrap(), &f["grad"]),
         rel_vec(&gp.inducing_gradient().unwrap(), &f["grad_z"]),
@@ -175,13 +173,30 @@ fn sparse_gp_matches_gpytorch_sgpr() {
             .zip(&f["var_f"])
             .map(|(v, w)| rel(*v, *w))
             .fold(0.0, f64::max),
-    ];
-    eprintln!(
-        "sgpr_rbf_2d   bound {:.1e} grad {:.1e} grad_z {:.1e} mean {:.1e} var_f {:.1e}",
-        errs[0], errs[1], errs[2], errs[3], errs[4]
-    );
-    let names = ["bound", "grad", "grad_z", "mean", "var_f"];
-    for (what, e) in names.iter().zip(errs) {
-        assert!(e < TOL, "sgpr {what}: {e:e}");
+    ]
+}
+
+#[test]
+fn sparse_gp_matches_gpytorch_sgpr() {
+    let cases = load();
+    let mut seen = 0;
+    for case in cases.iter().filter(|c| c.name.starts_with("sgpr")) {
+        let errs = match case.name.as_str() {
+            "sgpr_rbf_2d" => check_sparse(case, Stationary::new(Gaussian, 1.0, 1.0).unwrap()),
+            "sgpr_matern52_ard" => {
+                check_sparse(case, Stationary::ard(Matern52, 1.0, vec![1.0; 3]).unwrap())
+            }
+            other => panic!("unknown case {other}"),
+        };
+        eprintln!(
+            "{:<17} bound {:.1e} grad {:.1e} grad_z {:.1e} mean {:.1e} var_f {:.1e}",
+            case.name, errs[0], errs[1], errs[2], errs[3], errs[4]
+        );
+        let names = ["bound", "grad", "grad_z", "mean", "var_f"];
+        for (what, e) in names.iter().zip(errs) {
+            assert!(e < TOL, "{} {what}: {e:e}", case.name);
+        }
+        seen += 1;
     }
+    assert_eq!(seen, 2);
 }
