@@ -50,7 +50,9 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Regenerate the committed high-precision reference tables with mpmath.
+    /// Regenerate the committed high-precision reference tables with mpmath
+    /// (scripts naming their own `requirements-<tag>.txt` run in
+    /// `target/venv-refdata-<tag>`).
     Refdata {
         /// Only the scripts whose file name contains this.
         filter: Option<String>,
@@ -224,15 +226,40 @@ fn refdata(filter: Option<&str>) -> Result {
     if scripts.is_empty() {
         return Err(format!("no refdata scripts in {} match", dir.display()));
     }
-    let venv = python::venv("refdata", &root.join("xtask/refdata/requirements.txt"))?;
-    let steps: Vec<Step> = scripts
-        .iter()
-        .map(|s| {
-            let name = s.file_name().unwrap_or_default().to_string_lossy();
-            Step::new(format!("refdata {name}"), venv.python([s.as_os_str()]))
-        })
-        .collect();
+    let mut steps = Vec::with_capacity(scripts.len());
+    for script in &scripts {
+        let text = std::fs::read_to_string(script)
+            .map_err(|e| format!("cannot read {}: {e}", script.display()))?;
+        // Scripts whose peers are too heavy for the shared environment name
+        // their own `requirements-<tag>.txt`; they get `target/venv-refdata-<tag>`.
+        let venv = match own_requirements(&text) {
+            Some(tag) => python::venv(
+                &format!("refdata-{tag}"),
+                &dir.join(format!("requirements-{tag}.txt")),
+            )?,
+            None => python::venv("refdata", &dir.join("requirements.txt"))?,
+        };
+        let name = script.file_name().unwrap_or_default().to_string_lossy();
+        steps.push(Step::new(
+            format!("refdata {name}"),
+            venv.python([script.as_os_str()]),
+        ));
+    }
     run::steps(&steps)
+}
+
+/// The `<tag>` of the first `xtask/refdata/requirements-<tag>.txt` a refdata
+/// script mentions (its own environment), if any.
+fn own_requirements(script: &str) -> Option<&str> {
+    const PREFIX: &str = "xtask/refdata/requirements-";
+    let start = script.find(PREFIX)? + PREFIX.len();
+    let rest = &script[start..];
+    let tag = &rest[..rest.find(".txt")?];
+    let valid = !tag.is_empty()
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    valid.then_some(tag)
 }
 
 /// `cargo doc` for the workspace (the book included) with warnings denied.
@@ -299,4 +326,23 @@ fn fuzz(target: &str, seconds: u64) -> Result {
         ])
         .env("RUSTC_BOOTSTRAP", "1"),
     )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_requirements;
+
+    #[test]
+    fn own_requirements_reads_the_first_tag() {
+        let header = "needs torch:\n  pip install -r xtask/refdata/requirements-gpytorch.txt\n\
+                      (also xtask/refdata/requirements-other.txt)";
+        assert_eq!(own_requirements(header), Some("gpytorch"));
+        assert_eq!(
+            own_requirements("uses xtask/refdata/requirements.txt"),
+            None
+        );
+        assert_eq!(own_requirements("xtask/refdata/requirements-.txt"), None);
+        assert_eq!(own_requirements("xtask/refdata/requirements-a b.txt"), None);
+        assert_eq!(own_requirements("xtask/refdata/requirements-open"), None);
+    }
 }
