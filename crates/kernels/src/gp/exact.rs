@@ -14,6 +14,11 @@
 //! variance agree with scikit-learn 1.9.1's `GaussianProcessRegressor` to at
 //! most 5e-14 relative over six kernels (tests/exact_gp.rs, fixtures from
 //! xtask/refdata/gp_sklearn.py), and to 3e-13 at N = 5000 in the peers run.
+//! Against GPyTorch 1.15.2 (float64, Cholesky solves, no jitter) the same
+//! quantities agree to at most 7e-13 relative for scaled RBF and Matern
+//! 1/2, 3/2, 5/2 kernels (tests/gpytorch.rs, fixtures from
+//! xtask/refdata/gp_gpytorch.py); the largest gap, Matern-1/2, is GPyTorch's
+//! rounding: a 40-digit evaluation differs from ours by 7e-16.
 
 use super::LN_2PI;
 use super::cholesky::{Jitter, cholesky_with_jitter};

@@ -38,7 +38,11 @@
 //! gradient to 2e-13 and the predictive mean and variance to 3e-15; with 12
 //! inducing points for 80 data the analytic gradient agrees with central
 //! differences to 4e-10 relative, and the inducing-input gradient (9
-//! points, 70 data) to 4e-8, the differences' own rounding level.
+//! points, 70 data) to 4e-8, the differences' own rounding level. Against
+//! GPyTorch 1.15.2's SGPR (tests/gpytorch.rs; its diagonal prediction
+//! correction switched off, Titsias's variance restored) the bound, its
+//! hyperparameter and inducing-input gradients and the predictive mean and
+//! variance agree to at most 6e-13 relative for RBF and ARD Matern-5/2.
 
 use super::LN_2PI;
 use super::cholesky::{Jitter, cholesky_with_jitter};
