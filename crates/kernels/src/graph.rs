@@ -52,10 +52,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sobolev_linalg::cg::{self, CgOptions};
 use sobolev_linalg::lanczos::{LanczosOptions, Reorthogonalization, lanczos};
 use sobolev_linalg::matfun::SymEigen;
-use sobolev_linalg::ops::Diagonal;
 use sobolev_special::bessel_i_scaled;
 
 /// An undirected graph with positive edge weights, stored as a symmetric
@@ -323,43 +321,6 @@ fn apply_columns(
     }
 }
 
-/// `I + sigma2 L` in one pass over the edges, for the CG solves.
-#[derive(Debug)]
-struct ShiftedLaplacian<'a, 'b> {
-    op: &'b LaplacianOperator<'a>,
-    sigma2: f64,
-}
-
-impl LinOp<f64> for ShiftedLaplacian<'_, '_> {
-    fn apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
-        StackReq::EMPTY
-    }
-    fn nrows(&self) -> usize {
-        self.op.graph.num_nodes()
-    }
-    fn ncols(&self) -> usize {
-        self.op.graph.num_nodes()
-    }
-    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, _par: Par, _stack: &mut MemStack) {
-        let s = self.sigma2;
-        apply_columns(self.nrows(), out, rhs, |v, o| {
-            self.op.apply_vec(v, o);
-            o.par_iter_mut()
-                .zip(v)
-                .for_each(|(oi, vi)| *oi = vi + s * *oi);
-        });
-    }
-    fn conj_apply(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-        stack: &mut MemStack,
-    ) {
-        self.apply(out, rhs, par, stack);
-    }
-}
-
 /// `exp(-beta L) v` by its Chebyshev expansion on `[0, lambda_max]`
 /// (Gershgorin bound `lambda_max <= 2 max_i L_ii`): with `b = lambda_max / 2`
 /// and `A = L / b - I`, `exp(-beta L) = sum_k c_k T_k(A)`, `c_0 = ive(0, beta b)`,
@@ -402,47 +363,48 @@ fn chebyshev_diffusion(
     // Beyond the turning point the terms fall faster than geometrically
     // with ratio 1/2, so the tail is below twice the last one.
     let tail = 2.0 * c.last().map_or(0.0, |x| x.abs()) * norm;
-    let step = ChebyshevStep::new(op, b);
+    let step = FusedOperator::new(op, -2.0, 2.0 / b);
     // T_0 v = v, T_1 v = A v; then T_{k+1} v = 2 A T_k v - T_{k-1} v, each
     // written over T_{k-1} v and added into y in the same pass.
     let mut prev = v.to_vec();
     let mut cur = vec![0.0; n];
     let mut y = vec![0.0; n];
-    step.first(&prev, &mut cur, &mut y, c[0], c[1]);
+    step.chebyshev_first(&prev, &mut cur, &mut y, c[0], c[1]);
     for &ck in &c[2..] {
-        step.next(&cur, &mut prev, &mut y, ck);
+        step.chebyshev_next(&cur, &mut prev, &mut y, ck);
         std::mem::swap(&mut prev, &mut cur);
     }
     let ynorm = y.iter().map(|x| x * x).sum::<f64>().sqrt();
     (tail <= options.tolerance * ynorm).then_some(y)
 }
 
-/// Rows per parallel task in the fused Chebyshev pass.
-const CHEBYSHEV_ROWS: usize = 2048;
+/// Rows per parallel task in the fused passes (Chebyshev terms, CG steps);
+/// fixed, so that chunked sums do not depend on the number of threads.
+const FUSED_ROWS: usize = 2048;
 
-/// `2 A = 2 (L / b - I)` for the Chebyshev recurrence, with the edge scale
-/// and the factor `2 / b` folded into the weights once, so that each term
-/// is one pass over the CSR rows.
-struct ChebyshevStep<'a> {
+/// `alpha I + gamma L` with the Laplacian's edge scale and `gamma` folded
+/// into the CSR weights once, so that a product is one pass over the rows
+/// reading one neighbour value per edge.
+struct FusedOperator<'a> {
     graph: &'a Graph,
-    /// `2 (L_ii / b - 1)`.
+    /// `alpha + gamma L_ii`.
     diagonal: Vec<f64>,
-    /// `-2 W~_ij / b` (`W~` the weights with the Laplacian's edge scale),
+    /// `-gamma W~_ij` (`W~` the weights with the Laplacian's edge scale),
     /// aligned with the graph's CSR neighbours.
     off_diagonal: Vec<f64>,
 }
 
-impl<'a> ChebyshevStep<'a> {
-    fn new(op: &LaplacianOperator<'a>, b: f64) -> Self {
+impl<'a> FusedOperator<'a> {
+    fn new(op: &LaplacianOperator<'a>, alpha: f64, gamma: f64) -> Self {
         let graph = op.graph;
         let n = graph.num_nodes();
-        let diagonal = (0..n).map(|i| 2.0 * (op.diagonal(i) / b - 1.0)).collect();
+        let diagonal = (0..n).map(|i| alpha + gamma * op.diagonal(i)).collect();
         let mut off_diagonal = vec![0.0; graph.neighbour.len()];
         for i in 0..n {
             let (r0, r1) = (graph.row_start[i], graph.row_start[i + 1]);
             for e in r0..r1 {
                 let j = graph.neighbour[e];
-                off_diagonal[e] = -2.0 * op.edge_scale(i, j) * graph.weight[e] / b;
+                off_diagonal[e] = -gamma * op.edge_scale(i, j) * graph.weight[e];
             }
         }
         Self {
@@ -452,7 +414,7 @@ impl<'a> ChebyshevStep<'a> {
         }
     }
 
-    /// `(2 A x)_i` for one row.
+    /// Row `i` of the operator times `x`.
     #[inline(always)]
     fn row(&self, i: usize, x: &[f64]) -> f64 {
         let (r0, r1) = (self.graph.row_start[i], self.graph.row_start[i + 1]);
@@ -466,13 +428,14 @@ impl<'a> ChebyshevStep<'a> {
         s
     }
 
-    /// `t1 = A v` and `y = c0 v + c1 t1`.
-    fn first(&self, v: &[f64], t1: &mut [f64], y: &mut [f64], c0: f64, c1: f64) {
-        t1.par_chunks_mut(CHEBYSHEV_ROWS)
-            .zip(y.par_chunks_mut(CHEBYSHEV_ROWS))
+    /// Chebyshev start, for `2 A = 2 (L / b - I)`: `t1 = A v` and
+    /// `y = c0 v + c1 t1`.
+    fn chebyshev_first(&self, v: &[f64], t1: &mut [f64], y: &mut [f64], c0: f64, c1: f64) {
+        t1.par_chunks_mut(FUSED_ROWS)
+            .zip(y.par_chunks_mut(FUSED_ROWS))
             .enumerate()
             .for_each(|(chunk, (t, yc))| {
-                let i0 = chunk * CHEBYSHEV_ROWS;
+                let i0 = chunk * FUSED_ROWS;
                 for (r, (ti, yi)) in t.iter_mut().zip(yc).enumerate() {
                     let i = i0 + r;
                     *ti = 0.5 * self.row(i, v);
@@ -481,14 +444,14 @@ impl<'a> ChebyshevStep<'a> {
             });
     }
 
-    /// `prev <- 2 A cur - prev` (the next Chebyshev vector) and
-    /// `y += ck prev`, in one pass.
-    fn next(&self, cur: &[f64], prev: &mut [f64], y: &mut [f64], ck: f64) {
-        prev.par_chunks_mut(CHEBYSHEV_ROWS)
-            .zip(y.par_chunks_mut(CHEBYSHEV_ROWS))
+    /// Chebyshev step: `prev <- 2 A cur - prev` (the next Chebyshev
+    /// vector) and `y += ck prev`, in one pass.
+    fn chebyshev_next(&self, cur: &[f64], prev: &mut [f64], y: &mut [f64], ck: f64) {
+        prev.par_chunks_mut(FUSED_ROWS)
+            .zip(y.par_chunks_mut(FUSED_ROWS))
             .enumerate()
             .for_each(|(chunk, (p, yc))| {
-                let i0 = chunk * CHEBYSHEV_ROWS;
+                let i0 = chunk * FUSED_ROWS;
                 for (r, (pi, yi)) in p.iter_mut().zip(yc).enumerate() {
                     let t = self.row(i0 + r, cur) - *pi;
                     *pi = t;
@@ -498,7 +461,23 @@ impl<'a> ChebyshevStep<'a> {
     }
 }
 
-/// `(I + sigma2 L)^{-1} v` by Jacobi-preconditioned CG.
+/// Sums one value per [`FUSED_ROWS`] chunk in chunk order, so that the
+/// result does not depend on how rayon split the work.
+fn chunk_sum(parts: Vec<[f64; 2]>) -> [f64; 2] {
+    parts
+        .into_iter()
+        .fold([0.0, 0.0], |acc, p| [acc[0] + p[0], acc[1] + p[1]])
+}
+
+/// `(I + sigma2 L)^{-1} v` by Jacobi-preconditioned conjugate gradients
+/// (Hestenes-Stiefel with the diagonal `1 + sigma2 L_ii` as
+/// preconditioner), written as three fused passes per step over
+/// [`FusedOperator`]: `q = A p` with `p.q`; the updates of `x` and `r` with
+/// `r.z` and `|r|^2` (`z = r / diag`, never stored); `p = z + beta p`.
+/// Stops when `|r| <= tolerance |v| / (1 + sigma2 lambda_max)`
+/// (`lambda_max <= 2 max_i L_ii` by Gershgorin), which bounds the error of
+/// the result relative to `|v|` by the tolerance, since the condition
+/// number of `I + sigma2 L` is at most `1 + sigma2 lambda_max`.
 fn regularized_solve(
     op: &LaplacianOperator<'_>,
     sigma2: f64,
@@ -506,35 +485,81 @@ fn regularized_solve(
     options: &KrylovOptions,
 ) -> Result<Vec<f64>> {
     let n = v.len();
-    let linalg = |e: sobolev_linalg::Error| Error::InvalidArgument(format!("graph CG: {e}"));
-    // Gershgorin: lambda_max(L) <= 2 max_i L_ii.
+    let a = FusedOperator::new(op, 1.0, sigma2);
     let lambda_max = 2.0 * (0..n).map(|i| op.diagonal(i)).fold(0.0, f64::max);
-    let shifted = ShiftedLaplacian { op, sigma2 };
-    let jacobi = Diagonal::new(
-        (0..n)
-            .map(|i| 1.0 / (1.0 + sigma2 * op.diagonal(i)))
-            .collect(),
-    )
-    .map_err(linalg)?;
-    let cg_options = CgOptions {
-        rel_tolerance: options.tolerance / (1.0 + sigma2 * lambda_max),
-        max_iters: options.steps.max(1000),
-        ..CgOptions::default()
-    };
-    let rhs = MatRef::from_column_major_slice(v, n, 1);
-    let (x, _) = cg::solve(&shifted, &jacobi, rhs, None, &cg_options).map_err(|e| match e {
-        sobolev_linalg::Error::NotConverged {
-            iterations,
-            residual,
-            ..
-        } => Error::NotConverged {
-            method: "CG on I + sigma2 L",
-            iterations,
-            residual,
-        },
-        other => linalg(other),
-    })?;
-    Ok(x.col(0).iter().copied().collect())
+    let vnorm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let target = options.tolerance / (1.0 + sigma2 * lambda_max) * vnorm;
+    let mut x = vec![0.0; n];
+    if vnorm == 0.0 {
+        return Ok(x);
+    }
+    let mut r = v.to_vec();
+    let mut p: Vec<f64> = r.iter().zip(&a.diagonal).map(|(ri, di)| ri / di).collect();
+    let mut rz: f64 = r.iter().zip(&p).map(|(ri, pi)| ri * pi).sum();
+    let mut q = vec![0.0; n];
+    let max_iters = options.steps.max(1000);
+    let mut residual = vnorm;
+    for _ in 0..max_iters {
+        let pq = chunk_sum(
+            q.par_chunks_mut(FUSED_ROWS)
+                .enumerate()
+                .map(|(chunk, qc)| {
+                    let i0 = chunk * FUSED_ROWS;
+                    let mut pq = 0.0;
+                    for (k, qi) in qc.iter_mut().enumerate() {
+                        *qi = a.row(i0 + k, &p);
+                        pq += p[i0 + k] * *qi;
+                    }
+                    [pq, 0.0]
+                })
+                .collect(),
+        )[0];
+        if !(pq > 0.0 && pq.is_finite()) {
+            return Err(Error::NonFinite("CG on I + sigma2 L: curvature p.Ap"));
+        }
+        let alpha = rz / pq;
+        let [rz_next, rr] = chunk_sum(
+            x.par_chunks_mut(FUSED_ROWS)
+                .zip(r.par_chunks_mut(FUSED_ROWS))
+                .zip(p.par_chunks(FUSED_ROWS))
+                .zip(q.par_chunks(FUSED_ROWS))
+                .zip(a.diagonal.par_chunks(FUSED_ROWS))
+                .map(|((((xc, rc), pc), qc), dc)| {
+                    let (mut rz, mut rr) = (0.0, 0.0);
+                    for ((((xi, ri), pi), qi), di) in xc.iter_mut().zip(rc).zip(pc).zip(qc).zip(dc)
+                    {
+                        *xi += alpha * pi;
+                        *ri -= alpha * qi;
+                        rz += *ri * *ri / di;
+                        rr += *ri * *ri;
+                    }
+                    [rz, rr]
+                })
+                .collect(),
+        );
+        residual = rr.sqrt();
+        if !residual.is_finite() {
+            return Err(Error::NonFinite("CG on I + sigma2 L: residual"));
+        }
+        if residual <= target {
+            return Ok(x);
+        }
+        let beta = rz_next / rz;
+        rz = rz_next;
+        p.par_chunks_mut(FUSED_ROWS)
+            .zip(r.par_chunks(FUSED_ROWS))
+            .zip(a.diagonal.par_chunks(FUSED_ROWS))
+            .for_each(|((pc, rc), dc)| {
+                for ((pi, ri), di) in pc.iter_mut().zip(rc).zip(dc) {
+                    *pi = ri / di + beta * *pi;
+                }
+            });
+    }
+    Err(Error::NotConverged {
+        method: "CG on I + sigma2 L",
+        iterations: max_iters,
+        residual: residual / vnorm,
+    })
 }
 
 /// A kernel on graph nodes as a spectral function of the Laplacian.
