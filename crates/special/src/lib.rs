@@ -62,7 +62,7 @@ pub use bessel_jy::{
     bessel_y_derivative, bessel_y_slice, spherical_bessel_j, spherical_bessel_j_derivative,
     spherical_bessel_y, spherical_bessel_y_derivative,
 };
-pub use branchless::exp_branchless;
+pub use branchless::{exp_branchless, exp_branchless_fma};
 pub use error::{Error, Result};
 pub use error_fn::{erf, erfc, erfcinv, erfcx, erfinv};
 pub use gamma::{gamma, ln_gamma, ln_gamma_sign, ln_multigamma};
