@@ -46,23 +46,25 @@ fn not_pd() -> Error {
     Error::NotPositiveDefinite("a matrix of the batch is not SPD".into())
 }
 
+/// The row-major `N x N` block `s` as a stack matrix.
+pub(super) fn load<const N: usize>(s: &[f64]) -> SMatrix<f64, N, N> {
+    SMatrix::<f64, N, N>::from_fn(|i, j| s[i * N + j])
+}
+
+/// The symmetric part of `m`, written row-major into `out`.
+pub(super) fn store<const N: usize>(m: &SMatrix<f64, N, N>, out: &mut [f64]) {
+    for i in 0..N {
+        for j in 0..N {
+            out[i * N + j] = 0.5 * (m[(i, j)] + m[(j, i)]);
+        }
+    }
+}
+
 /// Fixed-size kernels for order `N`.
 mod fixed {
     use super::*;
 
     type Sq<const N: usize> = SMatrix<f64, N, N>;
-
-    fn load<const N: usize>(s: &[f64]) -> Sq<N> {
-        Sq::<N>::from_fn(|i, j| s[i * N + j])
-    }
-
-    fn store<const N: usize>(m: &Sq<N>, out: &mut [f64]) {
-        for i in 0..N {
-            for j in 0..N {
-                out[i * N + j] = 0.5 * (m[(i, j)] + m[(j, i)]);
-            }
-        }
-    }
 
     /// The Cholesky factor `L` of `p` and `W = L^{-1} b L^{-T}`, symmetrised.
     fn whiten<const N: usize>(p: &[f64], b: &[f64]) -> Result<(Sq<N>, Sq<N>)> {

@@ -48,17 +48,7 @@ mod fixed {
 
     type Sq<const N: usize> = SMatrix<f64, N, N>;
 
-    fn load<const N: usize>(s: &[f64]) -> Sq<N> {
-        Sq::<N>::from_fn(|i, j| s[i * N + j])
-    }
-
-    fn store<const N: usize>(m: &Sq<N>, out: &mut [f64]) {
-        for i in 0..N {
-            for j in 0..N {
-                out[i * N + j] = 0.5 * (m[(i, j)] + m[(j, i)]);
-            }
-        }
-    }
+    use crate::spd::batch::{load, store};
 
     fn sym_array<const N: usize>(m: &Sq<N>) -> [[f64; N]; N] {
         std::array::from_fn(|i| std::array::from_fn(|j| 0.5 * (m[(i, j)] + m[(j, i)])))
