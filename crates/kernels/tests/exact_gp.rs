@@ -7,45 +7,13 @@ use sobolev_kernels::kernel::{
     Gaussian, Matern12, Matern32, Matern52, Periodic, RationalQuadratic, Stationary,
 };
 use sobolev_kernels::{Error, ExactGp, FitOptions, GaussianProcess, Kernel, Points};
-use std::collections::HashMap;
 
-struct Case {
-    name: String,
-    d: usize,
-    fields: HashMap<String, Vec<f64>>,
-}
+#[path = "common/gp_fixture.rs"]
+mod gp_fixture;
+use gp_fixture::{Case, rel};
 
 fn load() -> Vec<Case> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/gp_sklearn.txt"
-    ))
-    .unwrap();
-    let mut cases: Vec<Case> = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let mut it = line.split_whitespace();
-        let key = it.next().unwrap();
-        match key {
-            "case" => cases.push(Case {
-                name: it.next().unwrap().into(),
-                d: 0,
-                fields: HashMap::new(),
-            }),
-            _ => {
-                let v: Vec<f64> = it.map(|s| s.parse().unwrap()).collect();
-                let c = cases.last_mut().unwrap();
-                if key == "dims" {
-                    c.d = v[0] as usize;
-                }
-                c.fields.insert(key.into(), v);
-            }
-        }
-    }
-    cases
-}
-
-fn rel(a: f64, b: f64) -> f64 {
-    (a - b).abs() / b.abs().max(1e-300)
+    gp_fixture::load("gp_sklearn.txt")
 }
 
 fn check<K: Kernel + Clone>(case: &Case, kernel: K) -> f64 {
