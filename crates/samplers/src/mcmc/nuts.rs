@@ -160,7 +160,6 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             propose.energy = h;
             p_sharp_beg.copy_from_slice(&z.v);
             p_beg.copy_from_slice(&z.p);
-            rho.copy_from_slice(&z.p);
             let mut lsw_final = f64::NEG_INFINITY;
             let Some(h) = self.step(z, &mut lsw_final)? else {
                 return Ok(false);
@@ -172,9 +171,10 @@ impl<T: Target + ?Sized> Builder<'_, T> {
                 propose.energy = h;
             }
             p_sharp_end.copy_from_slice(&z.v);
-            p_end.copy_from_slice(&z.p);
-            for (r, p) in rho.iter_mut().zip(&z.p) {
-                *r += p;
+            let ends = p_end.iter_mut().zip(p_beg.iter()).zip(&z.p);
+            for (r, ((e, a), b)) in rho.iter_mut().zip(ends) {
+                *e = *b;
+                *r = a + b;
             }
             return Ok(no_uturn(p_sharp_beg, p_sharp_end, rho, None));
         }
