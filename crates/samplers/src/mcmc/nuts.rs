@@ -70,12 +70,6 @@ impl Proposal {
         self.point.clone_from(&z.point);
         self.energy = z.energy();
     }
-
-    /// Copies another proposal into the existing buffers.
-    fn take(&mut self, other: &Self) {
-        self.point.clone_from(&other.point);
-        self.energy = other.energy;
-    }
 }
 
 /// The running totals of one transition.
@@ -98,6 +92,27 @@ fn no_uturn(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> bool {
 }
 
 impl<T: Target + ?Sized> Builder<'_, T> {
+    /// One leapfrog step from `z` with its bookkeeping: adds its weight
+    /// `exp(H0 - H)` to `log_sum_weight` and its acceptance probability to
+    /// the running sum. Returns the step's Hamiltonian, or `None` when it
+    /// diverged.
+    fn step(&mut self, z: &mut Phase, log_sum_weight: &mut f64) -> Result<Option<f64>> {
+        let finite = z.leapfrog(self.target, self.metric, self.eps)?;
+        self.n_leapfrog += 1;
+        let h = if finite { z.energy() } else { f64::INFINITY };
+        let h = if h.is_nan() { f64::INFINITY } else { h };
+        if h - self.h0 > self.max_energy_error {
+            self.diverged = true;
+        }
+        *log_sum_weight = log_add_exp(*log_sum_weight, self.h0 - h);
+        self.sum_accept += if self.h0 > h {
+            1.0
+        } else {
+            (self.h0 - h).exp()
+        };
+        Ok(if self.diverged { None } else { Some(h) })
+    }
+
     /// Builds a sub-tree of `2^depth` leapfrog steps from `z` in the
     /// direction of `self.eps`, leaving `z` at its far end, and writes its
     /// end momenta and velocities, its summed momentum `rho` and its
@@ -119,22 +134,9 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         rng: &mut R,
     ) -> Result<bool> {
         if depth == 0 {
-            let finite = z.leapfrog(self.target, self.metric, self.eps)?;
-            self.n_leapfrog += 1;
-            let h = if finite { z.energy() } else { f64::INFINITY };
-            let h = if h.is_nan() { f64::INFINITY } else { h };
-            if h - self.h0 > self.max_energy_error {
-                self.diverged = true;
-            }
-            *log_sum_weight = log_add_exp(*log_sum_weight, self.h0 - h);
-            self.sum_accept += if self.h0 > h {
-                1.0
-            } else {
-                (self.h0 - h).exp()
-            };
-            if self.diverged {
+            let Some(h) = self.step(z, log_sum_weight)? else {
                 return Ok(false);
-            }
+            };
             propose.point.clone_from(&z.point);
             propose.energy = h;
             p_sharp_beg.copy_from_slice(&z.v);
@@ -143,6 +145,38 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             p_beg.copy_from_slice(&z.p);
             p_end.copy_from_slice(&z.p);
             return Ok(true);
+        }
+        if depth == 1 {
+            // Two leaves: with `p1, p2` and `v1, v2` the momenta and
+            // velocities after each step, both cross-half checks and the
+            // merged check project `v1, v2` on the same `p1 + p2`, so one
+            // pass decides all three, and each leaf writes straight into
+            // the outputs.
+            let mut lsw_init = f64::NEG_INFINITY;
+            let Some(h) = self.step(z, &mut lsw_init)? else {
+                return Ok(false);
+            };
+            propose.point.clone_from(&z.point);
+            propose.energy = h;
+            p_sharp_beg.copy_from_slice(&z.v);
+            p_beg.copy_from_slice(&z.p);
+            let mut lsw_final = f64::NEG_INFINITY;
+            let Some(h) = self.step(z, &mut lsw_final)? else {
+                return Ok(false);
+            };
+            let lsw_subtree = log_add_exp(lsw_init, lsw_final);
+            *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
+            if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
+                propose.point.clone_from(&z.point);
+                propose.energy = h;
+            }
+            p_sharp_end.copy_from_slice(&z.v);
+            let ends = p_end.iter_mut().zip(p_beg.iter()).zip(&z.p);
+            for (r, ((e, a), b)) in rho.iter_mut().zip(ends) {
+                *e = *b;
+                *r = a + b;
+            }
+            return Ok(no_uturn(p_sharp_beg, p_sharp_end, rho, None));
         }
         let (lower, upper) = levels.split_at_mut(depth - 1);
         let level = &mut upper[0];
@@ -184,7 +218,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         let lsw_subtree = log_add_exp(lsw_init, lsw_final);
         *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
         if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
-            propose.take(&level.propose_final);
+            std::mem::swap(propose, &mut level.propose_final);
         }
 
         // The two halves, each extended by one step into the other, then
@@ -400,7 +434,8 @@ impl Nuts {
             if lsw_subtree > log_sum_weight
                 || rng.random::<f64>() < (lsw_subtree - log_sum_weight).exp()
             {
-                sample.take(propose);
+                // `propose` is rewritten in full by the next sub-tree.
+                std::mem::swap(sample, propose);
             }
             log_sum_weight = log_add_exp(log_sum_weight, lsw_subtree);
             for ((r, b), f) in rho.iter_mut().zip(rho_bck.iter()).zip(rho_fwd.iter()) {
