@@ -47,6 +47,11 @@ fn ln_gamma_shift_close(b: f64, d: f64) -> f64 {
     if d == 0.0 {
         return 0.0;
     }
+    if b < 1e-8 {
+        // The polygammas of the Taylor branch overflow near 0 (trigamma
+        // ~ 1/b^2); shift up one step instead, by Γ(x+1) = x Γ(x).
+        return ln_gamma_shift_close(b + 1.0, d) - (d / b).ln_1p();
+    }
     if d.abs() <= 1e-4 * b {
         // Taylor series in d; the next term is below (d/b)^5 / 5 relative.
         let t3 = polygamma(3, b);
