@@ -189,10 +189,8 @@ struct ExactObjective<'a, K> {
 
 impl<K: Kernel + Clone> Objective for ExactObjective<'_, K> {
     fn neg_lml_and_grad(&self, p: &[f64]) -> Result<(f64, Vec<f64>)> {
-        let np = self.kernel.num_params();
-        let mut kernel = self.kernel.clone();
-        kernel.set_log_params(&p[..np])?;
-        let noise = p[np].exp();
+        let (kernel, own) = split_log_params(self.kernel, p, 1, "GP log-hyperparameters")?;
+        let noise = own[0].exp();
         let f = factor(&kernel, noise, self.x, self.y, self.policy)?;
         let g = lml_gradient(&kernel, noise, self.x, &f, 1.0);
         Ok((-f.lml, g.into_iter().map(|v| -v).collect()))

@@ -366,10 +366,8 @@ struct SparseObjective<'a, K> {
 
 impl<K: Kernel + Clone> Objective for SparseObjective<'_, K> {
     fn neg_lml_and_grad(&self, p: &[f64]) -> Result<(f64, Vec<f64>)> {
-        let np = self.kernel.num_params();
-        let mut kernel = self.kernel.clone();
-        kernel.set_log_params(&p[..np])?;
-        let noise = p[np].exp();
+        let (kernel, own) = split_log_params(self.kernel, p, 1, "GP log-hyperparameters")?;
+        let noise = own[0].exp();
         let f = factor(&kernel, noise, self.x, self.y, self.z, self.policy)?;
         let adj = adjoints(noise, self.y, &f);
         let g = bound_gradient(&kernel, noise, self.x, self.z, &f, &adj);
@@ -389,11 +387,10 @@ struct InducingObjective<'a, K> {
 
 impl<K: Kernel + Clone> Objective for InducingObjective<'_, K> {
     fn neg_lml_and_grad(&self, p: &[f64]) -> Result<(f64, Vec<f64>)> {
-        let np = self.kernel.num_params();
-        let mut kernel = self.kernel.clone();
-        kernel.set_log_params(&p[..np])?;
-        let noise = p[np].exp();
-        let z = Points::new(p[np + 1..].to_vec(), self.dim)?;
+        let extra = p.len().saturating_sub(self.kernel.num_params());
+        let (kernel, own) = split_log_params(self.kernel, p, extra, "SGPR parameters")?;
+        let noise = own[0].exp();
+        let z = Points::new(own[1..].to_vec(), self.dim)?;
         let f = factor(&kernel, noise, self.x, self.y, &z, self.policy)?;
         let adj = adjoints(noise, self.y, &f);
         let mut g = bound_gradient(&kernel, noise, self.x, &z, &f, &adj);

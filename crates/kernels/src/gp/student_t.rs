@@ -116,10 +116,9 @@ struct StudentObjective<'a, K> {
 
 impl<K: Kernel + Clone> Objective for StudentObjective<'_, K> {
     fn neg_lml_and_grad(&self, p: &[f64]) -> Result<(f64, Vec<f64>)> {
-        let np = self.kernel.num_params();
-        let mut kernel = self.kernel.clone();
-        kernel.set_log_params(&p[..np])?;
-        let (noise, dof) = (p[np].exp(), 2.0 + p[np + 1].exp());
+        let (kernel, own) =
+            split_log_params(self.kernel, p, 2, "Student-t process log-hyperparameters")?;
+        let (noise, dof) = (own[0].exp(), 2.0 + own[1].exp());
         let f = factor(&kernel, noise, self.x, self.y, self.policy)?;
         let (lml, beta) = student_lml(&f, self.y, self.x.len(), dof);
         let g = student_gradient(&kernel, noise, dof, self.x, &f, beta);
