@@ -13,7 +13,8 @@
 //! Agreement is the largest difference of posterior means between the two
 //! samplers in units of the posterior standard deviation.
 //!
-//! Run with `cargo bench -p sobolev-benches --bench mcmc_nuts_rs`; the table
+//! Run with `cargo bench -p sobolev-benches --bench mcmc_nuts_rs` (set
+//! `MCMC_SEED=<u64>` to repeat it on other seeds; both samplers take it); the table
 //! goes to stdout and the peers JSON (ARCHITECTURE.md format) to
 //! `target/peers/mcmc-nuts-rs.json`.
 
@@ -31,10 +32,18 @@ use sobolev_samplers::posteriors::{CorrelatedGaussian, Funnel, LogisticRegressio
 
 type BoxResult<T> = Result<T, Box<dyn Error>>;
 
+/// The run's seed: `MCMC_SEED` if set, else [`DEFAULT_SEED`].
+fn seed() -> u64 {
+    std::env::var("MCMC_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_SEED)
+}
+
 const N_CHAINS: usize = 4;
 const N_WARMUP: usize = 1000;
 const N_DRAWS: usize = 1000;
-const SEED: u64 = 20_240_601;
+const DEFAULT_SEED: u64 = 20_240_601;
 const PEER: &str = "nuts-rs 0.19.1";
 
 /// A failure of our log density, reported to nuts-rs as recoverable (it
@@ -134,7 +143,7 @@ fn run_ours<T: Target>(target: &T, schedule: mcmc::WarmupSchedule) -> BoxResult<
     // nutpie's schedule; ours does the same with `DiagonalFisher` and
     // `WarmupSchedule::Nutpie` (Stan's windows for comparison).
     let settings = mcmc::Settings {
-        seed: SEED,
+        seed: seed(),
         metric: mcmc::MetricKind::DiagonalFisher,
         schedule,
         ..Default::default()
@@ -163,14 +172,14 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
         num_tune: N_WARMUP as u64,
         num_draws: N_DRAWS as u64,
         num_chains: N_CHAINS,
-        seed: SEED,
+        seed: seed(),
         ..Default::default()
     };
     let mut values = Vec::with_capacity(N_CHAINS * N_DRAWS * d);
     let (mut gradients, mut divergences) = (0u64, 0usize);
     let start = Instant::now();
     for c in 0..N_CHAINS {
-        let mut rng = StdRng::seed_from_u64(SEED ^ ((c as u64 + 1) << 32));
+        let mut rng = StdRng::seed_from_u64(seed() ^ ((c as u64 + 1) << 32));
         let math = CpuMath::new(NutsRsDensity { target });
         let mut chain = settings.new_chain(c as u64, math, &mut rng)?;
         // Stan's default initialisation, uniform on [-2, 2]^d, as ours.

@@ -19,6 +19,7 @@
 //! and the last 15% of warm-up tunes the step size alone (Seyboldt, Carlson
 //! & Carpenter 2024, and the nuts-rs implementation of nutpie's schedule).
 
+use super::kernel::TransitionInfo;
 use super::metric::Metric;
 use super::target::Point;
 use crate::Result;
@@ -181,7 +182,10 @@ pub enum WarmupSchedule {
     /// and the background replaces the foreground every 10 iterations in the
     /// first 30% of warm-up, then at windows of 80 iterations growing by a
     /// factor 1.5; the last 15% of warm-up adapts the step size alone. Dual
-    /// averaging restarts only after the first estimate.
+    /// averaging restarts only after the first estimate. Draws where the
+    /// chain did not move are left out of the windows, and once no further
+    /// switch fits the step size follows the symmetric acceptance statistic
+    /// ([`TransitionInfo::accept_stat_symmetric`]).
     #[default]
     Nutpie,
 }
@@ -373,16 +377,44 @@ impl Adaptation {
         )
     }
 
-    /// Feeds warm-up iteration `iteration` (0-based) with its position,
-    /// gradient and acceptance statistic.
+    /// Feeds warm-up iteration `iteration` (0-based) with its draw (position
+    /// and gradient), the transition's statistics, and whether the chain
+    /// moved.
+    ///
+    /// On nutpie's schedule a draw enters the metric windows only if the
+    /// chain moved (a repeated point says nothing new about the spread),
+    /// and the step size follows the symmetric acceptance statistic once no
+    /// further metric switch fits before the step-size-only phase, as
+    /// nutpie does; Stan's schedule uses every draw and the plain statistic.
     pub(crate) fn step(
         &mut self,
         iteration: usize,
         x: &[f64],
         grad: &[f64],
-        accept_stat: f64,
+        info: &TransitionInfo,
+        moved: bool,
     ) -> Result<AdaptAction> {
-        let eps = self.dual.update(accept_stat);
+        let late = match &self.windows {
+            Windows::Stan { .. } => false,
+            Windows::Nutpie {
+                early_end,
+                step_size_only_from,
+                window,
+                ..
+            } => {
+                let next_window = if iteration < *early_end {
+                    EARLY_WINDOW
+                } else {
+                    ((*window as f64 * WINDOW_GROWTH).round() as usize).max(*window + 1)
+                };
+                iteration + next_window > *step_size_only_from
+            }
+        };
+        let eps = self.dual.update(if late {
+            info.accept_stat_symmetric
+        } else {
+            info.accept_stat
+        });
         if iteration + 1 == self.n_warmup {
             return Ok(AdaptAction::StepSize(self.dual.final_step_size()));
         }
@@ -425,8 +457,10 @@ impl Adaptation {
                     // Never shrink below what the background already holds.
                     *window = (*window).max(background.draws.n as usize);
                 }
-                foreground.add(x, grad);
-                background.add(x, grad);
+                if moved {
+                    foreground.add(x, grad);
+                    background.add(x, grad);
+                }
                 let (switch_after, next_window) = if early {
                     (EARLY_WINDOW, EARLY_WINDOW)
                 } else {
@@ -459,6 +493,17 @@ impl Adaptation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The statistics of a transition with acceptance `a` under both forms.
+    fn stats(a: f64) -> TransitionInfo {
+        TransitionInfo {
+            accept_stat: a,
+            accept_stat_symmetric: a,
+            n_steps: 1,
+            depth: 0,
+            diverged: false,
+        }
+    }
 
     #[test]
     fn stan_windows_for_1000_warmup() {
@@ -516,7 +561,9 @@ mod tests {
                 .map(|v| v.sqrt() * Distribution::<f64>::sample(&StandardNormal, &mut rng))
                 .collect();
             let g: Vec<f64> = x.iter().zip(&var).map(|(x, v)| -x / v).collect();
-            if let AdaptAction::NewMetric { metric: m, .. } = a.step(it, &x, &g, 0.8).unwrap() {
+            if let AdaptAction::NewMetric { metric: m, .. } =
+                a.step(it, &x, &g, &stats(0.8), true).unwrap()
+            {
                 metric = Some(m);
                 break;
             }
@@ -571,7 +618,9 @@ mod tests {
         let mut updates = Vec::new();
         for it in 0..n_warmup {
             let (x, g) = draw();
-            if let AdaptAction::NewMetric { metric, step_size } = a.step(it, &x, &g, 0.8).unwrap() {
+            if let AdaptAction::NewMetric { metric, step_size } =
+                a.step(it, &x, &g, &stats(0.8), true).unwrap()
+            {
                 // Only the first estimate re-initialises the step size.
                 assert_eq!(step_size.is_none(), updates.is_empty(), "iteration {it}");
                 let Metric::Diagonal(m) = metric else {
@@ -615,7 +664,7 @@ mod tests {
                 Windows::Stan { .. } => unreachable!(),
             };
             let x = [it as f64, (it * it) as f64];
-            a.step(it, &x, &x, 0.8).unwrap();
+            a.step(it, &x, &x, &stats(0.8), true).unwrap();
             if let Windows::Nutpie { background, .. } = &a.windows
                 && background.draws.n < before
             {

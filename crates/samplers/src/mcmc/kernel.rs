@@ -78,6 +78,11 @@ pub struct TransitionInfo {
     /// Mean Metropolis acceptance probability over the proposals made (the
     /// statistic dual averaging tunes).
     pub accept_stat: f64,
+    /// Mean symmetric acceptance statistic `2 e^{-|d|} / (1 + e^{-|d|})`
+    /// over the same proposals, with `d` the log acceptance ratio; it
+    /// penalises energy errors of either sign, and nutpie's schedule tunes
+    /// the step size to it late in warm-up.
+    pub accept_stat_symmetric: f64,
     /// Gradient evaluations (leapfrog steps) used; 1 for RWM's density call.
     pub n_steps: usize,
     /// NUTS tree depth (0 for other kernels).
@@ -161,7 +166,7 @@ fn hmc<T: Target + ?Sized, R: Rng + ?Sized>(
     }
     let h = if finite { z.energy() } else { f64::INFINITY };
     let h = if h.is_nan() { f64::INFINITY } else { h };
-    let accept_stat = (h0 - h).exp().min(1.0);
+    let (accept_stat, accept_stat_symmetric) = acceptance(h0 - h);
     let diverged = h - h0 > 1000.0;
     let accepted = rng.random::<f64>() < accept_stat;
     let next = if accepted { z } else { start };
@@ -170,6 +175,7 @@ fn hmc<T: Target + ?Sized, R: Rng + ?Sized>(
         point: next.point,
         info: TransitionInfo {
             accept_stat,
+            accept_stat_symmetric,
             n_steps,
             depth: 0,
             diverged,
@@ -194,7 +200,7 @@ fn random_walk<T: Target + ?Sized, R: Rng + ?Sized>(
     } else {
         f64::NEG_INFINITY
     };
-    let accept_stat = log_ratio.exp().min(1.0);
+    let (accept_stat, accept_stat_symmetric) = acceptance(log_ratio);
     let next = if rng.random::<f64>() < accept_stat {
         proposal
     } else {
@@ -205,6 +211,7 @@ fn random_walk<T: Target + ?Sized, R: Rng + ?Sized>(
         point: next,
         info: TransitionInfo {
             accept_stat,
+            accept_stat_symmetric,
             n_steps: 1,
             depth: 0,
             diverged: !finite,
@@ -236,6 +243,7 @@ fn langevin<T: Target + ?Sized, R: Rng + ?Sized>(
             point: current.clone(),
             info: TransitionInfo {
                 accept_stat: 0.0,
+                accept_stat_symmetric: 0.0,
                 n_steps: 1,
                 depth: 0,
                 diverged: true,
@@ -247,11 +255,24 @@ fn langevin<T: Target + ?Sized, R: Rng + ?Sized>(
         point: next,
         info: TransitionInfo {
             accept_stat: 1.0,
+            accept_stat_symmetric: 1.0,
             n_steps: 1,
             depth: 0,
             diverged: false,
         },
     })
+}
+
+/// The acceptance statistic `min(1, e^d)` and its symmetric form
+/// `2 e^{-|d|} / (1 + e^{-|d|})` of a proposal with log acceptance ratio
+/// `d` (both 0 for `d = -inf` or NaN).
+pub(crate) fn acceptance(log_ratio: f64) -> (f64, f64) {
+    if log_ratio.is_nan() {
+        return (0.0, 0.0);
+    }
+    let e = (-log_ratio.abs()).exp();
+    let plain = if log_ratio >= 0.0 { 1.0 } else { e };
+    (plain, 2.0 * e / (1.0 + e))
 }
 
 /// A draw of `N(0, M^{-1})`: the velocity of a momentum `p ~ N(0, M)`.
@@ -261,4 +282,24 @@ fn metric_noise<R: Rng + ?Sized>(metric: &Metric, d: usize, rng: &mut R) -> Vec<
     metric.sample_momentum(rng, &mut p);
     metric.velocity(&p, &mut v);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptance;
+
+    #[test]
+    fn acceptance_statistics_match_their_closed_forms() {
+        let ln2 = std::f64::consts::LN_2;
+        // A halving of the density: min(1, 1/2) and 2 (1/2) / (3/2).
+        let (a, s) = acceptance(-ln2);
+        assert!((a - 0.5).abs() < 1e-15 && (s - 2.0 / 3.0).abs() < 1e-15);
+        // A doubling is accepted outright but penalised symmetrically.
+        let (a, s) = acceptance(ln2);
+        assert!(a == 1.0 && (s - 2.0 / 3.0).abs() < 1e-15);
+        assert_eq!(acceptance(0.0), (1.0, 1.0));
+        assert_eq!(acceptance(f64::NEG_INFINITY), (0.0, 0.0));
+        assert_eq!(acceptance(f64::NAN), (0.0, 0.0));
+        assert_eq!(acceptance(f64::INFINITY), (1.0, 0.0));
+    }
 }

@@ -12,7 +12,7 @@
 //! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
 use super::hamiltonian::{Phase, projections};
-use super::kernel::{Transition, TransitionInfo};
+use super::kernel::{Transition, TransitionInfo, acceptance};
 use super::metric::Metric;
 use super::target::{Point, Target};
 use crate::{Error, Result};
@@ -81,6 +81,7 @@ struct Builder<'a, T: ?Sized> {
     max_energy_error: f64,
     n_leapfrog: usize,
     sum_accept: f64,
+    sum_accept_symmetric: f64,
     diverged: bool,
 }
 
@@ -105,11 +106,9 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             self.diverged = true;
         }
         *log_sum_weight = log_add_exp(*log_sum_weight, self.h0 - h);
-        self.sum_accept += if self.h0 > h {
-            1.0
-        } else {
-            (self.h0 - h).exp()
-        };
+        let (accept, accept_symmetric) = acceptance(self.h0 - h);
+        self.sum_accept += accept;
+        self.sum_accept_symmetric += accept_symmetric;
         Ok(if self.diverged { None } else { Some(h) })
     }
 
@@ -385,6 +384,7 @@ impl Nuts {
             max_energy_error: self.max_energy_error,
             n_leapfrog: 0,
             sum_accept: 0.0,
+            sum_accept_symmetric: 0.0,
             diverged: false,
         };
         let mut depth = 0;
@@ -454,6 +454,7 @@ impl Nuts {
             point: sample.point.clone(),
             info: TransitionInfo {
                 accept_stat: builder.sum_accept / n as f64,
+                accept_stat_symmetric: builder.sum_accept_symmetric / n as f64,
                 n_steps: builder.n_leapfrog,
                 depth,
                 diverged: builder.diverged,
