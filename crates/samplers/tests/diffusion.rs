@@ -9,6 +9,7 @@ use sobolev_samplers::diffusion::sampler::{
     NoiseSource, SampleOptions, Sampler, SeededNoise, sample,
 };
 use sobolev_samplers::diffusion::schedule::{Schedule, karras_sigmas};
+use sobolev_samplers::diffusion::unipc::UniPcVariant;
 use sobolev_samplers::diffusion::{Denoiser, Guided};
 use sobolev_samplers::likelihood::{TraceEstimator, log_likelihood};
 use sobolev_samplers::targets::GaussianMixture;
@@ -547,5 +548,87 @@ fn pf_ode_log_likelihood_matches_analytic_density() {
             (m - want).abs() < 4.0 * se + 1e-6,
             "Hutchinson mean {m} +- {se} vs {want}"
         );
+    }
+}
+
+struct UniPcCase {
+    name: String,
+    order: usize,
+    variant: UniPcVariant,
+    corrector: bool,
+    sigmas: Vec<f64>,
+    x_init: Vec<f64>,
+    x_final: Vec<f64>,
+}
+
+fn unipc_fixture() -> (GaussianMixture, usize, Vec<UniPcCase>) {
+    let text = include_str!("data/unipc_diffusers.txt");
+    let mut head = std::collections::HashMap::new();
+    let mut cases: Vec<UniPcCase> = Vec::new();
+    let nums = |it: std::str::SplitWhitespace<'_>| -> Vec<f64> {
+        it.map(|v| v.parse().unwrap()).collect()
+    };
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split_whitespace();
+        let key = parts.next().unwrap();
+        match key {
+            "case" => {
+                let name = parts.next().unwrap().to_string();
+                let order = parts.next().unwrap().parse().unwrap();
+                let variant = match parts.next().unwrap() {
+                    "1" => UniPcVariant::Bh1,
+                    _ => UniPcVariant::Bh2,
+                };
+                let corrector = parts.next().unwrap() == "1";
+                cases.push(UniPcCase {
+                    name,
+                    order,
+                    variant,
+                    corrector,
+                    sigmas: vec![],
+                    x_init: vec![],
+                    x_final: vec![],
+                });
+            }
+            "sigmas" => cases.last_mut().unwrap().sigmas = nums(parts),
+            "x_init" => cases.last_mut().unwrap().x_init = nums(parts),
+            "x_final" => cases.last_mut().unwrap().x_final = nums(parts),
+            _ => {
+                head.insert(key.to_string(), nums(parts));
+            }
+        }
+    }
+    let dim = head["dim"][0] as usize;
+    let gmm = GaussianMixture::isotropic(dim, &head["weights"], &head["means"], &head["variances"])
+        .unwrap();
+    (gmm, dim, cases)
+}
+
+#[test]
+fn unipc_reproduces_diffusers_trajectories() {
+    let (gmm, _dim, cases) = unipc_fixture();
+    assert_eq!(cases.len(), 9);
+    for case in &cases {
+        let mut x = case.x_init.clone();
+        let nfe = sample(
+            &gmm,
+            Sampler::UniPc {
+                order: case.order,
+                variant: case.variant,
+                corrector: case.corrector,
+            },
+            &case.sigmas,
+            &mut x,
+            &SeededNoise { seed: 0 },
+            SampleOptions { chunk_rows: 2 },
+        )
+        .unwrap();
+        assert_eq!(nfe, case.sigmas.len() - 1);
+        let err = x
+            .iter()
+            .zip(&case.x_final)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-10, "{}: max error {err:e}", case.name);
     }
 }

@@ -15,6 +15,7 @@
 pub mod param;
 pub mod sampler;
 pub mod schedule;
+pub mod unipc;
 
 /// A denoiser in EDM form: for noisy rows `x` (each of length
 /// [`dim`](Self::dim)) at noise level `sigma`, writes the estimate of the
