@@ -2,6 +2,9 @@
 //! Gaussian-mixture distribution, and closed-form schedule identities.
 
 use sobolev_samplers::Error;
+use sobolev_samplers::diffusion::mean_reverting::{
+    MeanRevertingModel, MeanRevertingSde, MrForm, MrSampler, mr_sample,
+};
 use sobolev_samplers::diffusion::param::{
     Prediction, ScheduleModel, ScheduledModel, from_x0, to_x0,
 };
@@ -631,4 +634,306 @@ fn unipc_reproduces_diffusers_trajectories() {
             .fold(0.0, f64::max);
         assert!(err < 1e-10, "{}: max error {err:e}", case.name);
     }
+}
+
+/// Exact model of a Gaussian target `x_0 ~ N(m, c^2 I)` under a
+/// mean-reverting diffusion toward `mu`, in a chosen parameterisation.
+struct GaussianMr {
+    sde: MeanRevertingSde,
+    m: Vec<f64>,
+    c2: f64,
+    kind: Prediction,
+}
+
+impl GaussianMr {
+    /// `E[z_0 | z_t]` for `z = x - mu` (one coordinate).
+    fn posterior_mean(&self, z: f64, mz: f64, t: f64) -> f64 {
+        let (a, s) = (self.sde.alpha(t), self.sde.noise_scale(t));
+        mz + a * self.c2 / (a * a * self.c2 + s * s) * (z - a * mz)
+    }
+
+    /// The exact probability-flow map of one coordinate from `t` to `u`.
+    fn flow(&self, z: f64, mz: f64, t: f64, u: f64) -> f64 {
+        let sd = |t: f64| {
+            let (a, s) = (self.sde.alpha(t), self.sde.noise_scale(t));
+            (a * a * self.c2 + s * s).sqrt()
+        };
+        self.sde.alpha(u) * mz + sd(u) / sd(t) * (z - self.sde.alpha(t) * mz)
+    }
+}
+
+impl MeanRevertingModel for GaussianMr {
+    fn dim(&self) -> usize {
+        self.m.len()
+    }
+    fn prediction(&self) -> Prediction {
+        self.kind
+    }
+    fn predict(&self, x: &[f64], mu: &[f64], t: f64, out: &mut [f64]) {
+        let d = self.m.len();
+        let (a, s) = (self.sde.alpha(t), self.sde.noise_scale(t));
+        for k in 0..x.len() {
+            let mz = self.m[k % d] - mu[k];
+            let z = x[k] - mu[k];
+            let z0 = self.posterior_mean(z, mz, t);
+            out[k] = match self.kind {
+                Prediction::X0 => z0 + mu[k],
+                kind => from_x0(kind, z, z0, a, s),
+            };
+        }
+    }
+}
+
+fn geometric_times(t0: f64, t1: f64, steps: usize) -> Vec<f64> {
+    (0..=steps)
+        .map(|i| t0 * (t1 / t0).powf(i as f64 / steps as f64))
+        .collect()
+}
+
+#[test]
+fn mr_sampler_ode_converges_to_the_exact_flow_at_orders_one_and_two() {
+    let sde = MeanRevertingSde::new(1.0, 6.0, 0.8).unwrap();
+    let mu = [0.5, -1.0];
+    let (t0, t1) = (1.0, 0.02);
+    let x_start = [0.9, -2.1, -0.4, 0.3];
+    for kind in [Prediction::X0, Prediction::Epsilon, Prediction::V] {
+        let model = GaussianMr {
+            sde,
+            m: vec![2.0, 1.0],
+            c2: 0.3,
+            kind,
+        };
+        let exact: Vec<f64> = x_start
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let mz = model.m[k % 2] - mu[k % 2];
+                mu[k % 2] + model.flow(x - mu[k % 2], mz, t0, t1)
+            })
+            .collect();
+        for form in [MrForm::Data, MrForm::Noise] {
+            for order in [1, 2] {
+                let err = |steps: usize| {
+                    let mut x = x_start.to_vec();
+                    let nfe = mr_sample(
+                        &model,
+                        &sde,
+                        MrSampler {
+                            order,
+                            form,
+                            stochastic: false,
+                        },
+                        &geometric_times(t0, t1, steps),
+                        &mu,
+                        &mut x,
+                        &SeededNoise { seed: 1 },
+                        SampleOptions::default(),
+                    )
+                    .unwrap();
+                    assert_eq!(nfe, steps);
+                    x.iter()
+                        .zip(&exact)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0, f64::max)
+                };
+                let (e1, e2, e3) = (err(20), err(40), err(80));
+                let (r1, r2) = (e1 / e2, e2 / e3);
+                let want = if order == 1 { 2.0 } else { 4.0 };
+                assert!(
+                    (0.75 * want..1.35 * want).contains(&r2) && r1 > 0.6 * want,
+                    "{kind:?} {form:?} order {order}: errors {e1:e} {e2:e} {e3:e}"
+                );
+                if order == 2 {
+                    assert!(e3 < 1e-3, "{kind:?} {form:?}: {e3:e}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mr_sampler_sde_and_ode_give_the_exact_gaussian_moments() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let sde = MeanRevertingSde::new(2.0, 2.0, 1.0).unwrap();
+    let (m, c2) = (vec![1.5, -0.5], 0.25);
+    let mu = [-1.0, 1.0];
+    let model = GaussianMr {
+        sde,
+        m: m.clone(),
+        c2,
+        kind: Prediction::Epsilon,
+    };
+    let t0 = 3.0;
+    let (a, s) = (sde.alpha(t0), sde.noise_scale(t0));
+    let n = 20_000;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let start: Vec<f64> = (0..2 * n)
+        .map(|k| {
+            let e: f64 = StandardNormal.sample(&mut rng);
+            mu[k % 2] + a * (m[k % 2] - mu[k % 2]) + (a * a * c2 + s * s).sqrt() * e
+        })
+        .collect();
+    // Geometric in t (about uniform in log-SNR near t = 0) down to 1e-4,
+    // then exactly zero, where the data form returns the posterior mean.
+    let mut times: Vec<f64> = (0..200)
+        .map(|i| t0 * (1e-4 / t0).powf(i as f64 / 199.0))
+        .collect();
+    times.push(0.0);
+    for form in [MrForm::Data, MrForm::Noise] {
+        for stochastic in [false, true] {
+            for order in [1, 2] {
+                let mut x = start.clone();
+                mr_sample(
+                    &model,
+                    &sde,
+                    MrSampler {
+                        order,
+                        form,
+                        stochastic,
+                    },
+                    &times,
+                    &mu,
+                    &mut x,
+                    &SeededNoise { seed: 11 },
+                    SampleOptions::default(),
+                )
+                .unwrap();
+                for k in 0..2 {
+                    let col: Vec<f64> = x.iter().skip(k).step_by(2).copied().collect();
+                    let mean = col.iter().sum::<f64>() / n as f64;
+                    let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+                    // 5 standard errors of the mean and of the variance.
+                    let se_mean = (c2 / n as f64).sqrt();
+                    let se_var = c2 * (2.0 / n as f64).sqrt();
+                    assert!(
+                        (mean - m[k]).abs() < 5.0 * se_mean,
+                        "{form:?} sde={stochastic} order {order}: mean {mean} vs {}",
+                        m[k]
+                    );
+                    assert!(
+                        (var - c2).abs() < 5.0 * se_var,
+                        "{form:?} sde={stochastic} order {order}: var {var} vs {c2}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+struct NanMr;
+
+impl MeanRevertingModel for NanMr {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn prediction(&self) -> Prediction {
+        Prediction::Epsilon
+    }
+    fn predict(&self, _x: &[f64], _mu: &[f64], t: f64, out: &mut [f64]) {
+        out.fill(if t < 0.5 { f64::NAN } else { 0.0 });
+    }
+}
+
+#[test]
+fn mr_sampler_and_unipc_reject_bad_input() {
+    let sde = MeanRevertingSde::new(1.0, 1.0, 1.0).unwrap();
+    assert!(MeanRevertingSde::new(1.0, 1.0, 0.0).is_err());
+    assert!(MeanRevertingSde::new(-1.0, 1.0, 1.0).is_err());
+    assert!(MeanRevertingSde::new(f64::NAN, 1.0, 1.0).is_err());
+    let s1 = MrSampler {
+        order: 1,
+        form: MrForm::Data,
+        stochastic: true,
+    };
+    let run = |s: MrSampler, times: &[f64], mu: &[f64], x: &mut [f64]| {
+        mr_sample(
+            &NanMr,
+            &sde,
+            s,
+            times,
+            mu,
+            x,
+            &SeededNoise { seed: 0 },
+            SampleOptions::default(),
+        )
+    };
+    let mut x = vec![0.1, 0.2];
+    assert!(matches!(
+        run(s1, &[1.0, 0.7, 0.2, 0.0], &[0.0], &mut x),
+        Err(Error::NonFiniteAt { what: "model output", t }) if t == 0.2
+    ));
+    assert!(matches!(
+        run(s1, &[1.0, 0.8, 0.9, 0.0], &[0.0], &mut x),
+        Err(Error::NonMonotoneTimes { index: 2, .. })
+    ));
+    assert!(matches!(
+        run(s1, &[1.0, 0.5, -0.1], &[0.0], &mut x),
+        Err(Error::NonMonotoneTimes { index: 2, .. })
+    ));
+    assert!(matches!(
+        run(s1, &[1.0], &[0.0], &mut x),
+        Err(Error::Empty(_))
+    ));
+    assert!(matches!(
+        run(s1, &[1.0, 0.8], &[0.0, 1.0, 2.0], &mut x),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        run(MrSampler { order: 3, ..s1 }, &[1.0, 0.8], &[0.0], &mut x),
+        Err(Error::InvalidArgument(_))
+    ));
+    let mut bad = vec![f64::NAN, 0.0];
+    assert!(matches!(
+        run(s1, &[1.0, 0.8], &[0.0], &mut bad),
+        Err(Error::NonFiniteAt { .. })
+    ));
+    // A time grid starting at t = 0 has no noise to remove.
+    let sde0 = MeanRevertingSde::new(0.0, 1.0, 1.0).unwrap();
+    assert!(sde0.noise_scale(0.0) == 0.0);
+
+    // UniPC: NaN denoiser, non-monotone levels, unsupported order.
+    let gmm = gmm2();
+    let unipc = Sampler::UniPc {
+        order: 3,
+        variant: UniPcVariant::Bh2,
+        corrector: true,
+    };
+    let mut x = vec![1.0, 2.0, 3.0, 4.0];
+    let opts = SampleOptions::default();
+    let noise = SeededNoise { seed: 0 };
+    assert!(matches!(
+        sample(&gmm, unipc, &[10.0, 5.0, 7.0, 0.0], &mut x, &noise, opts),
+        Err(Error::NonMonotoneTimes { index: 2, .. })
+    ));
+    assert!(matches!(
+        sample(
+            &gmm,
+            Sampler::UniPc {
+                order: 4,
+                variant: UniPcVariant::Bh1,
+                corrector: false
+            },
+            &[10.0, 5.0, 0.0],
+            &mut x,
+            &noise,
+            opts
+        ),
+        Err(Error::InvalidArgument(_))
+    ));
+    struct NanBelow(f64);
+    impl Denoiser for NanBelow {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn denoise(&self, x: &[f64], sigma: f64, out: &mut [f64]) {
+            for (o, v) in out.iter_mut().zip(x) {
+                *o = if sigma < self.0 { f64::NAN } else { 0.5 * v };
+            }
+        }
+    }
+    assert!(matches!(
+        sample(&NanBelow(3.0), unipc, &[10.0, 5.0, 2.0, 1.0, 0.0], &mut x, &noise, opts),
+        Err(Error::NonFiniteAt { what: "denoiser output", t }) if t == 2.0
+    ));
 }
