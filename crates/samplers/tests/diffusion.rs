@@ -2,6 +2,9 @@
 //! Gaussian-mixture distribution, and closed-form schedule identities.
 
 use sobolev_samplers::Error;
+use sobolev_samplers::diffusion::feynman_kac::{
+    FeynmanKacOptions, FeynmanKacPotential, Twisted, sample_feynman_kac,
+};
 use sobolev_samplers::diffusion::mean_reverting::{
     MeanRevertingModel, MeanRevertingSde, MrForm, MrSampler, mr_sample,
 };
@@ -935,5 +938,188 @@ fn mr_sampler_and_unipc_reject_bad_input() {
     assert!(matches!(
         sample(&NanBelow(3.0), unipc, &[10.0, 5.0, 2.0, 1.0, 0.0], &mut x, &noise, opts),
         Err(Error::NonFiniteAt { what: "denoiser output", t }) if t == 2.0
+    ));
+}
+
+/// `log N(x; a, v I)` in two dimensions.
+fn log_normal_iso2(x: &[f64], a: &[f64], v: f64) -> f64 {
+    let q = (x[0] - a[0]).powi(2) + (x[1] - a[1]).powi(2);
+    -0.5 * q / v - (2.0 * std::f64::consts::PI * v).ln()
+}
+
+#[test]
+fn feynman_kac_tilt_of_a_mixture_matches_the_closed_form_posterior() {
+    let gmm = gmm2();
+    // The covariances of gmm2's components, and a Gaussian likelihood.
+    let comps: [(f64, [f64; 2], [[f64; 2]; 2]); 3] = [
+        (0.45, [2.0, 1.0], [[0.41, 0.0], [0.0, 0.05]]),
+        (0.35, [-2.0, 0.5], [[0.1, 0.0], [0.0, 0.1]]),
+        (0.2, [0.0, -2.5], [[0.11, 0.09], [0.09, 0.11]]),
+    ];
+    let (a, b2) = ([0.5, 0.0], 1.0);
+    // Posterior: weights w_k N(a; m_k, S_k + b2 I), means m_k + S_k (S_k + b2 I)^{-1} (a - m_k).
+    let mut z = 0.0;
+    let mut mean = [0.0; 2];
+    for (w, m, s) in &comps {
+        let c = [[s[0][0] + b2, s[0][1]], [s[1][0], s[1][1] + b2]];
+        let det = c[0][0] * c[1][1] - c[0][1] * c[1][0];
+        let inv = [
+            [c[1][1] / det, -c[0][1] / det],
+            [-c[1][0] / det, c[0][0] / det],
+        ];
+        let r = [a[0] - m[0], a[1] - m[1]];
+        let ir = [
+            inv[0][0] * r[0] + inv[0][1] * r[1],
+            inv[1][0] * r[0] + inv[1][1] * r[1],
+        ];
+        let quad = r[0] * ir[0] + r[1] * ir[1];
+        let zk = w * (-0.5 * quad).exp() / (2.0 * std::f64::consts::PI * det.sqrt());
+        z += zk;
+        for i in 0..2 {
+            mean[i] += zk * (m[i] + s[i][0] * ir[0] + s[i][1] * ir[1]);
+        }
+    }
+    mean[0] /= z;
+    mean[1] /= z;
+    let potential = Twisted {
+        log_twist: |x: &[f64], sigma: f64| log_normal_iso2(x, &a, b2 + sigma * sigma),
+    };
+    let sigmas = karras_sigmas(200, 0.002, 80.0, 7.0).unwrap();
+    let n = 8000;
+    let mut x = gmm.sample(n, 3);
+    {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, StandardNormal};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for v in x.iter_mut() {
+            let e: f64 = StandardNormal.sample(&mut rng);
+            *v = sigmas[0] * e;
+        }
+    }
+    let res = sample_feynman_kac(
+        &gmm,
+        Sampler::EulerAncestral { eta: 1.0 },
+        &sigmas,
+        &mut x,
+        &SeededNoise { seed: 9 },
+        &potential,
+        FeynmanKacOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(res.nfe, 200);
+    assert!(!res.resampled_at.is_empty());
+    let w = res.weights();
+    let mut got = [0.0; 2];
+    let mut var = [0.0; 2];
+    for (j, wj) in w.iter().enumerate() {
+        for i in 0..2 {
+            got[i] += wj * x[2 * j + i];
+        }
+    }
+    for (j, wj) in w.iter().enumerate() {
+        for i in 0..2 {
+            var[i] += wj * (x[2 * j + i] - got[i]).powi(2);
+        }
+    }
+    let ess = 1.0 / w.iter().map(|v| v * v).sum::<f64>();
+    for i in 0..2 {
+        // Resampled particles are correlated: allow 5 standard errors at a
+        // quarter of the final ESS.
+        let se = (var[i] / (0.25 * ess)).sqrt();
+        assert!(
+            (got[i] - mean[i]).abs() < 5.0 * se,
+            "coordinate {i}: {} vs {}",
+            got[i],
+            mean[i]
+        );
+    }
+    assert!(
+        (res.log_normalizer - z.ln()).abs() < 0.05,
+        "{} vs {}",
+        res.log_normalizer,
+        z.ln()
+    );
+}
+
+struct ZeroPotential;
+
+impl FeynmanKacPotential for ZeroPotential {
+    fn log_weight_increment(&self, _: &[f64], _: f64, _: &[f64], _: f64) -> f64 {
+        0.0
+    }
+}
+
+#[test]
+fn feynman_kac_with_zero_potential_is_the_plain_sampler_and_checks_input() {
+    let gmm = gmm2();
+    let sigmas = karras_sigmas(12, 0.01, 20.0, 7.0).unwrap();
+    let start: Vec<f64> = gmm.sample(37, 4).iter().map(|v| 3.0 * v).collect();
+    let noise = SeededNoise { seed: 21 };
+    for s in [
+        Sampler::Heun,
+        Sampler::DdpmAncestral,
+        Sampler::PredictorCorrector {
+            corrector_steps: 2,
+            snr: 0.16,
+        },
+    ] {
+        let mut a = start.clone();
+        let nfe = sample(
+            &gmm,
+            s,
+            &sigmas,
+            &mut a,
+            &noise,
+            SampleOptions { chunk_rows: 5 },
+        )
+        .unwrap();
+        let mut b = start.clone();
+        let res = sample_feynman_kac(
+            &gmm,
+            s,
+            &sigmas,
+            &mut b,
+            &noise,
+            &ZeroPotential,
+            FeynmanKacOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(a, b, "{s:?}");
+        assert_eq!(res.nfe, nfe);
+        assert!(res.resampled_at.is_empty());
+        assert_eq!(res.log_normalizer, 0.0);
+    }
+    let mut x = start.clone();
+    let run = |s: Sampler, p: &dyn FeynmanKacPotential, o: FeynmanKacOptions, x: &mut [f64]| {
+        sample_feynman_kac(&gmm, s, &sigmas, x, &noise, p, o)
+    };
+    let o = FeynmanKacOptions::default();
+    assert!(matches!(
+        run(Sampler::DpmSolverPP2M, &ZeroPotential, o, &mut x),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        run(
+            Sampler::Euler,
+            &ZeroPotential,
+            FeynmanKacOptions {
+                ess_fraction: 1.5,
+                ..o
+            },
+            &mut x
+        ),
+        Err(Error::InvalidArgument(_))
+    ));
+    let nan = Twisted {
+        log_twist: |x: &[f64], sigma: f64| if sigma < 1.0 { f64::NAN } else { x[0] },
+    };
+    assert!(matches!(
+        run(Sampler::Euler, &nan, o, &mut x),
+        Err(Error::NonFiniteAt { what: "Feynman-Kac log-weight", t }) if t < 1.0
+    ));
+    let mut empty: Vec<f64> = vec![];
+    assert!(matches!(
+        run(Sampler::Euler, &ZeroPotential, o, &mut empty),
+        Err(Error::Empty(_))
     ));
 }

@@ -413,6 +413,58 @@ fn run_chunk<D: Denoiser + ?Sized>(
     Ok(())
 }
 
+/// Runs `sampler` on one block of rows (first row index `row0`) without
+/// checks; the building block of [`sample`] and of the Feynman-Kac sampler.
+pub(crate) fn run_rows<D: Denoiser + ?Sized>(
+    den: &D,
+    sampler: Sampler,
+    sigmas: &[f64],
+    x: &mut [f64],
+    noise: &dyn NoiseSource,
+    row0: usize,
+) -> Result<usize> {
+    let mut c = Chunk {
+        den,
+        noise,
+        row0,
+        d: den.dim(),
+        nfe: 0,
+    };
+    run_chunk(sampler, sigmas, x, &mut c).map(|_| c.nfe)
+}
+
+/// Checks a batch, a noise-level sequence and the sampler's parameters.
+pub(crate) fn check_batch(d: usize, sampler: Sampler, sigmas: &[f64], x: &[f64]) -> Result<()> {
+    if d == 0 || !x.len().is_multiple_of(d) {
+        return Err(Error::ShapeMismatch {
+            context: "diffusion::sample",
+            expected: format!("rows of length {d}"),
+            got: format!("{} values", x.len()),
+        });
+    }
+    check_sigmas(sigmas)?;
+    if let Sampler::UniPc { order, .. } = sampler
+        && !(1..=3).contains(&order)
+    {
+        return Err(Error::InvalidArgument(format!(
+            "UniPC order must be 1, 2 or 3, got {order}"
+        )));
+    }
+    if sigmas[sigmas.len() - 2] == 0.0 {
+        return Err(Error::NonMonotoneTimes {
+            index: sigmas.len() - 2,
+            t: 0.0,
+        });
+    }
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFiniteAt {
+            what: "initial state",
+            t: sigmas[0],
+        });
+    }
+    Ok(())
+}
+
 fn ancestral_step<D: Denoiser + ?Sized>(
     x: &mut [f64],
     den: &[f64],
@@ -461,33 +513,7 @@ pub fn sample<D: Denoiser + ?Sized>(
     opts: SampleOptions,
 ) -> Result<usize> {
     let d = den.dim();
-    if d == 0 || !x.len().is_multiple_of(d) {
-        return Err(Error::ShapeMismatch {
-            context: "diffusion::sample",
-            expected: format!("rows of length {d}"),
-            got: format!("{} values", x.len()),
-        });
-    }
-    check_sigmas(sigmas)?;
-    if let Sampler::UniPc { order, .. } = sampler
-        && !(1..=3).contains(&order)
-    {
-        return Err(Error::InvalidArgument(format!(
-            "UniPC order must be 1, 2 or 3, got {order}"
-        )));
-    }
-    if sigmas[sigmas.len() - 2] == 0.0 {
-        return Err(Error::NonMonotoneTimes {
-            index: sigmas.len() - 2,
-            t: 0.0,
-        });
-    }
-    if x.iter().any(|v| !v.is_finite()) {
-        return Err(Error::NonFiniteAt {
-            what: "initial state",
-            t: sigmas[0],
-        });
-    }
+    check_batch(d, sampler, sigmas, x)?;
     if x.is_empty() {
         return Ok(0);
     }
@@ -499,16 +525,7 @@ pub fn sample<D: Denoiser + ?Sized>(
     let results: Vec<Result<usize>> = x
         .par_chunks_mut(rows_per * d)
         .enumerate()
-        .map(|(ci, chunk)| {
-            let mut c = Chunk {
-                den,
-                noise,
-                row0: ci * rows_per,
-                d,
-                nfe: 0,
-            };
-            run_chunk(sampler, sigmas, chunk, &mut c).map(|_| c.nfe)
-        })
+        .map(|(ci, chunk)| run_rows(den, sampler, sigmas, chunk, noise, ci * rows_per))
         .collect();
     let mut nfe = 0;
     for r in results {
