@@ -2,12 +2,12 @@
 Gaussian-mixture denoiser, for the UniPC tests of sobolev-samplers.
 
 diffusers needs torch, too heavy for the shared refdata environment: this
-script uses its own requirements file, xtask/refdata/requirements-unipc.txt.
+script uses its own requirements file, xtask/refdata/requirements-diffusers.txt.
 Run it from the repository root in an environment built from that file:
 
-    python3 -m venv target/venv-unipc
-    target/venv-unipc/bin/pip install -r xtask/refdata/requirements-unipc.txt
-    target/venv-unipc/bin/python xtask/refdata/unipc_diffusers.py
+    python3 -m venv target/venv-diffusers
+    target/venv-diffusers/bin/pip install -r xtask/refdata/requirements-diffusers.txt
+    target/venv-diffusers/bin/python xtask/refdata/unipc_diffusers.py
 
 Under `cargo xtask refdata` (without torch) it reports that it was skipped.
 

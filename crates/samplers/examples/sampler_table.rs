@@ -143,6 +143,8 @@ fn main() -> Result<(), sobolev_samplers::Error> {
                 corrector: false,
             },
         ),
+        ("DEIS-2 (tAB, log sigma)", Sampler::Deis { order: 2 }),
+        ("DEIS-3 (tAB, log sigma)", Sampler::Deis { order: 3 }),
     ];
     println!("| sampler | NFE | sliced W1 | RMS vs PF-ODE |");
     println!("|---|---|---|---|");

@@ -1123,3 +1123,65 @@ fn feynman_kac_with_zero_potential_is_the_plain_sampler_and_checks_input() {
         Err(Error::Empty(_))
     ));
 }
+
+#[test]
+fn deis_reproduces_diffusers_trajectories() {
+    let text = include_str!("data/deis_diffusers.txt");
+    let mut head = std::collections::HashMap::new();
+    // (name, order, sigmas, x_init, x_final)
+    type Case = (String, usize, Vec<f64>, Vec<f64>, Vec<f64>);
+    let mut cases: Vec<Case> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split_whitespace();
+        let key = parts.next().unwrap();
+        if key == "case" {
+            let name = parts.next().unwrap().to_string();
+            let order = parts.next().unwrap().parse().unwrap();
+            cases.push((name, order, vec![], vec![], vec![]));
+            continue;
+        }
+        let nums: Vec<f64> = parts.map(|v| v.parse().unwrap()).collect();
+        match key {
+            "sigmas" => cases.last_mut().unwrap().2 = nums,
+            "x_init" => cases.last_mut().unwrap().3 = nums,
+            "x_final" => cases.last_mut().unwrap().4 = nums,
+            _ => {
+                head.insert(key.to_string(), nums);
+            }
+        }
+    }
+    let dim = head["dim"][0] as usize;
+    let gmm = GaussianMixture::isotropic(dim, &head["weights"], &head["means"], &head["variances"])
+        .unwrap();
+    assert_eq!(cases.len(), 6);
+    for (name, order, sigmas, x_init, x_final) in &cases {
+        let mut x = x_init.clone();
+        sample(
+            &gmm,
+            Sampler::Deis { order: *order },
+            sigmas,
+            &mut x,
+            &SeededNoise { seed: 0 },
+            SampleOptions { chunk_rows: 3 },
+        )
+        .unwrap();
+        let err = x
+            .iter()
+            .zip(x_final)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-10, "{name}: max error {err:e}");
+    }
+    // Orders outside 1..=3 are rejected.
+    assert!(matches!(
+        sample(
+            &gmm,
+            Sampler::Deis { order: 0 },
+            &cases[0].2,
+            &mut cases[0].3.clone(),
+            &SeededNoise { seed: 0 },
+            SampleOptions::default()
+        ),
+        Err(Error::InvalidArgument(_))
+    ));
+}

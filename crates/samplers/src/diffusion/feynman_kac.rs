@@ -159,7 +159,8 @@ pub fn sample_feynman_kac<D: Denoiser + ?Sized, P: FeynmanKacPotential + ?Sized>
         | Sampler::DpmSolverPP3M
         | Sampler::DpmSolverPP2MSde { .. }
         | Sampler::DpmSolverPP3MSde { .. }
-        | Sampler::UniPc { .. } => {
+        | Sampler::UniPc { .. }
+        | Sampler::Deis { .. } => {
             return Err(Error::InvalidArgument(format!(
                 "Feynman-Kac reweighting needs a one-step sampler, got {sampler:?}"
             )));

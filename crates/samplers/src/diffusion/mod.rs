@@ -12,6 +12,7 @@
 //! this is how k-diffusion wraps DDPM models, so the samplers here follow
 //! its update rules and reproduce its trajectories.
 
+pub mod deis;
 pub mod feynman_kac;
 pub mod mean_reverting;
 pub mod param;
