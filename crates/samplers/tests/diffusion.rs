@@ -1238,3 +1238,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(mr(chunk), mr(0));
     }
 }
+
+#[test]
+fn forward_mean_reverting_sde_has_the_closed_form_marginal() {
+    use sobolev_samplers::diffusion::mean_reverting::ForwardMeanReverting;
+    use sobolev_samplers::sde::{SdeMethod, solve_sde_batch};
+    let sde = MeanRevertingSde::new(0.5, 3.0, 0.7).unwrap();
+    let forward = ForwardMeanReverting {
+        sde,
+        mu: vec![1.0, -2.0],
+    };
+    let (x0, t) = ([3.0, 0.5], 0.6);
+    let n = 8000;
+    let mut x: Vec<f64> = x0.iter().copied().cycle().take(2 * n).collect();
+    solve_sde_batch(&forward, SdeMethod::EulerMaruyama, 0.0, t, &mut x, 200, 17).unwrap();
+    let (a, s) = (sde.alpha(t), sde.noise_scale(t));
+    // The drift/diffusion pair satisfies sigma^2 = 2 lambda^2 theta.
+    let (th, g2) = sde.sde_coefficients(t);
+    assert!((g2 - 2.0 * 0.49 * th).abs() < 1e-14);
+    for k in 0..2 {
+        let col: Vec<f64> = x.iter().skip(k).step_by(2).copied().collect();
+        let mean = col.iter().sum::<f64>() / n as f64;
+        let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+        let want_mean = forward.mu[k] + a * (x0[k] - forward.mu[k]);
+        let se = (s * s / n as f64).sqrt();
+        // Monte Carlo error plus the O(dt) weak error of Euler-Maruyama.
+        assert!(
+            (mean - want_mean).abs() < 5.0 * se + 5e-3,
+            "{mean} vs {want_mean}"
+        );
+        assert!(
+            (var - s * s).abs() < 5.0 * s * s * (2.0 / n as f64).sqrt() + 5e-3,
+            "{var} vs {}",
+            s * s
+        );
+    }
+}

@@ -25,10 +25,12 @@
 //! function are taken exactly. The coefficients are written through
 //! `alpha` and `s` (`alpha_u e^{-h} = s_u alpha_t / s_t`) so that the final
 //! step to `t = 0`, where `s = 0` and `rho = inf`, is finite; that step is
-//! always first order.
+//! always first order. [`ForwardMeanReverting`] exposes the forward SDE to
+//! the solvers of [`crate::sde`].
 
 use super::param::{Prediction, from_x0, to_x0};
 use super::sampler::{NoiseSource, SampleOptions};
+use crate::sde::{Noise, Sde};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -98,6 +100,35 @@ impl MeanRevertingSde {
     pub fn sde_coefficients(&self, t: f64) -> (f64, f64) {
         let th = self.theta(t);
         (th, 2.0 * self.lambda * self.lambda * th)
+    }
+}
+
+/// The forward mean-reverting SDE toward a fixed `mu` as an [`Sde`], for
+/// the solvers of [`crate::sde`] (diagonal noise `sigma_t = lambda sqrt(2 theta_t)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardMeanReverting {
+    /// The schedule.
+    pub sde: MeanRevertingSde,
+    /// The mean `mu` the process reverts to (one row).
+    pub mu: Vec<f64>,
+}
+
+impl Sde for ForwardMeanReverting {
+    fn dim(&self) -> usize {
+        self.mu.len()
+    }
+    fn noise(&self) -> Noise {
+        Noise::Diagonal
+    }
+    fn drift(&self, t: f64, x: &[f64], out: &mut [f64]) {
+        let th = self.sde.theta(t);
+        for ((o, x), m) in out.iter_mut().zip(x).zip(&self.mu) {
+            *o = th * (m - x);
+        }
+    }
+    fn diffusion(&self, t: f64, _x: &[f64], out: &mut [f64]) {
+        let g = self.sde.sde_coefficients(t).1.max(0.0).sqrt();
+        out.fill(g);
     }
 }
 

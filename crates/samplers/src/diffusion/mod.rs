@@ -11,6 +11,16 @@
 //! `sigma = s / alpha` and converts epsilon-, x0-, v- or score-predictions;
 //! this is how k-diffusion wraps DDPM models, so the samplers here follow
 //! its update rules and reproduce its trajectories.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`schedule`] | VP, VE, sub-VP and EDM schedules; Karras and log-uniform levels |
+//! | [`param`] | epsilon, x0, v and score parameterisations; [`param::ScheduledModel`] |
+//! | [`sampler`] | the samplers and [`sampler::sample`] |
+//! | [`unipc`] | UniPC's order conditions and multistep state |
+//! | [`deis`] | DEIS's Lagrange-in-log-sigma multistep state |
+//! | [`mean_reverting`] | the mean-reverting (IR-) SDE and the MR Sampler |
+//! | [`feynman_kac`] | SMC reweighting and resampling of a batch during sampling |
 
 pub mod deis;
 pub mod feynman_kac;
