@@ -44,6 +44,31 @@ pub trait Denoiser: Sync {
     fn denoise(&self, x: &[f64], sigma: f64, out: &mut [f64]);
 }
 
+/// A denoiser given by a closure `f(x, sigma, out)` on rows of length
+/// `dim`: the way to wrap a network's forward pass (copy the rows into the
+/// framework's tensor, run the model, copy its output back).
+#[derive(Debug, Clone, Copy)]
+pub struct FnDenoiser<F> {
+    dim: usize,
+    f: F,
+}
+
+impl<F: Fn(&[f64], f64, &mut [f64]) + Sync> FnDenoiser<F> {
+    /// Wraps `f(x, sigma, out)` acting on rows of length `dim`.
+    pub fn new(dim: usize, f: F) -> Self {
+        Self { dim, f }
+    }
+}
+
+impl<F: Fn(&[f64], f64, &mut [f64]) + Sync> Denoiser for FnDenoiser<F> {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn denoise(&self, x: &[f64], sigma: f64, out: &mut [f64]) {
+        (self.f)(x, sigma, out)
+    }
+}
+
 /// Classifier-free guidance: `D = D_u + w (D_c - D_u)` from a conditional
 /// and an unconditional denoiser (Ho and Salimans, 2022); `w = 1` is the
 /// conditional model, `w = 0` the unconditional one.
