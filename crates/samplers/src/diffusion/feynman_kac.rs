@@ -135,9 +135,12 @@ fn normaliser_increment(log_w: &[f64], inc: &[f64]) -> f64 {
 /// resampling them when their ESS drops (see the module docs).
 ///
 /// Accuracy: tilting a two-dimensional Gaussian mixture by a Gaussian
-/// likelihood (closed-form posterior mixture and `Z`), 4000 particles under
-/// Euler ancestral on 100 Karras levels give the posterior mean and `log Z`
-/// within their Monte Carlo error (tested).
+/// likelihood (closed-form posterior mixture and `Z`), 8000 particles under
+/// Euler ancestral on 200 Karras levels give the posterior mean within its
+/// Monte Carlo error and `log Z` to 0.013; annealing a Gaussian to `p^2`
+/// (400 levels) gives the covariance within Monte Carlo error and `log Z`
+/// to 0.015. The remaining error is the sampler's discretisation: the
+/// weights assume its kernel is the exact reverse of the noising.
 ///
 /// Errors: those of [`super::sampler::sample`]; a multistep sampler or an
 /// ESS fraction outside `[0, 1]` ([`Error::InvalidArgument`]); NaN or

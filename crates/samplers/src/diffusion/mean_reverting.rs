@@ -178,8 +178,12 @@ pub struct MrSampler {
 ///
 /// Accuracy: on a Gaussian target, where the exact probability-flow map is
 /// known in closed form, the ODE forms converge at orders 1 and 2 (error
-/// halving, resp. quartering, as the steps double; tested), and the SDE
-/// forms give the exact mean and variance within Monte Carlo error.
+/// halving, resp. quartering, as the steps double; tested); with 20
+/// evaluations down to `t = 0` the data form of order 2 lands 6.7e-3 (RMS)
+/// from the exact map and order 1 4.0e-2. With 200 steps the SDE forms give
+/// the exact mean and variance within Monte Carlo error (tested); at 10
+/// evaluations the data-form SDE of order 2 is within 0.0033 of the
+/// variance while the noise form is off by 0.33 (the book's table).
 ///
 /// Errors: shapes, an order other than 1 or 2, a time grid that is not
 /// finite, non-negative and strictly decreasing ([`Error::NonMonotoneTimes`]),
