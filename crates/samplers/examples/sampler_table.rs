@@ -8,13 +8,25 @@
 //! converged probability-flow ODE solution (Dormand-Prince 5(4), rtol 1e-10)
 //! started from the same noise.
 //!
+//! A second table gives the MR Sampler on a mean-reverting diffusion of a
+//! Gaussian target, where the exact probability-flow map and the exact
+//! distribution are known in closed form: the RMS deviation of the ODE
+//! forms from the exact map, and for the SDE forms the error of the
+//! sample mean and variance (20000 samples; the Monte Carlo floor is about
+//! 0.004 for the mean and 0.002 for the variance).
+//!
 //! Run: `cargo run -p sobolev-samplers --example sampler_table`.
 
 use sobolev_samplers::diffusion::Denoiser;
+use sobolev_samplers::diffusion::mean_reverting::{
+    MeanRevertingModel, MeanRevertingSde, MrForm, MrSampler, mr_sample,
+};
+use sobolev_samplers::diffusion::param::Prediction;
 use sobolev_samplers::diffusion::sampler::{
     NoiseSource, SampleOptions, Sampler, SeededNoise, sample,
 };
 use sobolev_samplers::diffusion::schedule::karras_sigmas;
+use sobolev_samplers::diffusion::unipc::UniPcVariant;
 use sobolev_samplers::ode::{FnField, OdeOptions, solve_batch, tableau};
 use sobolev_samplers::targets::GaussianMixture;
 
@@ -99,6 +111,40 @@ fn main() -> Result<(), sobolev_samplers::Error> {
                 snr: 0.16,
             },
         ),
+        (
+            "UniPC-2 (B2, diffusers' default)",
+            Sampler::UniPc {
+                order: 2,
+                variant: UniPcVariant::Bh2,
+                corrector: true,
+            },
+        ),
+        (
+            "UniPC-3 (B2)",
+            Sampler::UniPc {
+                order: 3,
+                variant: UniPcVariant::Bh2,
+                corrector: true,
+            },
+        ),
+        (
+            "UniPC-3 (B1)",
+            Sampler::UniPc {
+                order: 3,
+                variant: UniPcVariant::Bh1,
+                corrector: true,
+            },
+        ),
+        (
+            "UniP-3 (B2, no corrector)",
+            Sampler::UniPc {
+                order: 3,
+                variant: UniPcVariant::Bh2,
+                corrector: false,
+            },
+        ),
+        ("DEIS-2 (tAB, log sigma)", Sampler::Deis { order: 2 }),
+        ("DEIS-3 (tAB, log sigma)", Sampler::Deis { order: 3 }),
     ];
     println!("| sampler | NFE | sliced W1 | RMS vs PF-ODE |");
     println!("|---|---|---|---|");
@@ -135,6 +181,122 @@ fn main() -> Result<(), sobolev_samplers::Error> {
                 format!("{:.1e}", e.sqrt())
             };
             println!("| {label} | {used} | {sw:.4} | {rms} |");
+        }
+    }
+    mr_table()
+}
+
+/// The exact data prediction of `x_0 ~ N(m, c2 I)` under a mean-reverting
+/// diffusion toward `mu`.
+struct GaussianMr {
+    sde: MeanRevertingSde,
+    m: [f64; 2],
+    c2: f64,
+}
+
+impl GaussianMr {
+    fn sd(&self, t: f64) -> f64 {
+        let (a, s) = (self.sde.alpha(t), self.sde.noise_scale(t));
+        (a * a * self.c2 + s * s).sqrt()
+    }
+}
+
+impl MeanRevertingModel for GaussianMr {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn prediction(&self) -> Prediction {
+        Prediction::X0
+    }
+    fn predict(&self, x: &[f64], mu: &[f64], t: f64, out: &mut [f64]) {
+        let a = self.sde.alpha(t);
+        let gain = a * self.c2 / (self.sd(t) * self.sd(t));
+        for k in 0..x.len() {
+            let mz = self.m[k % 2] - mu[k];
+            out[k] = mu[k] + mz + gain * (x[k] - mu[k] - a * mz);
+        }
+    }
+}
+
+fn mr_table() -> Result<(), sobolev_samplers::Error> {
+    let sde = MeanRevertingSde::new(1.0, 6.0, 0.8)?;
+    let model = GaussianMr {
+        sde,
+        m: [1.5, -0.5],
+        c2: 0.25,
+    };
+    let mu = [-1.0, 1.0];
+    let (t0, n) = (1.0, 20_000);
+    let sd0 = model.sd(t0);
+    let mut start = vec![0.0; 2 * n];
+    for (r, row) in start.chunks_mut(2).enumerate() {
+        SeededNoise { seed: 3 }.fill(0, r, row);
+        for k in 0..2 {
+            row[k] = mu[k] + sde.alpha(t0) * (model.m[k] - mu[k]) + sd0 * row[k];
+        }
+    }
+    // The exact probability-flow map from t0 to 0.
+    let exact: Vec<f64> = start
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let (k, a0) = (i % 2, sde.alpha(t0));
+            let mz = model.m[k] - mu[k];
+            mu[k] + mz + model.c2.sqrt() / sd0 * (x - mu[k] - a0 * mz)
+        })
+        .collect();
+    println!();
+    println!(
+        "| MR Sampler | NFE | ODE: RMS vs exact flow | SDE: mean error | SDE: variance error |"
+    );
+    println!("|---|---|---|---|---|");
+    for form in [MrForm::Data, MrForm::Noise] {
+        for order in [1, 2] {
+            for nfe in [5usize, 10, 20, 50] {
+                // Geometric times from t0 to 1e-3, then a last step to 0.
+                let mut times: Vec<f64> = (0..nfe)
+                    .map(|i| t0 * (1e-3 / t0).powf(i as f64 / (nfe - 1) as f64))
+                    .collect();
+                times.push(0.0);
+                let run = |stochastic: bool| -> Result<Vec<f64>, sobolev_samplers::Error> {
+                    let mut x = start.clone();
+                    mr_sample(
+                        &model,
+                        &sde,
+                        MrSampler {
+                            order,
+                            form,
+                            stochastic,
+                        },
+                        &times,
+                        &mu,
+                        &mut x,
+                        &SeededNoise { seed: 4 },
+                        SampleOptions::default(),
+                    )?;
+                    Ok(x)
+                };
+                let x = run(false)?;
+                let rms = (x
+                    .iter()
+                    .zip(&exact)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f64>()
+                    / x.len() as f64)
+                    .sqrt();
+                let y = run(true)?;
+                let (mut mean_err, mut var_err) = (0.0f64, 0.0f64);
+                for k in 0..2 {
+                    let col: Vec<f64> = y.iter().skip(k).step_by(2).copied().collect();
+                    let mean = col.iter().sum::<f64>() / n as f64;
+                    let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+                    mean_err = mean_err.max((mean - model.m[k]).abs());
+                    var_err = var_err.max((var - model.c2).abs());
+                }
+                println!(
+                    "| {form:?} form, order {order} | {nfe} | {rms:.1e} | {mean_err:.4} | {var_err:.4} |"
+                );
+            }
         }
     }
     Ok(())

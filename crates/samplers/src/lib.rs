@@ -11,7 +11,7 @@
 //! | [`controller`] | the PI step-size controller and error norms |
 //! | [`brownian`] | seeded Brownian paths queryable at any time (virtual Brownian tree) |
 //! | [`sde`] | SDEs and Euler-Maruyama, Milstein, stochastic Heun; batches of paths |
-//! | [`diffusion`] | noise schedules, model parameterisations, diffusion samplers |
+//! | [`diffusion`] | noise schedules, model parameterisations, diffusion samplers (k-diffusion's, UniPC, DEIS), mean-reverting diffusion and the MR Sampler, Feynman-Kac reweighting |
 //! | [`targets`] | Gaussian mixtures with closed-form noisy scores and denoisers |
 //! | [`likelihood`] | probability-flow ODE log-likelihoods (exact trace or Hutchinson) |
 //! | [`mcmc`] | targets, bijections, RWM/MALA/HMC/NUTS/ULA/SGLD kernels, adaptation, parallel chains |
