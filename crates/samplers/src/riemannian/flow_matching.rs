@@ -23,6 +23,16 @@
 //! `r / (1 - t)` reaches the injectivity radius (the part of `M` the
 //! contraction does not cover). [`FiniteTargetField`] evaluates this
 //! marginal field; the tests transport base samples to the targets with it.
+//!
+//! Measured accuracy: the conditional path lies on the geodesic with
+//! `d(x0, x_t) = t d(x0, x1)` to 1e-12 and its velocity matches a central
+//! difference of the path to 1e-5 (the difference's own error); integrated
+//! with exp-based Euler or midpoint steps from `x0`, the conditional field
+//! lands on `x1` to 1e-12 on `S^2` and 1e-9 on `H^3` (each exp step lands on
+//! the geodesic). With 3000 uniform samples on `S^2` and three targets of
+//! weights (0.5, 0.3, 0.2), 200 midpoint steps of the exact marginal field
+//! end every sample within 0.01 of a target, with target fractions within
+//! five multinomial standard errors of the weights.
 
 use super::ode::TangentField;
 use crate::sde::path_seed;

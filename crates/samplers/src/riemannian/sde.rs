@@ -23,9 +23,27 @@
 //!   `exp` to second order, the discrepancy per step is `O(|v|^3)` and odd
 //!   in `xi` to leading order, so the scheme keeps weak order one.
 //!
-//! All three have weak order one in `h` for smooth test functions (the
-//! tests measure it on the sphere, where the geodesic random walk's mean
-//! `E <x_N, x_0>` is known exactly for every `h`) and strong order one half.
+//! All three have weak order one in `h` for smooth test functions and
+//! strong order one half.
+//!
+//! Measured accuracy (tests in `tests/riemannian.rs`, fixed seeds). On
+//! `S^2` one step multiplies `E <x, x_0>` by `E cos(sqrt(h) R)` for the
+//! exp-based schemes and by `E (1 + h R^2)^{-1/2}` for the projected one
+//! (`R` the norm of a standard normal of `R^2`), so each scheme's discrete
+//! mean is known for every `h`: with 1e5 paths to `t = 1` the Monte Carlo
+//! means agree with these discrete laws within 1.3 standard errors
+//! (se 1.5e-3), and the weak errors against `exp(-1)` (0.0367, 0.0167,
+//! 0.0080 at `h = 1/2, 1/4, 1/8` for the exp-based schemes; 0.0835, 0.0478,
+//! 0.0260 at `h = 1/8, 1/16, 1/32` for the projected one) halve with `h`.
+//! Heat-kernel moments on `S^2`, `S^4`, `H^2`, `H^3` and affine-invariant
+//! `SPD(3)` are matched within five standard errors (see
+//! [`super::processes`]).
+//!
+//! Cost: the orthonormal frame of the geodesic random walk costs `d` draws
+//! and `O(d^2)` inner products per step; the native draw costs one. Bench
+//! `riemannian` (1e5 paths) gives the figures per path-step quoted in the
+//! book chapter `riemannian_sampling`. No Python peer exists (geomstats has
+//! no SDE solvers).
 //! Batches run every path in parallel with its own ChaCha8 stream seeded
 //! by [`crate::sde::path_seed`]`(seed, i)`, so results do not depend on
 //! the number of threads.
