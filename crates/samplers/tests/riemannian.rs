@@ -11,7 +11,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sobolev_manifolds::{AffineInvariant, Lorentz, Manifold, Mat, PoincareBall, Spd, Sphere};
 use sobolev_samplers::Error;
+use sobolev_samplers::riemannian::TangentNoise;
 use sobolev_samplers::riemannian::flow_matching::{conditional_batch, geodesic_conditional};
+use sobolev_samplers::riemannian::noise::{gaussian_tangent, orthonormal_frame};
 use sobolev_samplers::riemannian::ode::{solve_manifold_ode, solve_manifold_ode_batch};
 use sobolev_samplers::riemannian::sde::{
     riemannian_sde_step, solve_riemannian_sde, solve_riemannian_sde_batch,
@@ -318,7 +320,11 @@ fn spd_brownian_motion_matches_affine_invariant_moments() {
 fn sphere_langevin_reproduces_von_mises_fisher_mean_resultant_length() {
     let sphere = Sphere::new(3).unwrap();
     let mu = unit(&[1.0, -2.0, 2.0]);
-    for kappa in [1.0, 4.0] {
+    // Both exp-based schemes: the sphere's native draw is isotropic.
+    for (kappa, scheme) in [
+        (1.0, RiemannianScheme::ExponentialEulerMaruyama),
+        (4.0, RiemannianScheme::GeodesicRandomWalk),
+    ] {
         let m2 = mu.clone();
         let langevin = RiemannianLangevin::new(move |_x: &Vec<f64>| {
             Ok(m2.iter().map(|m| kappa * m).collect::<Vec<f64>>())
@@ -326,17 +332,9 @@ fn sphere_langevin_reproduces_von_mises_fisher_mean_resultant_length() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let starts: Vec<Vec<f64>> = (0..20_000).map(|_| sphere.random_point(&mut rng)).collect();
         let steps = 1000;
-        let ends = solve_riemannian_sde_batch(
-            &sphere,
-            &langevin,
-            RiemannianScheme::GeodesicRandomWalk,
-            0.0,
-            5.0,
-            steps,
-            &starts,
-            9,
-        )
-        .unwrap();
+        let ends =
+            solve_riemannian_sde_batch(&sphere, &langevin, scheme, 0.0, 5.0, steps, &starts, 9)
+                .unwrap();
         let c: Vec<f64> = ends.iter().map(|x| dot(x, &mu)).collect();
         let (m, se) = mean_se(&c);
         let a = mean_resultant_length(3.0, kappa);
@@ -585,6 +583,68 @@ fn finite_target_marginal_field_transports_base_to_targets() {
         let se = (w * (1.0 - w) / n as f64).sqrt();
         assert!((f - w).abs() < 5.0 * se, "fraction {f} vs weight {w}");
     }
+}
+
+/// Empirical covariance `E <xi, e_i> <xi, e_j>` in an orthonormal frame
+/// `e` of `T_x M`.
+fn frame_covariance<M: Manifold>(m: &M, x: &M::Point, noise: TangentNoise, n: usize) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let frame = orthonormal_frame(m, x, &mut rng).unwrap();
+    let d = frame.len();
+    let mut cov = vec![0.0; d * d];
+    for _ in 0..n {
+        let xi = gaussian_tangent(m, x, noise, &mut rng).unwrap();
+        let c: Vec<f64> = frame.iter().map(|e| m.inner(x, e, &xi).unwrap()).collect();
+        for i in 0..d {
+            for j in 0..d {
+                cov[i * d + j] += c[i] * c[j] / n as f64;
+            }
+        }
+    }
+    cov
+}
+
+/// The frame-based draw is isotropic in the metric (covariance the
+/// identity, entries within 5 standard errors `sqrt(2/n)`), on the
+/// hyperboloid away from the origin and on affine-invariant SPD(3); the
+/// hyperboloid's native draw is not isotropic there, as documented.
+#[test]
+fn orthonormal_frame_noise_is_isotropic_in_the_metric() {
+    let n = 20_000;
+    let tol = 5.0 * (2.0 / n as f64).sqrt();
+    let lorentz = Lorentz::new(3, 1.0).unwrap();
+    let x = lorentz.from_poincare(&[0.7, 0.1, -0.2]).unwrap();
+    let spd = Spd::<AffineInvariant>::new(3).unwrap();
+    let p = Mat::from_fn(3, 3, |i, j| if i == j { 1.0 + i as f64 } else { 0.3 });
+    let covs = [
+        (
+            frame_covariance(&lorentz, &x, TangentNoise::OrthonormalFrame, n),
+            3,
+        ),
+        (
+            frame_covariance(&spd, &p, TangentNoise::OrthonormalFrame, n),
+            6,
+        ),
+        (frame_covariance(&spd, &p, TangentNoise::Native, n), 6),
+    ];
+    for (cov, d) in &covs {
+        for i in 0..*d {
+            for j in 0..*d {
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!(
+                    (cov[i * d + j] - want).abs() < tol,
+                    "cov[{i},{j}] = {}",
+                    cov[i * d + j]
+                );
+            }
+        }
+    }
+    let native = frame_covariance(&lorentz, &x, TangentNoise::Native, n);
+    let trace: f64 = (0..3).map(|i| native[i * 3 + i]).sum();
+    assert!(
+        trace > 3.0 + 10.0 * tol,
+        "native hyperboloid draw: trace {trace}"
+    );
 }
 
 #[test]
