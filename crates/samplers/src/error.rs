@@ -75,4 +75,9 @@ pub enum Error {
         /// The offending time.
         t: f64,
     },
+    /// A manifold operation (exp, log, retraction, projection, inner
+    /// product, membership check) failed; the manifold crate's error says
+    /// which and why.
+    #[error("manifold operation failed: {0}")]
+    Manifold(#[from] sobolev_manifolds::Error),
 }

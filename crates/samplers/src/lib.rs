@@ -18,6 +18,7 @@
 //! | [`diagnostics`] | rank-normalised R-hat, bulk/tail ESS, MCSE, BFMI |
 //! | [`smc`] | tempered SMC and annealed importance sampling with log-evidence |
 //! | [`posteriors`] | a posterior test suite with known answers |
+//! | [`riemannian`] | SDEs and ODEs on manifolds: Brownian motion, Langevin, geodesic flow matching |
 #![forbid(unsafe_code)]
 
 pub mod brownian;
@@ -29,6 +30,7 @@ pub mod likelihood;
 pub mod mcmc;
 pub mod ode;
 pub mod posteriors;
+pub mod riemannian;
 pub mod sde;
 pub mod smc;
 pub mod targets;

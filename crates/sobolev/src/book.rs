@@ -41,6 +41,9 @@ pub mod geometry {}
 #[doc = include_str!("../../../docs/sampling-with-sdes.md")]
 pub mod sampling_with_sdes {}
 
+#[doc = include_str!("../../../docs/riemannian-sampling.md")]
+pub mod riemannian_sampling {}
+
 #[doc = include_str!("../../../docs/mcmc.md")]
 pub mod mcmc {}
 
