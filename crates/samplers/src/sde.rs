@@ -133,6 +133,11 @@ struct Buffers {
     comb: Vec<f64>,
     w_prev: Vec<f64>,
     i_prev: Vec<f64>,
+    /// The last tree query `(t, W(t), int W)`, reused when the step ending
+    /// there is accepted.
+    t_last: f64,
+    w_last: Vec<f64>,
+    i_last: Vec<f64>,
 }
 
 impl Buffers {
@@ -154,6 +159,9 @@ impl Buffers {
             comb: vec![0.0; m],
             w_prev: vec![0.0; m],
             i_prev: vec![0.0; m],
+            t_last: f64::NAN,
+            w_last: vec![0.0; m],
+            i_last: vec![0.0; m],
         }
     }
 }
@@ -346,21 +354,31 @@ impl Cursor<'_> {
     /// Writes the increments over `[self.t, t]` into `b.dw` (and `b.dh`),
     /// from the cached left point in `b.w_prev`/`b.i_prev`.
     fn increments(&self, t: f64, b: &mut Buffers) -> Result<()> {
+        b.t_last = t;
         if self.path.has_space_time_levy_area() {
-            self.path.value_with_integral(t, &mut b.dw, &mut b.dh)?;
+            self.path
+                .value_with_integral(t, &mut b.w_last, &mut b.i_last)?;
+            b.dw.copy_from_slice(&b.w_last);
+            b.dh.copy_from_slice(&b.i_last);
             levy_from_points(t - self.t, &b.w_prev, &b.i_prev, &mut b.dw, &mut b.dh);
         } else {
-            self.path.value(t, &mut b.dw)?;
-            for (w, p) in b.dw.iter_mut().zip(&b.w_prev) {
-                *w -= p;
+            self.path.value(t, &mut b.w_last)?;
+            for ((w, l), p) in b.dw.iter_mut().zip(&b.w_last).zip(&b.w_prev) {
+                *w = l - p;
             }
         }
         Ok(())
     }
 
-    /// Moves the left point to `t` (after an accepted step).
+    /// Moves the left point to `t` (after an accepted step), reusing the
+    /// last query when it was at `t`.
     fn advance(&mut self, t: f64, b: &mut Buffers) -> Result<()> {
         self.t = t;
+        if t == b.t_last {
+            b.w_prev.copy_from_slice(&b.w_last);
+            b.i_prev.copy_from_slice(&b.i_last);
+            return Ok(());
+        }
         if self.path.has_space_time_levy_area() {
             self.path
                 .value_with_integral(t, &mut b.w_prev, &mut b.i_prev)
