@@ -7,7 +7,9 @@ use sobolev_samplers::diffusion::Denoiser;
 use sobolev_samplers::diffusion::sampler::{SampleOptions, Sampler, SeededNoise, sample};
 use sobolev_samplers::diffusion::schedule::karras_sigmas;
 use sobolev_samplers::ode::{FnField, OdeOptions, solve_batch, tableau};
-use sobolev_samplers::sde::{Noise, Sde, SdeMethod, solve_sde_batch};
+use sobolev_samplers::sde::{
+    Noise, Sde, SdeAdaptiveOptions, SdeMethod, solve_sde_adaptive_batch, solve_sde_batch,
+};
 use sobolev_samplers::targets::GaussianMixture;
 use std::hint::black_box;
 
@@ -42,6 +44,9 @@ impl Sde for Ou {
     fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
         out[0] = 0.5;
         out[1] = 0.3;
+    }
+    fn additive_noise(&self) -> bool {
+        true
     }
 }
 
@@ -90,6 +95,22 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut x = vec![1.0; 20_000];
             solve_sde_batch(&Ou, SdeMethod::EulerMaruyama, 0.0, 1.0, &mut x, 128, 1)
+                .expect("paths succeed");
+            black_box(x)
+        })
+    });
+    c.bench_function("sra1_ou2d_10k_paths_128steps", |b| {
+        b.iter(|| {
+            let mut x = vec![1.0; 20_000];
+            solve_sde_batch(&Ou, SdeMethod::Sra1, 0.0, 1.0, &mut x, 128, 1).expect("paths succeed");
+            black_box(x)
+        })
+    });
+    c.bench_function("sra1_adaptive_ou2d_10k_paths_rtol1e-3", |b| {
+        let opts = SdeAdaptiveOptions::new(1e-3, 1e-3);
+        b.iter(|| {
+            let mut x = vec![1.0; 20_000];
+            solve_sde_adaptive_batch(&Ou, SdeMethod::Sra1, 0.0, 1.0, &mut x, &opts, 1, 1e-6)
                 .expect("paths succeed");
             black_box(x)
         })

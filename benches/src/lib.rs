@@ -16,6 +16,7 @@ pub mod rkhs_compare;
 pub mod rkhs_density;
 pub mod rkhs_features;
 pub mod samplers;
+pub mod samplers_torchsde;
 pub mod special;
 pub mod special_gamma;
 pub mod special_poly;
@@ -105,6 +106,7 @@ pub const AREAS: &[(&str, AreaRunner)] = &[
     ("rkhs-features", rkhs_features::run),
     ("rkhs-density", rkhs_density::run),
     ("samplers", samplers::run),
+    ("samplers-torchsde", samplers_torchsde::run),
     ("special", special::run),
     ("special-gamma", special_gamma::run),
     ("special-poly", special_poly::run),

@@ -13,6 +13,31 @@
 //! steps of any size, therefore integrate against one and the same path.
 //! Gaines and Lyons (1997), Li, Wong, Chen and Duvenaud (2020, the virtual
 //! Brownian tree of torchsde), Kidger et al. (2021).
+//!
+//! **Space-time Levy area.** A tree built with
+//! [`BrownianTree::with_space_time_levy_area`] also carries, for every dyadic
+//! interval `[s, u]` of length `h`, the space-time Levy area
+//! `H_{s,u} = (1/h) int_s^u (W_r - W_s - (r - s)/h W_{s,u}) dr`, the mean of
+//! the Brownian bridge over the interval, so `int_s^u (W_r - W_s) dr =
+//! h (W_{s,u}/2 + H_{s,u})`; `H` is independent of `W_{s,u}` with variance
+//! `h/12`. The root draws `(W, H)` over the span; each bisection at
+//! `t = (s + u)/2` draws two standard normals `Z, N` per component and sets
+//! (Foster, Lyons and Oberhauser 2020; the `SpaceTimeLevyArea` of diffrax)
+//!
+//! ```text
+//! W_{s,t} = W_{s,u}/2 + 3/2 H_{s,u} + sqrt(h)/4 Z,        W_{t,u} = W_{s,u} - W_{s,t},
+//! H_{s,t} = H_{s,u}/4 - sqrt(h)/8 Z + sqrt(h/48) N,      H_{t,u} = H_{s,u}/4 - sqrt(h)/8 Z - sqrt(h/48) N,
+//! ```
+//!
+//! which is the exact joint law of the halves given the whole (the
+//! covariances of Brownian-bridge integrals check it, and the halves'
+//! integrals add up to the whole's). Inside a leaf the path is the parabola
+//! `W_a + x W_{a,b} + 6 H_{a,b} x (1 - x)`, `x = (r - a)/(b - a)`, the
+//! lowest-degree path with the leaf's `W` and `H`; so values, increments and
+//! Levy areas over any interval are those of one continuous path, and are
+//! exact in law at the dyadic resolution. The plain tree (no area) keeps its
+//! Brownian-bridge bisection and linear interpolation, so its values are
+//! unchanged by this option.
 
 use crate::{Error, Result};
 use rand::SeedableRng;
@@ -26,6 +51,7 @@ pub struct BrownianTree {
     t1: f64,
     dim: usize,
     depth: u32,
+    space_time: bool,
     proto: ChaCha8Rng,
 }
 
@@ -52,8 +78,30 @@ impl BrownianTree {
             t1,
             dim,
             depth: levels,
+            space_time: false,
             proto: ChaCha8Rng::seed_from_u64(seed),
         })
+    }
+
+    /// As [`new`](Self::new), but the tree also carries the space-time Levy
+    /// area (see the module docs), so [`space_time_increment`](Self::space_time_increment)
+    /// can answer; needed by SRA1. Its dyadic values are a different (equally
+    /// exact) sample than the plain tree's for the same seed.
+    pub fn with_space_time_levy_area(
+        t0: f64,
+        t1: f64,
+        dim: usize,
+        seed: u64,
+        tol: f64,
+    ) -> Result<Self> {
+        let mut tree = Self::new(t0, t1, dim, seed, tol)?;
+        tree.space_time = true;
+        Ok(tree)
+    }
+
+    /// Whether the tree carries the space-time Levy area.
+    pub fn has_space_time_levy_area(&self) -> bool {
+        self.space_time
     }
 
     /// Dimension of the path.
@@ -81,13 +129,26 @@ impl BrownianTree {
         }
     }
 
-    /// Writes `W(t) - W(t0)` into `out`.
-    pub fn value(&self, t: f64, out: &mut [f64]) -> Result<()> {
-        if out.len() != self.dim {
+    /// Draws the node's `Z` and (space-time trees) `N`, in that order from
+    /// the node's stream, so `Z` equals the plain tree's draw.
+    fn normal_pair(&self, node: u64, z: &mut [f64], n: &mut [f64]) {
+        let mut rng = self.proto.clone();
+        rng.set_stream(node);
+        rng.set_word_pos(0);
+        for o in z.iter_mut() {
+            *o = StandardNormal.sample(&mut rng);
+        }
+        for o in n.iter_mut() {
+            *o = StandardNormal.sample(&mut rng);
+        }
+    }
+
+    fn check_query(&self, t: f64, len: usize, context: &'static str) -> Result<()> {
+        if len != self.dim {
             return Err(Error::ShapeMismatch {
-                context: "BrownianTree::value",
+                context,
                 expected: format!("{}", self.dim),
-                got: format!("{}", out.len()),
+                got: format!("{len}"),
             });
         }
         if !(t >= self.t0 && t <= self.t1) {
@@ -95,6 +156,158 @@ impl BrownianTree {
                 "time {t} outside the Brownian path's span [{}, {}]",
                 self.t0, self.t1
             )));
+        }
+        Ok(())
+    }
+
+    /// Writes `W(t) - W(t0)` into `w` and `int_{t0}^t (W_r - W(t0)) dr` into
+    /// `integral` for a space-time tree (one descent). The integral's
+    /// rounding error is about `eps (t - t0) max |W|`, so Levy areas formed
+    /// from two such integrals over an interval of length `h` carry an
+    /// absolute error of about `eps (t1 - t0) max |W| / h`.
+    pub fn value_with_integral(&self, t: f64, w: &mut [f64], integral: &mut [f64]) -> Result<()> {
+        self.check_query(t, w.len(), "BrownianTree::value_with_integral")?;
+        self.check_query(t, integral.len(), "BrownianTree::value_with_integral")?;
+        if !self.space_time {
+            return Err(Error::InvalidArgument(
+                "the Brownian tree was built without space-time Levy area".into(),
+            ));
+        }
+        let d = self.dim;
+        let span = self.t1 - self.t0;
+        let (mut z, mut n) = (vec![0.0; d], vec![0.0; d]);
+        self.normal_pair(0, &mut z, &mut n);
+        let mut wab: Vec<f64> = z.iter().map(|v| span.sqrt() * v).collect();
+        let mut hab: Vec<f64> = n.iter().map(|v| (span / 12.0).sqrt() * v).collect();
+        w.fill(0.0);
+        integral.fill(0.0);
+        let (mut a, mut b) = (self.t0, self.t1);
+        let mut node: u64 = 1;
+        for _ in 0..self.depth {
+            if t == a {
+                return Ok(());
+            }
+            let h = b - a;
+            if t == b {
+                for i in 0..d {
+                    integral[i] += h * (w[i] + 0.5 * wab[i] + hab[i]);
+                    w[i] += wab[i];
+                }
+                return Ok(());
+            }
+            self.normal_pair(node, &mut z, &mut n);
+            let m = 0.5 * (a + b);
+            let (sh, sq) = (h.sqrt(), (h / 48.0).sqrt());
+            let right = t > m;
+            for i in 0..d {
+                let wl = 0.5 * wab[i] + 1.5 * hab[i] + 0.25 * sh * z[i];
+                let common = 0.25 * hab[i] - 0.125 * sh * z[i];
+                if right {
+                    let hl = common + sq * n[i];
+                    integral[i] += 0.5 * h * (w[i] + 0.5 * wl + hl);
+                    w[i] += wl;
+                    wab[i] -= wl;
+                    hab[i] = common - sq * n[i];
+                } else {
+                    wab[i] = wl;
+                    hab[i] = common + sq * n[i];
+                }
+            }
+            if right {
+                a = m;
+                node = 2 * node + 1;
+            } else {
+                b = m;
+                node *= 2;
+            }
+        }
+        let h = b - a;
+        let x = if h > 0.0 { (t - a) / h } else { 0.0 };
+        for i in 0..d {
+            let wa = w[i];
+            w[i] = wa + x * wab[i] + 6.0 * hab[i] * x * (1.0 - x);
+            integral[i] += h
+                * (wa * x + 0.5 * wab[i] * x * x + 6.0 * hab[i] * (0.5 * x * x - x * x * x / 3.0));
+        }
+        Ok(())
+    }
+
+    /// Writes the increment `W(t) - W(s)` into `dw` and the space-time Levy
+    /// area `H_{s,t}` (variance `(t - s)/12`, see the module docs) into `dh`,
+    /// for `s < t` in the span; needs a tree built with
+    /// [`with_space_time_levy_area`](Self::with_space_time_levy_area).
+    pub fn space_time_increment(
+        &self,
+        s: f64,
+        t: f64,
+        dw: &mut [f64],
+        dh: &mut [f64],
+    ) -> Result<()> {
+        if s.partial_cmp(&t) != Some(std::cmp::Ordering::Less) {
+            return Err(Error::NonMonotoneTimes { index: 1, t });
+        }
+        let d = self.dim;
+        let (mut ws, mut is) = (vec![0.0; d], vec![0.0; d]);
+        self.value_with_integral(s, &mut ws, &mut is)?;
+        self.value_with_integral(t, dw, dh)?;
+        levy_from_points(t - s, &ws, &is, dw, dh);
+        Ok(())
+    }
+
+    /// The increments `W_{t_k, t_{k+1}}` and space-time Levy areas
+    /// `H_{t_k, t_{k+1}}` over the `2^levels` dyadic intervals of the span,
+    /// row-major `(2^levels) x dim` each, in one sweep; they equal what
+    /// [`space_time_increment`](Self::space_time_increment) returns on those
+    /// intervals (to rounding). Needs a space-time tree.
+    pub fn space_time_dyadic(&self, levels: u32) -> Result<(Vec<f64>, Vec<f64>)> {
+        if !self.space_time {
+            return Err(Error::InvalidArgument(
+                "the Brownian tree was built without space-time Levy area".into(),
+            ));
+        }
+        if levels > self.depth || levels > 24 {
+            return Err(Error::InvalidArgument(format!(
+                "{levels} dyadic levels exceed the tree depth {} (or 24)",
+                self.depth
+            )));
+        }
+        let d = self.dim;
+        let n = 1usize << levels;
+        let span = self.t1 - self.t0;
+        let (mut dw, mut dh) = (vec![0.0; n * d], vec![0.0; n * d]);
+        let (mut z, mut nn) = (vec![0.0; d], vec![0.0; d]);
+        self.normal_pair(0, &mut z, &mut nn);
+        for i in 0..d {
+            dw[i] = span.sqrt() * z[i];
+            dh[i] = (span / 12.0).sqrt() * nn[i];
+        }
+        for l in 0..levels {
+            let width = n >> l;
+            let h = span / (1u64 << l) as f64;
+            let (sh, sq) = (h.sqrt(), (h / 48.0).sqrt());
+            for j in 0..(1usize << l) {
+                let (a, m) = (j * width, j * width + width / 2);
+                self.normal_pair((1u64 << l) + j as u64, &mut z, &mut nn);
+                for i in 0..d {
+                    let (wab, hab) = (dw[a * d + i], dh[a * d + i]);
+                    let wl = 0.5 * wab + 1.5 * hab + 0.25 * sh * z[i];
+                    let common = 0.25 * hab - 0.125 * sh * z[i];
+                    dw[a * d + i] = wl;
+                    dh[a * d + i] = common + sq * nn[i];
+                    dw[m * d + i] = wab - wl;
+                    dh[m * d + i] = common - sq * nn[i];
+                }
+            }
+        }
+        Ok((dw, dh))
+    }
+
+    /// Writes `W(t) - W(t0)` into `out`.
+    pub fn value(&self, t: f64, out: &mut [f64]) -> Result<()> {
+        self.check_query(t, out.len(), "BrownianTree::value")?;
+        if self.space_time {
+            let mut integral = vec![0.0; self.dim];
+            return self.value_with_integral(t, out, &mut integral);
         }
         let d = self.dim;
         let mut wa = vec![0.0; d];
@@ -159,6 +372,15 @@ impl BrownianTree {
         let d = self.dim;
         let n = 1usize << levels;
         let mut w = vec![0.0; (n + 1) * d];
+        if self.space_time {
+            let (dw, _) = self.space_time_dyadic(levels)?;
+            for k in 0..n {
+                for i in 0..d {
+                    w[(k + 1) * d + i] = w[k * d + i] + dw[k * d + i];
+                }
+            }
+            return Ok(w);
+        }
         self.add_normals(0, (self.t1 - self.t0).sqrt(), &mut w[n * d..]);
         // Level l fills the midpoints of the 2^l intervals of width n / 2^l.
         for l in 0..levels {
@@ -175,5 +397,17 @@ impl BrownianTree {
             }
         }
         Ok(w)
+    }
+}
+
+/// Turns the left point `(W_s, I_s)` (value and running integral) and the
+/// right point, given in `(dw, dh)` as `(W_t, I_t)`, into the increment and
+/// the space-time Levy area over `[s, t]` of length `h`, in place:
+/// `H = (I_t - I_s)/h - W_s - (W_t - W_s)/2`.
+pub(crate) fn levy_from_points(h: f64, ws: &[f64], is: &[f64], dw: &mut [f64], dh: &mut [f64]) {
+    for i in 0..dw.len() {
+        let inc = dw[i] - ws[i];
+        dh[i] = (dh[i] - is[i]) / h - ws[i] - 0.5 * inc;
+        dw[i] = inc;
     }
 }

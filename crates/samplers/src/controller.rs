@@ -102,7 +102,14 @@ impl PiController {
     /// of order `k`, given the last accepted error `prev_norm`: returns
     /// whether to accept and the factor for the next (or retried) step.
     pub fn decide(&self, err_norm: f64, prev_norm: f64, k: u32) -> (bool, f64) {
-        let k = f64::from(k.max(1));
+        self.decide_with_order(err_norm, prev_norm, f64::from(k.max(1)))
+    }
+
+    /// As [`decide`](Self::decide) for an error estimate of fractional
+    /// order `k >= 1` (stochastic methods: a local error of `O(h^{3/2})` has
+    /// `k = 1.5`).
+    pub fn decide_with_order(&self, err_norm: f64, prev_norm: f64, k: f64) -> (bool, f64) {
+        let k = if k.is_finite() { k.max(1.0) } else { 1.0 };
         if !err_norm.is_finite() {
             return (false, self.factor_min);
         }

@@ -9,8 +9,8 @@
 //! |---|---|
 //! | [`ode`] | vector fields, Runge-Kutta tableaux, fixed/adaptive integration, dense output, events, batches |
 //! | [`controller`] | the PI step-size controller and error norms |
-//! | [`brownian`] | seeded Brownian paths queryable at any time (virtual Brownian tree) |
-//! | [`sde`] | SDEs and Euler-Maruyama, Milstein, stochastic Heun; batches of paths |
+//! | [`brownian`] | seeded Brownian paths queryable at any time (virtual Brownian tree), with space-time Levy area |
+//! | [`sde`] | SDEs and Euler-Maruyama, Milstein, stochastic Heun, SRA1; fixed and adaptive steps; batches of paths |
 //! | [`diffusion`] | noise schedules, model parameterisations, diffusion samplers (k-diffusion's, UniPC, DEIS), mean-reverting diffusion and the MR Sampler, Feynman-Kac reweighting |
 //! | [`targets`] | Gaussian mixtures with closed-form noisy scores and denoisers |
 //! | [`likelihood`] | probability-flow ODE log-likelihoods (exact trace or Hutchinson) |
