@@ -239,6 +239,61 @@ impl GaussianMixture {
         }
     }
 
+    /// The denoiser when every component is isotropic with `c_k > 0`;
+    /// returns `false` (writing nothing) otherwise.
+    ///
+    /// With responsibilities `r_k` and `c_k = s_k^2 + sigma^2`, Tweedie's
+    /// formula becomes `D(x) = a x + sigma^2 sum_k (r_k / c_k) mu_k` with
+    /// `a = sum_k r_k s_k^2 / c_k` (from `sum_k r_k = 1`, free of the
+    /// cancellation in `1 - sigma^2 sum_k r_k / c_k` at large `sigma`): one
+    /// pass over each mean for the distance and one for the sum, with the
+    /// logarithms and reciprocals taken once per call.
+    fn denoise_isotropic(&self, x: &[f64], sigma: f64, out: &mut [f64]) -> bool {
+        let s2 = sigma * sigma;
+        if self
+            .comps
+            .iter()
+            .any(|c| c.rank > 0 || !(c.iso_var + s2 > 0.0))
+        {
+            return false;
+        }
+        let d = self.dim;
+        let ln2pi = (2.0 * std::f64::consts::PI).ln();
+        let inv_c: Vec<f64> = self.comps.iter().map(|c| 1.0 / (c.iso_var + s2)).collect();
+        let base: Vec<f64> = self
+            .comps
+            .iter()
+            .zip(&inv_c)
+            .map(|(c, ic)| c.log_weight - 0.5 * d as f64 * (ln2pi - ic.ln()))
+            .collect();
+        let mut logp = vec![0.0; self.comps.len()];
+        for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            for (k, c) in self.comps.iter().enumerate() {
+                let yy: f64 = xr
+                    .iter()
+                    .zip(&c.mean)
+                    .map(|(a, m)| (a - m) * (a - m))
+                    .sum();
+                logp[k] = base[k] - 0.5 * yy * inv_c[k];
+            }
+            let lse = log_sum_exp(&logp);
+            let mut a = 0.0;
+            or.fill(0.0);
+            for (k, c) in self.comps.iter().enumerate() {
+                let r = (logp[k] - lse).exp() * inv_c[k];
+                a += r * c.iso_var;
+                let w = r * s2;
+                for (o, m) in or.iter_mut().zip(&c.mean) {
+                    *o += w * m;
+                }
+            }
+            for (o, xi) in or.iter_mut().zip(xr) {
+                *o += a * xi;
+            }
+        }
+        true
+    }
+
     fn check_row(&self, x: &[f64]) -> Result<()> {
         if x.len() != self.dim {
             return Err(Error::ShapeMismatch {
@@ -303,6 +358,9 @@ impl Denoiser for GaussianMixture {
     }
     /// Tweedie: `D(x; sigma) = x + sigma^2 grad ln p_sigma(x)`.
     fn denoise(&self, x: &[f64], sigma: f64, out: &mut [f64]) {
+        if self.denoise_isotropic(x, sigma, out) {
+            return;
+        }
         let d = self.dim;
         let k = self.comps.len();
         let mut logp = vec![0.0; k];
@@ -312,6 +370,50 @@ impl Denoiser for GaussianMixture {
             self.score_into(xr, sigma, or, &mut logp, &mut g);
             for i in 0..d {
                 or[i] = xr[i] + s2 * or[i];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The isotropic shortcut equals Tweedie's formula through the general
+    /// score, from small to large noise levels, and a zero-rank factor list
+    /// and a rank-one component with a zero factor give the same denoiser.
+    #[test]
+    fn isotropic_denoiser_matches_the_general_score() {
+        let d = 5;
+        let weights = [0.5, 0.3, 0.2];
+        let means: Vec<f64> = (0..3 * d).map(|i| (0.7 * i as f64).sin() * 2.0).collect();
+        let iso = [0.05, 0.2, 1.5];
+        let gmm = GaussianMixture::new(d, &weights, &means, &[vec![], vec![], vec![]], &iso)
+            .unwrap();
+        // Same mixture through the Woodbury path (a zero rank-one factor).
+        let general = GaussianMixture::new(
+            d,
+            &weights,
+            &means,
+            &[vec![0.0; d], vec![], vec![]],
+            &iso,
+        )
+        .unwrap();
+        let x: Vec<f64> = (0..4 * d).map(|i| (1.3 * i as f64).cos() * 3.0).collect();
+        for sigma in [1e-3, 0.1, 1.0, 10.0, 80.0] {
+            let mut fast = vec![0.0; x.len()];
+            let mut slow = vec![0.0; x.len()];
+            gmm.denoise(&x, sigma, &mut fast);
+            general.denoise(&x, sigma, &mut slow);
+            for (row, (f, s)) in fast.chunks(d).zip(slow.chunks(d)).enumerate() {
+                let mut score = vec![0.0; d];
+                gmm.score(&x[row * d..(row + 1) * d], sigma, &mut score).unwrap();
+                for i in 0..d {
+                    let tweedie = x[row * d + i] + sigma * sigma * score[i];
+                    let scale = 1.0 + tweedie.abs();
+                    assert!((f[i] - s[i]).abs() < 1e-13 * scale, "sigma {sigma}: {f:?} vs {s:?}");
+                    assert!((f[i] - tweedie).abs() < 1e-13 * scale * (1.0 + sigma * sigma));
+                }
             }
         }
     }
