@@ -122,6 +122,11 @@ impl LuFactor {
         Self { lu, fwd, bwd }
     }
 
+    /// Gives back the storage of the factors.
+    pub(crate) fn into_storage(self) -> Mat<f64> {
+        self.lu
+    }
+
     /// Returns `Q^{-1} rhs`.
     pub(crate) fn solve(&self, mut rhs: Mat<f64>) -> Mat<f64> {
         use faer::linalg::lu::partial_pivoting::solve;
@@ -160,12 +165,8 @@ pub(crate) fn check_square(a: MatRef<'_, f64>, context: &'static str) -> Result<
     if n == 0 {
         return Err(Error::Empty(context));
     }
-    for j in 0..n {
-        for i in 0..n {
-            if !a[(i, j)].is_finite() {
-                return Err(Error::NonFinite(context));
-            }
-        }
+    if (0..n).any(|j| a.col(j).iter().any(|v| !v.is_finite())) {
+        return Err(Error::NonFinite(context));
     }
     Ok(n)
 }
