@@ -154,7 +154,17 @@ pub fn sylvester(a: MatRef<'_, f64>, b: MatRef<'_, f64>, c: MatRef<'_, f64>) -> 
     if is_symmetric(a) && is_symmetric(b) {
         return sylvester_symmetric(a, b, c);
     }
-    sylvester_schur(a, b, c)
+    match sylvester_schur(a, b, c) {
+        // A Schur form that did not converge (see `sylvester_schur`) falls
+        // back to the vectorised system where that is affordable.
+        Err(Error::NotConverged { method, .. })
+            if method == SCHUR_METHOD && n * m <= KRONECKER_SOLVE_MAX =>
+        {
+            let x = kronecker_solve(a, b, c);
+            accept(x, a, b, c, "vectorised Sylvester solve", 1)
+        }
+        other => other,
+    }
 }
 
 /// Solves `A X + X B = C` by the Bartels-Stewart algorithm, for any real
@@ -169,6 +179,13 @@ pub fn sylvester(a: MatRef<'_, f64>, b: MatRef<'_, f64>, c: MatRef<'_, f64>) -> 
 /// and Stewart, Comm. ACM 15(9), 1972; Golub and Van Loan, Matrix
 /// Computations, 4th ed., Sec. 7.6.3). The Schur forms come from nalgebra's
 /// Francis double-shift QR; everything else is `O(n m (n + m))`.
+///
+/// nalgebra's Francis iteration has no exceptional shifts and can stall on
+/// highly structured matrices (seen on a stable `150 x 150` matrix with
+/// period-101 entries); the Schur form is then reported as
+/// [`Error::NotConverged`], and [`sylvester`] falls back to the vectorised
+/// system when `n m <=` [`KRONECKER_SOLVE_MAX`], [`lyapunov`] to the Smith
+/// iteration when `A` is stable.
 ///
 /// Backward stable in the sense that the relative residual
 /// ([`sylvester_residual`]) is a modest multiple of the unit roundoff: below
@@ -229,6 +246,9 @@ fn check_finite(a: MatRef<'_, f64>, context: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// The method named when a real Schur form does not converge.
+const SCHUR_METHOD: &str = "real Schur form (Francis double-shift QR)";
+
 /// A real Schur form `A = Q T Q^T`: `Q` orthogonal, `T` upper
 /// quasi-triangular with 1 x 1 and 2 x 2 diagonal blocks.
 struct RealSchur {
@@ -238,7 +258,7 @@ struct RealSchur {
 
 impl RealSchur {
     fn new(a: MatRef<'_, f64>) -> Result<Self> {
-        const METHOD: &str = "real Schur form (Francis double-shift QR)";
+        const METHOD: &str = SCHUR_METHOD;
         let n = a.nrows();
         let dense = nalgebra::DMatrix::from_fn(n, n, |i, j| a[(i, j)]);
         // LAPACK allows 30 double-shift sweeps per eigenvalue.
@@ -489,7 +509,8 @@ fn kronecker_solve(a: MatRef<'_, f64>, b: MatRef<'_, f64>, c: MatRef<'_, f64>) -
 ///
 /// Symmetric `A`: eigendecomposition ([`sylvester_symmetric`]); any other
 /// `A` (stable or not): Bartels-Stewart with one real Schur form, that of
-/// `A^T` being read off that of `A`. A symmetric `Q` gives a symmetric `P`
+/// `A^T` being read off that of `A`; if that Schur form does not converge
+/// (see [`sylvester_schur`]), the squared Smith iteration, for stable `A`. A symmetric `Q` gives a symmetric `P`
 /// (symmetrised on return). Relative residual at most `1e-8`, typically
 /// `1e-15`; the eigen and Smith solutions agree to `1e-11` on random
 /// symmetric problems, the Bartels-Stewart and Smith ones to `1e-12` on
@@ -509,9 +530,15 @@ pub fn lyapunov(a: MatRef<'_, f64>, q: MatRef<'_, f64>) -> Result<Mat<f64>> {
     let p = if is_symmetric(a) {
         sylvester_symmetric(a, a, minus_q.as_ref())?
     } else {
-        let sa = RealSchur::new(a)?;
-        let st = sa.transposed();
-        schur_solve(&sa, &st, a, at, minus_q.as_ref())?
+        match RealSchur::new(a) {
+            Ok(sa) => {
+                let st = sa.transposed();
+                schur_solve(&sa, &st, a, at, minus_q.as_ref())?
+            }
+            // The Schur form did not converge: the Smith iteration still
+            // solves stable equations; otherwise the Schur error stands.
+            Err(schur_error) => squared_smith(a, q).map_err(|_| schur_error)?,
+        }
     };
     if is_symmetric(q) {
         Ok(Mat::from_fn(n, n, |i, j| 0.5 * (p[(i, j)] + p[(j, i)])))

@@ -175,6 +175,33 @@ fn rotational(entries: &[f64], n: usize, shift: f64) -> Mat<f64> {
 }
 
 #[test]
+fn a_stalled_schur_form_falls_back() {
+    // Period-101 entries: nalgebra's Francis iteration stalls on this stable
+    // matrix at n = 150; `lyapunov` then uses the Smith iteration.
+    let n = 150;
+    let x = Mat::from_fn(n, n, |i, j| (((i * 37 + j * 11) % 101) as f64 / 50.0) - 1.0);
+    let spd = &x * x.transpose() * faer::Scale(1.0 / n as f64);
+    let a = Mat::from_fn(n, n, |i, j| {
+        -spd[(i, j)] - if i == j { 0.5 } else { 0.0 } + 0.5 * (x[(i, j)] - x[(j, i)])
+    });
+    let q = Mat::<f64>::identity(n, n);
+    let p = lyapunov(a.as_ref(), q.as_ref()).unwrap();
+    let minus_q = -&q;
+    let r = sylvester_residual(a.as_ref(), a.transpose(), minus_q.as_ref(), p.as_ref());
+    assert!(r < 1e-13, "residual {r:e}");
+    // The general solver reports the stalled form as a typed error at this
+    // size (n m > 1024, no vectorised fallback).
+    let c = Mat::from_fn(n, n, |i, j| (i + j) as f64);
+    match sylvester_schur(a.as_ref(), a.transpose(), c.as_ref()) {
+        Ok(x) => {
+            let r = sylvester_residual(a.as_ref(), a.transpose(), c.as_ref(), x.as_ref());
+            assert!(r < 1e-13);
+        }
+        Err(e) => assert!(matches!(e, Error::NotConverged { .. })),
+    }
+}
+
+#[test]
 fn complex_conjugate_pairs_match_the_vectorised_solve() {
     let entries: Vec<f64> = (0..89)
         .map(|k| ((k * 29 % 89) as f64 / 44.5) - 1.0)
