@@ -28,7 +28,19 @@
 //! kernel matrices `K + s^2 I`, whose few large eigenvalues sit far above
 //! a cluster at `s^2`.
 //!
-//! With `k = 0` the iteration is plain CG from the given start.
+//! With `k = 0` the iteration is plain CG from the given start (same
+//! iteration count as [`crate::cg::solve`], tested).
+//!
+//! Measured (tests and `benches/benches/linalg.rs`): solutions agree with
+//! dense Cholesky solves to `1e-9` relative at tolerance `1e-12`, and the
+//! true residual `||b - A x|| / ||b||` stays below twice the requested
+//! `1e-8` although the iteration stops on the recurrence residual. On
+//! eleven squared-exponential systems (400 points, lengthscale 0.10 to
+//! 0.12, noise `1e-3`) systems 2 to 11 take 90 iterations with `k = 12`
+//! (plus 12 applications of `A` each for `A W`) against 498 for CG
+//! warm-started from the previous solution; at 1000 points the whole
+//! sequence takes 75 ms against 185 ms. On a spectrum with six small
+//! outliers the fourth solve needs under half the iterations of the first.
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::matmul;
 use faer::matrix_free::LinOp;
