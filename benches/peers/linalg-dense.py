@@ -35,6 +35,8 @@ def eigh_sqrt(a):
 
 
 def peer_for(name):
+    if name.startswith("sylvester"):
+        return scipy.linalg.solve_sylvester, f"scipy {scipy.__version__} solve_sylvester"
     if name.startswith("expm") or name.startswith("sym_exp"):
         return scipy.linalg.expm, f"scipy {scipy.__version__} expm"
     if name.startswith("sqrtm_spd_eigh"):
@@ -52,9 +54,16 @@ def main(exchange, out_path):
     cases = []
     for case in ours:
         name, n = case["name"], case["n"]
-        a = np.fromfile(f"{exchange}/{name}.in.f64", dtype="<f8").reshape(n, n)
         ours_out = np.fromfile(f"{exchange}/{name}.out.f64", dtype="<f8").reshape(n, n)
         f, peer = peer_for(name)
+        if name.startswith("sylvester"):
+            a, b, c = (
+                np.fromfile(f"{exchange}/{name}.{part}.f64", dtype="<f8").reshape(n, n)
+                for part in ("a", "b", "c")
+            )
+            f = (lambda solve, b, c: lambda a: solve(a, b, c))(f, b, c)
+        else:
+            a = np.fromfile(f"{exchange}/{name}.in.f64", dtype="<f8").reshape(n, n)
         t0 = time.perf_counter()
         result = np.real_if_close(f(a))
         first = time.perf_counter() - t0

@@ -1,15 +1,18 @@
 //! Side-by-side cases of the dense matrix functions against SciPy:
 //! `expm` of a general matrix, and exp, square root and logarithm of
-//! symmetric positive definite matrices at n = 64 and 512.
+//! symmetric positive definite matrices at n = 64 and 512; the general
+//! Sylvester equation (Bartels-Stewart) against `solve_sylvester` at
+//! n = 64 and 256.
 //!
-//! Inputs are written row-major as `<case>.in.f64`, our outputs as
-//! `<case>.out.f64`; `benches/peers/linalg-dense.py` times SciPy on the same
+//! Inputs are written row-major as `<case>.in.f64` (Sylvester: `<case>.a`,
+//! `.b`, `.c`), our outputs as `<case>.out.f64`; `benches/peers/linalg-dense.py` times SciPy on the same
 //! inputs.
 
 use crate::{Exchange, OurCase, median_time};
 use faer::{Mat, MatRef};
 use sobolev_linalg::expm::{expm, expm_pade};
 use sobolev_linalg::matfun::{sym_exp, sym_log, sym_sqrt};
+use sobolev_linalg::sylvester::sylvester;
 
 /// SplitMix64 in `[-1, 1)`: a seeded, dependency-free stream of inputs.
 fn uniform_stream(seed: u64) -> impl FnMut() -> f64 {
@@ -69,8 +72,37 @@ fn case(
     Ok(())
 }
 
+/// `A X + X B = C` with general `A`, `B` (eigenvalues near 1.5 and 1, so
+/// well conditioned) of order `n`.
+fn sylvester_case(ex: &mut Exchange, n: usize, reps: usize) -> std::io::Result<()> {
+    let name = format!("sylvester_general_{n}");
+    let mut next = uniform_stream(31 + n as u64);
+    let scale = 1.0 / (n as f64).sqrt();
+    let a = Mat::from_fn(n, n, |i, j| next() * scale + if i == j { 1.5 } else { 0.0 });
+    let b = Mat::from_fn(n, n, |i, j| next() * scale + if i == j { 1.0 } else { 0.0 });
+    let c = Mat::from_fn(n, n, |_, _| next());
+    let solve = || sylvester(a.as_ref(), b.as_ref(), c.as_ref());
+    let x = solve().map_err(std::io::Error::other)?;
+    ex.write_array(&name, "a", &row_major(a.as_ref()))?;
+    ex.write_array(&name, "b", &row_major(b.as_ref()))?;
+    ex.write_array(&name, "c", &row_major(c.as_ref()))?;
+    ex.write_array(&name, "out", &row_major(x.as_ref()))?;
+    let ours_s = median_time(reps, solve);
+    ex.record(OurCase {
+        name,
+        n,
+        ours_s,
+        notes: "Bartels-Stewart both sides (ours: nalgebra Schur forms + block back \
+                substitution; SciPy: LAPACK gees + trsyl)"
+            .to_string(),
+    });
+    Ok(())
+}
+
 /// Runs our side of the `linalg-dense` area.
 pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
+    sylvester_case(ex, 64, 21)?;
+    sylvester_case(ex, 256, 5)?;
     for (n, reps) in [(64usize, 41usize), (512, 7)] {
         let g = general_matrix(n, 11 + n as u64);
         let s = spd_matrix(n, 7 + n as u64);

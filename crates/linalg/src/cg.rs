@@ -8,7 +8,9 @@
 //! same operator converge in fewer iterations than one at a time. This
 //! module adds what a library caller needs around it: shape and finiteness
 //! checks, a warm start from a previous solution, and typed errors carrying
-//! the iteration count and residual.
+//! the iteration count and residual. For a sequence of related systems
+//! solved one after another, [`crate::recycling::RecyclingCg`] also carries
+//! a deflation space from each solve to the next.
 //!
 //! References: D. P. O'Leary, "The block conjugate gradient algorithm and
 //! related methods", Linear Algebra Appl. 29 (1980); Y. Saad, "Iterative

@@ -30,6 +30,8 @@
 //! Iterative methods and estimators
 //! - [`cg`]: (block) preconditioned conjugate gradients with warm starts, on
 //!   top of faer's solver, with typed errors.
+//! - [`recycling`]: deflated CG recycling a Ritz subspace across a sequence
+//!   of SPD systems.
 //! - [`precond`]: pivoted-Cholesky preconditioner for kernel matrices.
 //! - [`lanczos`]: Lanczos tridiagonalisation with reorthogonalisation.
 //! - [`slq`]: stochastic Lanczos quadrature for `log det A` and `tr f(A)`.
@@ -69,6 +71,7 @@ pub mod low_rank;
 
 pub mod cg;
 pub mod precond;
+pub mod recycling;
 
 pub mod lanczos;
 pub mod slq;
