@@ -292,6 +292,13 @@ fn evaluate(a: f64, x: f64) -> Parts {
     parts(a, x)
 }
 
+/// `(P, Q, ln P, ln Q)` at once, for the incomplete beta function's
+/// large-parameter limit.
+pub(crate) fn regularized_parts(a: f64, x: f64) -> (f64, f64, f64, f64) {
+    let r = evaluate(a, x);
+    (r.p, r.q, r.ln_p, r.ln_q)
+}
+
 /// The regularised lower incomplete gamma function
 /// `P(a, x) = (1/Γ(a)) ∫₀^x t^{a-1} e^{-t} dt` (SciPy's `gammainc`).
 ///
