@@ -88,4 +88,4 @@ pub use quadrature::{
     QuadratureRule, gauss_hermite, gauss_hermite_prob, gauss_jacobi, gauss_laguerre, gauss_legendre,
 };
 pub use sph_harm::{SphericalHarmonics, real_sph_harm, sph_harm_index, sph_harm_y};
-pub use wigner::{clebsch_gordan, gaunt, wigner_3j};
+pub use wigner::{clebsch_gordan, clebsch_gordan_doubled, gaunt, wigner_3j, wigner_3j_doubled};
