@@ -28,8 +28,8 @@ pub mod gamma;
 pub mod gamma_batch;
 /// Γ(a)/Γ(b), Pochhammer symbols and the beta function.
 pub mod gamma_ratio;
-/// Gauss-Hermite rules in O(n) by the Glaser-Liu-Rokhlin walk.
-mod hermite_glr;
+/// Gauss-Hermite and Gauss-Legendre rules in O(n) by the Glaser-Liu-Rokhlin walk.
+mod glr;
 /// The regularised incomplete beta function and its inverse.
 pub mod incomplete_beta;
 /// The regularised incomplete gamma functions P, Q and their inverses.
