@@ -388,6 +388,13 @@ pub fn beta_inc_inv(a: f64, b: f64, p: f64) -> f64 {
         // Even the smallest subnormal x has I above p: the root underflows.
         return 0.0;
     }
+    // Even the largest double below 1 leaves I below p (1 - I above
+    // 1 - p): the root is closer to 1 than doubles resolve (e.g. b
+    // subnormal, where nearly all the mass sits at 1).
+    let (_, _, ln_i, ln_ic) = evaluate(a, b, 1.0 - f64::EPSILON / 2.0);
+    if (!upper && ln_i < ln_target) || (upper && ln_ic > ln_target) {
+        return 1.0;
+    }
     let x0 = initial_guess(a, b, p);
     halley_bracketed(
         x0,
@@ -506,6 +513,20 @@ mod tests {
         assert_eq!(beta_inc(1e308, 2.0, 0.999), 0.0);
         assert_eq!(beta_inc(1e20, 1e300, 1e-16), 1.0);
         assert_eq!(beta_inc(1e300, 1e308, 1e-9), 0.0);
+    }
+
+    /// Found by the `special_inverse` fuzz target: with `b` subnormal the
+    /// root lies within `e^{-20000}` of 1, and the iteration used to stop
+    /// at 0.9375.
+    #[test]
+    fn inverse_root_beyond_the_last_double_below_one() {
+        let (a, b, p) = (
+            2.8125000003652245e-1,
+            5.22010964579e-312,
+            1.1681637757162807e-307,
+        );
+        assert_eq!(beta_inc_inv(a, b, p), 1.0);
+        assert!(beta_inc(a, b, 1.0 - f64::EPSILON / 2.0) < p);
     }
 
     #[test]

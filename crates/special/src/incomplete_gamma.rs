@@ -359,9 +359,11 @@ pub fn ln_gamma_q(a: f64, x: f64) -> f64 {
 /// would cost that many ulps in `x`.
 fn solve(a: f64, ln_target: f64, target: f64, upper: bool) -> f64 {
     let ln_ga1 = ln_gamma_1p(a);
-    if !upper && evaluate(a, f64::from_bits(1)).ln_p >= ln_target {
-        // Even the smallest subnormal x has P above the target: the answer
-        // underflows.
+    let at_smallest = evaluate(a, f64::from_bits(1));
+    if (!upper && at_smallest.ln_p >= ln_target) || (upper && at_smallest.ln_q <= ln_target) {
+        // Even the smallest subnormal x has P above (Q below) the target:
+        // the answer underflows (e.g. Q for subnormal a, where Q ≈ a E₁(x)
+        // never reaches the target).
         return 0.0;
     }
     // Starting point: the power laws of the tails for a < 1, otherwise
@@ -481,6 +483,15 @@ mod tests {
         let ln_q = ln_gamma_q(a, x);
         // ln Q ≈ a ln x - x - ln Γ(a) - ln(x - a + 1), dominated by -x.
         assert!((ln_q / -x - 1.0).abs() < 1e-15, "{ln_q:e}");
+    }
+
+    /// Found by the `special_inverse` fuzz target: for subnormal `a`,
+    /// `Q(a, x) <= a E₁(x)` stays below the target at every `x > 0`, so
+    /// the root is 0 (it used to stop at a subnormal `x`).
+    #[test]
+    fn q_inverse_underflows_for_subnormal_a() {
+        assert_eq!(gamma_q_inv(3.250606e-318, 1.2882297548567372e-231), 0.0);
+        assert_eq!(gamma_p_inv(3.250606e-318, 1.0 - 1e-10), 0.0);
     }
 
     /// Found by the `special_gamma` fuzz target: with `a` near the largest
