@@ -32,7 +32,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
                 name: case,
                 n,
                 ours_s: t,
-                notes: format!("{threads} thread(s), Newton + Sturm certification"),
+                notes: format!("{threads} thread(s), O(n) Glaser-Liu-Rokhlin walk for n >= 100, Newton + Sturm certification below"),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! Arbitrary `(a, b, x)` bit patterns into the gamma, error-function and
 //! incomplete gamma/beta families: no panic for any input; NaN in gives
-//! NaN out; `ln Γ` finite on `0 < x < 1e300` and at every non-integer
+//! NaN out; `ln Γ` finite on `0 < x < 1e300` (and `ψ` on `1e-308 <= x <
+//! 1e300`, below which `-1/x` overflows) and at every non-integer
 //! negative `x`; `P(a, x)` and `Q(a, x)` in `[0, 1]` and summing to 1 on
 //! their domain, `P` non-decreasing in `x`, and `ln P` finite wherever
 //! `P > 0`; `I_x(a, b)` in `[0, 1]`; `erf` odd and in `[-1, 1]`, `erfc`
@@ -27,6 +28,9 @@ fuzz_target!(|data: [u8; 25]| {
     }
     if x > 0.0 && x < 1e300 {
         assert!(lg.is_finite(), "ln_gamma({x:e}) = {lg}");
+    }
+    // ψ(x) ≈ -1/x overflows (correctly, to -inf) below 1/f64::MAX.
+    if x >= 1e-308 && x < 1e300 {
         assert!(dg.is_finite(), "digamma({x:e}) = {dg}");
     }
     if x < 0.0 && x.is_finite() && x.fract() != 0.0 {
@@ -38,7 +42,8 @@ fuzz_target!(|data: [u8; 25]| {
 
     let p = gamma_p(a, x);
     let q = gamma_q(a, x);
-    if a.is_nan() || a < 0.0 || a == f64::INFINITY || x < 0.0 {
+    // P(0, 0) is NaN: the limits a -> 0 (P = 1) and x -> 0 (P = 0) disagree.
+    if a.is_nan() || a < 0.0 || a == f64::INFINITY || x < 0.0 || (a == 0.0 && x == 0.0) {
         assert!(
             p.is_nan() && q.is_nan(),
             "P, Q outside the domain: a={a:e} x={x:e}"
@@ -61,7 +66,7 @@ fuzz_target!(|data: [u8; 25]| {
             let p2 = gamma_p(a, x2);
             assert!(
                 p2 >= p - 1e-12 * p.max(1e-300).max(f64::EPSILON),
-                "P not monotone at a={a:e} x={x:e}"
+                "P not monotone at a={a:e} x={x:e}: {p:e} then {p2:e} at {x2:e}"
             );
         }
     }

@@ -21,6 +21,16 @@
 //! cancel exactly (`a u + b v = 0`), which is DiDonato & Morris's
 //! `brcomp` idea; otherwise `a ln x + b ln(1-x) - ln B(a, b)` directly.
 //!
+//! When `b` is large against `a` and `x` small (`b x` finite), the beta
+//! distribution in the variable `s = -ln(1 - t)` is a gamma distribution
+//! up to a factor `exp((a-1) h(s))`, `h(s) = ln(2 sinh(s/2)/s)`, that is
+//! constant to rounding over the region carrying the integral; there
+//! `I_x(a, b) = P(a, νσ)` and `1 - I_x(a, b) = Q(a, νσ)` with
+//! `σ = -ln(1-x)` and `ν = b + (a-1)/2 - (a-1)a/(12(b + (a-1)/2))` (see
+//! `gamma_limit` for the error bound). This covers `x` so small that
+//! `1 - x` rounds to 1, where neither continued fraction sees `x`, and
+//! the symmetric case `a ≫ b`, `x` near 1.
+//!
 //! The inverse solves `ln I = ln p` (or the complement in the upper half)
 //! by safeguarded Halley iteration on `(0, 1)`, started from A&S 26.5.22
 //! (a normal approximation) for `a, b >= 1` and from the leading power laws
@@ -28,7 +38,8 @@
 //!
 //! References: DLMF §8.17; A. R. DiDonato and A. H. Morris, "Algorithm
 //! 708: significant digit computation of the incomplete beta function
-//! ratios", ACM TOMS 18 (1992); Abramowitz & Stegun 26.5.22.
+//! ratios", ACM TOMS 18 (1992) (`bgrat`, the large-`b` expansion whose
+//! leading term is the gamma limit); Abramowitz & Stegun 26.5.22.
 //!
 //! ## Measured accuracy
 //!
@@ -41,12 +52,23 @@
 //! | `beta_inc` | a,b<50 | 150 | 69.37 | 2.64 |
 //! | `beta_inc` | a,b>=50 | 80 | 1365.34 | 94.55 |
 //! | `beta_inc` | tails | 60 | 325.93 | 7.52 |
+//! | `beta_inc` | b>>a (b in 1e12..1e305) | 41 | 7.02 | 1.16 |
 //! | `beta_inc_complement` | a,b<50 | 150 | 34.73 | 2.09 |
 //! | `beta_inc_complement` | a,b>=50 | 80 | 746.58 | 63.92 |
 //! | `beta_inc_complement` | tails | 60 | 0.24 | 0.04 |
+//! | `beta_inc_complement` | b>>a (b in 1e12..1e305) | 41 | 26.30 | 3.12 |
+//!
+//! In the `b>>a` rows the error is that of `P`/`Q` at `u = νσ` plus the
+//! one-ulp rounding of `u`, amplified by the condition number
+//! `|u d ln Q/du| ~ u - a` in the upper tail. Near the mean with both `a`
+//! and `b` large and comparable the continued fraction's rounding grows:
+//! `I_{1/2}(a, a)` (exactly 1/2) comes out with relative error `1.3e-11`
+//! at `a = 1e8`, `2e-10` at `1e12`, `3e-9` at `1e14` and `8e-6` at `1e16`;
+//! the results stay in `[0, 1]`.
 
 use crate::gamma::{HALF_LN_2PI, stirling_correction};
 use crate::gamma_ratio::{beta, ln_beta};
+use crate::incomplete_gamma::regularized_parts;
 use crate::logexp::{log1mexp, log1pmx};
 use crate::normal::ndtri;
 use crate::roots::halley_bracketed;
@@ -70,9 +92,11 @@ fn pow_of(x: f64, y: f64, a: f64) -> f64 {
 /// `ln(x^a y^b / B(a, b))` for the pair `(x, y = 1 - x)`.
 fn ln_power_terms(a: f64, b: f64, x: f64, y: f64) -> f64 {
     if a >= 10.0 && b >= 10.0 {
+        // Halved so that `a + b` cannot overflow.
+        let half_sum = 0.5 * a + 0.5 * b;
         let s = a + b;
-        let x0 = a / s;
-        let y0 = b / s;
+        let x0 = 0.5 * a / half_sum;
+        let y0 = 0.5 * b / half_sum;
         let u = (x - x0) / x0;
         let v = (y - y0) / y0;
         let term = |c: f64, w: f64, ratio: f64| {
@@ -82,7 +106,7 @@ fn ln_power_terms(a: f64, b: f64, x: f64, y: f64) -> f64 {
                 c * log1pmx(w)
             }
         };
-        term(a, u, x / x0) + term(b, v, y / y0) + 0.5 * (a * (b / s)).ln()
+        term(a, u, x / x0) + term(b, v, y / y0) + 0.5 * (a * y0).ln()
             - HALF_LN_2PI
             - (stirling_correction(a) + stirling_correction(b) - stirling_correction(s))
     } else {
@@ -104,21 +128,39 @@ fn power_terms(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
     (ln_value.exp(), ln_value)
 }
 
-/// The continued fraction of DLMF 8.17.22 (without the prefactor).
+/// The continued fraction of DLMF 8.17.22 (without the prefactor). For
+/// parameters above `1e150` its coefficients are formed as products of
+/// ratios, with `a + b` at half scale, so that nothing overflows up to the
+/// largest double.
 fn fraction(a: f64, b: f64, x: f64) -> f64 {
     const TINY: f64 = 1e-300;
     let clamp = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let scaled = a.max(b) > 1e150;
+    let half_sum = 0.5 * a + 0.5 * b;
     let mut c = 1.0;
-    let mut d = 1.0 / clamp(1.0 - (a + b) * x / (a + 1.0));
+    let first = if scaled {
+        half_sum / (0.5 * a + 0.5) * x
+    } else {
+        (a + b) * x / (a + 1.0)
+    };
+    let mut d = 1.0 / clamp(1.0 - first);
     let mut h = d;
     let mut m = 1.0;
     loop {
         let m2 = 2.0 * m;
-        let even = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+        let even = if scaled {
+            m / (a + m2 - 1.0) * ((b - m) / (a + m2)) * x
+        } else {
+            m * (b - m) * x / ((a + m2 - 1.0) * (a + m2))
+        };
         d = 1.0 / clamp(1.0 + even * d);
         c = clamp(1.0 + even / c);
         h *= d * c;
-        let odd = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
+        let odd = if scaled {
+            -((a + m) / (a + m2)) * ((half_sum + 0.5 * m) / (0.5 * a + m + 0.5)) * x
+        } else {
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0))
+        };
         d = 1.0 / clamp(1.0 + odd * d);
         c = clamp(1.0 + odd / c);
         let delta = d * c;
@@ -172,17 +214,78 @@ fn by_power_series(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
 fn direct(a: f64, b: f64, x: f64, y: f64) -> Option<(f64, f64)> {
     if b <= 1.0 && x <= 0.95 {
         Some(by_power_series(a, b, x, y))
-    } else if x < (a + 1.0) / (a + b + 2.0) {
+    } else if x < fraction_split(a, b) {
         Some(by_fraction(a, b, x, y))
     } else {
         None
     }
 }
 
+/// Below this bound on `(|a-1|+1) d²`, with `d` the width of the region
+/// that carries the integral (see [`gamma_limit`]), the incomplete-gamma
+/// limit is exact to about `1e-18` relative.
+const GAMMA_LIMIT_TOLERANCE: f64 = 2.4e-17;
+
+/// `(I, 1 - I, ln I, ln(1 - I))` from the incomplete-gamma limit, for `b`
+/// large against `a` and `x` small, where the beta distribution tends to a
+/// gamma distribution in the variable `s = -ln(1 - t)`.
+///
+/// The substitution is exact: `I_x(a, b) = ∫₀^σ f / ∫₀^∞ f` with
+/// `σ = -ln(1 - x)` and `f(s) = (1 - e^{-s})^{a-1} e^{-bs}
+/// = s^{a-1} e^{-νs} exp((a-1) h(s))`, where `ν = b + (a-1)/2` and
+/// `h(s) = ln(2 sinh(s/2)/s) = s²/24 - s⁴/2880 + ...` is even. Replacing
+/// `h` by its tangent at the mean `m = a/ν` of the gamma factor (which
+/// shifts `ν` by `-(a-1)m/12`) leaves a factor
+/// `exp((a-1)(s-m)²/24 + ...)` that is within `(|a-1|+1) d²/24` of
+/// a constant over the region `s <= d` that carries both integrals, so
+/// `I = P(a, νσ)` and `1 - I = Q(a, νσ)` to that relative accuracy, each
+/// tail directly. `d` is `max(σ, m) + 10(√a + 1)/ν` (ten standard
+/// deviations of the gamma factor past the farther of the two); the ratio is
+/// self-normalised, so no `B(a, b)` enters. This is the regime `b x`
+/// finite, `b → ∞` (DLMF 8.18, DiDonato & Morris's `bgrat` expansion to
+/// leading order).
+///
+/// `None` unless the bound is below [`GAMMA_LIMIT_TOLERANCE`] or `forced`
+/// (used where `1 - x` rounds to 1, so that no other method sees `x`; there
+/// `σ < 2^-53` and `a < b σ`, and every tail that does not underflow
+/// keeps `s` within `O(m/√a)` of `m`, where the tangent is exact to far
+/// below rounding).
+fn gamma_limit(a: f64, b: f64, x: f64, y: f64, forced: bool) -> Option<(f64, f64, f64, f64)> {
+    let sigma = -ln_of(y, x);
+    let nu0 = b + 0.5 * (a - 1.0);
+    let mean = a / nu0;
+    let width = sigma.max(mean) + 10.0 * (a.sqrt() + 1.0) / nu0;
+    let bound = ((a - 1.0).abs() + 1.0) * width * width;
+    if !(forced || (nu0 > 0.0 && bound <= GAMMA_LIMIT_TOLERANCE)) {
+        return None;
+    }
+    let nu = nu0 - (a - 1.0) * mean / 12.0;
+    let u = nu * sigma;
+    if u.is_finite() {
+        Some(regularized_parts(a, u))
+    } else {
+        None
+    }
+}
+
+/// `(a + 1)/(a + b + 2)`, the split between the continued fraction's fast
+/// side and the symmetric one, without overflow for `a + b` near the
+/// largest double.
+fn fraction_split(a: f64, b: f64) -> f64 {
+    (0.5 * a + 0.5) / (0.5 * a + 0.5 * b + 1.0)
+}
+
 /// `(I, 1 - I, ln I, ln(1 - I))` for `a, b > 0`, `0 < x < 1`, `y = 1 - x`.
 /// Each tail is computed directly where a method allows, so that a small
 /// tail is never the difference of 1 and a value near 1.
 fn parts(a: f64, b: f64, x: f64, y: f64) -> (f64, f64, f64, f64) {
+    let swap = |(i, ic, ln_i, ln_ic): (f64, f64, f64, f64)| (ic, i, ln_ic, ln_i);
+    if let Some(r) = gamma_limit(a, b, x, y, false) {
+        return r;
+    }
+    if let Some(r) = gamma_limit(b, a, y, x, false) {
+        return swap(r);
+    }
     let complement = |(v, ln_v): (f64, f64)| {
         let ln_c = if v > 0.0 {
             (-v).ln_1p()
@@ -203,8 +306,17 @@ fn parts(a: f64, b: f64, x: f64, y: f64) -> (f64, f64, f64, f64) {
         (Some(l), Some(u)) => (l, u),
         (Some(l), None) => (l, complement(l)),
         (None, Some(u)) => (complement(u), u),
-        // Unreachable: x >= (a+1)/(a+b+2) implies y < (b+1)/(a+b+2).
+        // In exact arithmetic x >= (a+1)/(a+b+2) implies
+        // y < (b+1)/(a+b+2); in rounding, both tests fail where 1 - x
+        // rounds to 1 (x < 2^-53, b > 1/x: the gamma limit, which sees x
+        // through σ) or where the two splits meet (x = 1/2, a = b: the
+        // fraction's convergence is the same on both sides).
         (None, None) => {
+            if y == 1.0
+                && let Some(r) = gamma_limit(a, b, x, y, true)
+            {
+                return r;
+            }
             let u = by_fraction(b, a, y, x);
             (complement(u), u)
         }
@@ -275,6 +387,13 @@ pub fn beta_inc_inv(a: f64, b: f64, p: f64) -> f64 {
     if !upper && evaluate(a, b, f64::from_bits(1)).2 >= ln_target {
         // Even the smallest subnormal x has I above p: the root underflows.
         return 0.0;
+    }
+    // Even the largest double below 1 leaves I below p (1 - I above
+    // 1 - p): the root is closer to 1 than doubles resolve (e.g. b
+    // subnormal, where nearly all the mass sits at 1).
+    let (_, _, ln_i, ln_ic) = evaluate(a, b, 1.0 - f64::EPSILON / 2.0);
+    if (!upper && ln_i < ln_target) || (upper && ln_ic > ln_target) {
+        return 1.0;
     }
     let x0 = initial_guess(a, b, p);
     halley_bracketed(
@@ -352,6 +471,62 @@ mod tests {
             ln_i <= 0.0 && !ln_ic.is_nan(),
             "ln I = {ln_i}, ln(1 - I) = {ln_ic}"
         );
+    }
+
+    /// Found by the `special_gamma` fuzz target: `1 - x` rounds to 1, so
+    /// neither side's continued fraction applies and the fraction used to
+    /// run on `y = 1` (NaN). The incomplete-gamma limit gives
+    /// `I = P(a, b x) = 1` to double precision, with
+    /// `ln(1 - I) = ln Q(a, b x) ≈ -b x`.
+    #[test]
+    fn huge_b_with_x_below_rounding_of_one() {
+        let (a, b, x) = (0.008035264400223826, 5.5e303, 6.6e-257);
+        let (i, ic, ln_i, ln_ic) = evaluate(a, b, x);
+        assert_eq!((i, ic, ln_i), (1.0, 0.0, 0.0));
+        let bx = b * x;
+        assert!((ln_ic / -bx - 1.0).abs() < 1e-14, "ln(1 - I) = {ln_ic:e}");
+        // b x of order one: the lower tail is P(a, b x) itself.
+        let (a, b) = (2.0, 1e300);
+        let x = 1.0 / b;
+        let exact = 1.0 - 2.0 / std::f64::consts::E; // P(2, 1)
+        let got = beta_inc(a, b, x);
+        assert!((got - exact).abs() <= 4.0 * f64::EPSILON * exact, "{got:e}");
+    }
+
+    /// Parameters near the largest double: the fraction's coefficients
+    /// and `a + b` used to overflow to NaN.
+    #[test]
+    fn no_overflow_for_parameters_near_the_largest_double() {
+        for &(a, b, x) in &[
+            (1e308, 2.0, 0.999),
+            (1e300, 1e308, 1e-9),
+            (1e20, 1e300, 1e-16),
+            (1e308, 1e308, 0.3),
+        ] {
+            let (i, ic, _, _) = evaluate(a, b, x);
+            assert!(
+                (0.0..=1.0).contains(&i) && (0.0..=1.0).contains(&ic),
+                "a={a:e} b={b:e} x={x:e}: {i:e} {ic:e}"
+            );
+        }
+        // Far beyond the mean in each case: all the mass is on one side.
+        assert_eq!(beta_inc(1e308, 2.0, 0.999), 0.0);
+        assert_eq!(beta_inc(1e20, 1e300, 1e-16), 1.0);
+        assert_eq!(beta_inc(1e300, 1e308, 1e-9), 0.0);
+    }
+
+    /// Found by the `special_inverse` fuzz target: with `b` subnormal the
+    /// root lies within `e^{-20000}` of 1, and the iteration used to stop
+    /// at 0.9375.
+    #[test]
+    fn inverse_root_beyond_the_last_double_below_one() {
+        let (a, b, p) = (
+            2.8125000003652245e-1,
+            5.22010964579e-312,
+            1.1681637757162807e-307,
+        );
+        assert_eq!(beta_inc_inv(a, b, p), 1.0);
+        assert!(beta_inc(a, b, 1.0 - f64::EPSILON / 2.0) < p);
     }
 
     #[test]

@@ -184,10 +184,17 @@ fn parts(a: f64, x: f64) -> Parts {
         // Both tails directly: the series for P, the rearranged one for Q.
         let s = p_series(a, x);
         let q = q_small_a(a, x);
+        // For `a` near 0, P is within rounding of 1 and can come out an
+        // ulp above it; a probability (and its log) is capped there.
+        let (p, ln_p) = if d * s > 1.0 {
+            (1.0, 0.0)
+        } else {
+            (d * s, (ln_d + s.ln()).min(0.0))
+        };
         return Parts {
-            p: d * s,
+            p,
             q,
-            ln_p: ln_d + s.ln(),
+            ln_p,
             ln_q: q.ln(),
         };
     }
@@ -237,8 +244,18 @@ fn q_fraction(a: f64, x: f64) -> f64 {
         }
         d = d.recip();
         let delta = d * c;
+        if !delta.is_finite() {
+            // `i (i - a)` overflowed (a near the largest double): the
+            // fraction has long converged.
+            return h;
+        }
         h *= delta;
-        if (delta - 1.0).abs() <= 1e-16 {
+        // Converged once the factor is 1 to within 1e-16. Where `x` is so
+        // large that `b` stops changing the factor can stick at one ulp
+        // from 1 (2.2e-16 above, 1.1e-16 below), so after a hundred terms
+        // within an ulp is accepted too; a cap is the last resort.
+        let off = (delta - 1.0).abs();
+        if off <= 1e-16 || (i > 100.0 && off <= f64::EPSILON) || i > 1e7 {
             return h;
         }
         i += 1.0;
@@ -292,11 +309,19 @@ fn evaluate(a: f64, x: f64) -> Parts {
     parts(a, x)
 }
 
+/// `(P, Q, ln P, ln Q)` at once, for the incomplete beta function's
+/// large-parameter limit.
+pub(crate) fn regularized_parts(a: f64, x: f64) -> (f64, f64, f64, f64) {
+    let r = evaluate(a, x);
+    (r.p, r.q, r.ln_p, r.ln_q)
+}
+
 /// The regularised lower incomplete gamma function
 /// `P(a, x) = (1/Γ(a)) ∫₀^x t^{a-1} e^{-t} dt` (SciPy's `gammainc`).
 ///
 /// Domain: `a >= 0`, `x >= 0` (`a = 0` with `x > 0` gives 1, the limit);
-/// NaN otherwise, for `a = inf` and for NaN. `P(a, 0) = 0`, `P(a, inf) = 1`.
+/// NaN otherwise, for `a = inf`, for NaN, and for `a = x = 0` (where the
+/// limits `a -> 0` and `x -> 0` disagree). `P(a, 0) = 0`, `P(a, inf) = 1`.
 ///
 /// Algorithm: see the [module docs](self). Accuracy: relative, measured
 /// in `tests/incomplete_accuracy.rs`.
@@ -334,9 +359,11 @@ pub fn ln_gamma_q(a: f64, x: f64) -> f64 {
 /// would cost that many ulps in `x`.
 fn solve(a: f64, ln_target: f64, target: f64, upper: bool) -> f64 {
     let ln_ga1 = ln_gamma_1p(a);
-    if !upper && evaluate(a, f64::from_bits(1)).ln_p >= ln_target {
-        // Even the smallest subnormal x has P above the target: the answer
-        // underflows.
+    let at_smallest = evaluate(a, f64::from_bits(1));
+    if (!upper && at_smallest.ln_p >= ln_target) || (upper && at_smallest.ln_q <= ln_target) {
+        // Even the smallest subnormal x has P above (Q below) the target:
+        // the answer underflows (e.g. Q for subnormal a, where Q ≈ a E₁(x)
+        // never reaches the target).
         return 0.0;
     }
     // Starting point: the power laws of the tails for a < 1, otherwise
@@ -443,6 +470,46 @@ pub fn gamma_q_inv(a: f64, q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `special_gamma` fuzz target (through the incomplete
+    /// beta function's gamma limit): for `x` far above `a` with both huge,
+    /// `x + 1 - a + 2i` stops changing and Legendre's fraction used to
+    /// loop forever with its factor stuck one ulp from 1.
+    #[test]
+    fn fraction_terminates_for_huge_x() {
+        let (a, x) = (1.7473253309223244e78, 3.2252506181635232e218);
+        assert_eq!(gamma_q(a, x), 0.0);
+        assert_eq!(gamma_p(a, x), 1.0);
+        let ln_q = ln_gamma_q(a, x);
+        // ln Q ≈ a ln x - x - ln Γ(a) - ln(x - a + 1), dominated by -x.
+        assert!((ln_q / -x - 1.0).abs() < 1e-15, "{ln_q:e}");
+    }
+
+    /// Found by the `special_inverse` fuzz target: for subnormal `a`,
+    /// `Q(a, x) <= a E₁(x)` stays below the target at every `x > 0`, so
+    /// the root is 0 (it used to stop at a subnormal `x`).
+    #[test]
+    fn q_inverse_underflows_for_subnormal_a() {
+        assert_eq!(gamma_q_inv(3.250606e-318, 1.2882297548567372e-231), 0.0);
+        assert_eq!(gamma_p_inv(3.250606e-318, 1.0 - 1e-10), 0.0);
+    }
+
+    /// Found by the `special_gamma` fuzz target: with `a` near the largest
+    /// double the fraction's `i (i - a)` overflowed to NaN.
+    #[test]
+    fn fraction_survives_parameters_near_the_largest_double() {
+        let (a, x) = (1.3824169015863369e306, 4.1256513579634087e306);
+        assert_eq!((gamma_p(a, x), gamma_q(a, x)), (1.0, 0.0));
+    }
+
+    /// Found by the `special_gamma` fuzz target: for `a` near 0 the lower
+    /// tail's log came out `+5e-17`.
+    #[test]
+    fn lower_tail_capped_at_one_for_tiny_a() {
+        let (a, x) = (6.580325995442037e-87, 2.3025547852568995e-4);
+        assert!(ln_gamma_p(a, x) <= 0.0 && gamma_p(a, x) <= 1.0);
+        assert!(gamma_q(a, x) > 0.0 && gamma_q(a, x) < 1e-83);
+    }
 
     #[test]
     fn exponential_case() {

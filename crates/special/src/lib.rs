@@ -28,6 +28,8 @@ pub mod gamma;
 pub mod gamma_batch;
 /// Γ(a)/Γ(b), Pochhammer symbols and the beta function.
 pub mod gamma_ratio;
+/// Gauss-Hermite and Gauss-Legendre rules in O(n) by the Glaser-Liu-Rokhlin walk.
+mod glr;
 /// The regularised incomplete beta function and its inverse.
 pub mod incomplete_beta;
 /// The regularised incomplete gamma functions P, Q and their inverses.
@@ -88,4 +90,4 @@ pub use quadrature::{
     QuadratureRule, gauss_hermite, gauss_hermite_prob, gauss_jacobi, gauss_laguerre, gauss_legendre,
 };
 pub use sph_harm::{SphericalHarmonics, real_sph_harm, sph_harm_index, sph_harm_y};
-pub use wigner::{clebsch_gordan, gaunt, wigner_3j};
+pub use wigner::{clebsch_gordan, clebsch_gordan_doubled, gaunt, wigner_3j, wigner_3j_doubled};

@@ -52,6 +52,10 @@ fn incomplete_functions_match_mpmath() {
             ("beta_inc" | "beta_inc_complement", "a,b<50") => (100.0, 4.0),
             ("beta_inc" | "beta_inc_complement", "a,b>=50") => (2000.0, 120.0),
             ("beta_inc", "tails") => (400.0, 10.0),
+            // The incomplete-gamma limit: P(a, u), Q(a, u) at u = -ν ln(1-x),
+            // whose one-ulp rounding is amplified by the condition number
+            // |u d ln Q/du| ~ u in the upper tail.
+            ("beta_inc" | "beta_inc_complement", "b>>a") => (40.0, 4.0),
             _ => (3.0, 1.0),
         },
     );

@@ -131,6 +131,42 @@ fn hermite_rule_orthonormality_in_log_space() {
     assert!((s - 3.0 * (2.0 * std::f64::consts::PI).sqrt()).abs() < 1e-12);
 }
 
+/// The n-point Hermite rule integrates `e^{-x²} p(x)` exactly for degree
+/// `<= 2n - 1`: with `ψ_j` the normalised Hermite functions,
+/// `Σ_k w_k e^{x_k²} ψ_i(x_k) ψ_j(x_k) = δ_ij` for `i + j <= 2n - 1`,
+/// including the top degree `(n - 1) + n`. The sum runs in log space
+/// with signs, since `e^{x²}` and the outer weights leave the double range.
+#[test]
+fn hermite_rule_is_exact_to_degree_2n_minus_1() {
+    for n in [3usize, 64, 99, 100, 150, 1000, 1001] {
+        let q = gauss_hermite(n).unwrap();
+        for (k, x) in q.nodes.iter().enumerate() {
+            assert_eq!(*x, -q.nodes[n - 1 - k], "symmetry");
+        }
+        for &(i, j) in &[
+            (n - 1, n),
+            (n - 1, n - 1),
+            (0, 2 * n - 1),
+            (n / 2, n / 2),
+            (n / 2, 2 * n - 1 - n / 2),
+            (1, 3),
+        ] {
+            let s: f64 = q
+                .nodes
+                .iter()
+                .zip(&q.log_weights)
+                .map(|(&x, &lw)| {
+                    let (a, b) = (hermite_function(i, x), hermite_function(j, x));
+                    let ln = lw + x * x + a.abs().ln() + b.abs().ln();
+                    (a * b).signum() * ln.exp()
+                })
+                .sum();
+            let want = if i == j { 1.0 } else { 0.0 };
+            assert!((s - want).abs() < 2e-13, "n={n} ({i},{j}): {s} vs {want}");
+        }
+    }
+}
+
 /// sum_k w_k x_k^j = Gamma(alpha + j + 1), and orthogonality of L_n^alpha.
 #[test]
 fn laguerre_rule_moments_and_orthogonality() {
