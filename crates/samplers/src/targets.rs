@@ -22,6 +22,7 @@ use faer::{Mat, Side};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
+use sobolev_special::exp_branchless;
 
 #[derive(Debug, Clone)]
 struct Component {
@@ -266,21 +267,37 @@ impl GaussianMixture {
             .zip(&inv_c)
             .map(|(c, ic)| c.log_weight - 0.5 * d as f64 * (ln2pi - ic.ln()))
             .collect();
-        let mut logp = vec![0.0; self.comps.len()];
-        for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-            for (k, c) in self.comps.iter().enumerate() {
-                let yy: f64 = xr
-                    .iter()
-                    .zip(&c.mean)
-                    .map(|(a, m)| (a - m) * (a - m))
-                    .sum();
-                logp[k] = base[k] - 0.5 * yy * inv_c[k];
+        // Log responsibilities of every row first, so that the exponentials
+        // run as one vectorisable loop over the block.
+        let k = self.comps.len();
+        let mut resp = vec![0.0; (x.len() / d) * k];
+        for (xr, lp) in x.chunks_exact(d).zip(resp.chunks_exact_mut(k)) {
+            for ((c, l), (b, ic)) in self
+                .comps
+                .iter()
+                .zip(lp.iter_mut())
+                .zip(base.iter().zip(&inv_c))
+            {
+                *l = b - 0.5 * squared_distance(xr, &c.mean) * ic;
             }
-            let lse = log_sum_exp(&logp);
+            let top = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for l in lp.iter_mut() {
+                *l -= top;
+            }
+        }
+        for r in resp.iter_mut() {
+            *r = exp_branchless(*r);
+        }
+        for ((xr, or), rs) in x
+            .chunks_exact(d)
+            .zip(out.chunks_exact_mut(d))
+            .zip(resp.chunks_exact(k))
+        {
+            let total: f64 = rs.iter().sum();
             let mut a = 0.0;
             or.fill(0.0);
-            for (k, c) in self.comps.iter().enumerate() {
-                let r = (logp[k] - lse).exp() * inv_c[k];
+            for ((c, r), ic) in self.comps.iter().zip(rs).zip(&inv_c) {
+                let r = r / total * ic;
                 a += r * c.iso_var;
                 let w = r * s2;
                 for (o, m) in or.iter_mut().zip(&c.mean) {
@@ -352,6 +369,25 @@ fn log_sum_exp(v: &[f64]) -> f64 {
     m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
+/// `|a - b|^2` with eight independent partial sums (vectorisable).
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0_f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
+    for (xa, xb) in ca.zip(cb) {
+        for l in 0..8 {
+            let t = xa[l] - xb[l];
+            acc[l] += t * t;
+        }
+    }
+    tail + acc.iter().sum::<f64>()
+}
+
 impl Denoiser for GaussianMixture {
     fn dim(&self) -> usize {
         self.dim
@@ -388,17 +424,12 @@ mod tests {
         let weights = [0.5, 0.3, 0.2];
         let means: Vec<f64> = (0..3 * d).map(|i| (0.7 * i as f64).sin() * 2.0).collect();
         let iso = [0.05, 0.2, 1.5];
-        let gmm = GaussianMixture::new(d, &weights, &means, &[vec![], vec![], vec![]], &iso)
-            .unwrap();
+        let gmm =
+            GaussianMixture::new(d, &weights, &means, &[vec![], vec![], vec![]], &iso).unwrap();
         // Same mixture through the Woodbury path (a zero rank-one factor).
-        let general = GaussianMixture::new(
-            d,
-            &weights,
-            &means,
-            &[vec![0.0; d], vec![], vec![]],
-            &iso,
-        )
-        .unwrap();
+        let general =
+            GaussianMixture::new(d, &weights, &means, &[vec![0.0; d], vec![], vec![]], &iso)
+                .unwrap();
         let x: Vec<f64> = (0..4 * d).map(|i| (1.3 * i as f64).cos() * 3.0).collect();
         for sigma in [1e-3, 0.1, 1.0, 10.0, 80.0] {
             let mut fast = vec![0.0; x.len()];
@@ -407,11 +438,15 @@ mod tests {
             general.denoise(&x, sigma, &mut slow);
             for (row, (f, s)) in fast.chunks(d).zip(slow.chunks(d)).enumerate() {
                 let mut score = vec![0.0; d];
-                gmm.score(&x[row * d..(row + 1) * d], sigma, &mut score).unwrap();
+                gmm.score(&x[row * d..(row + 1) * d], sigma, &mut score)
+                    .unwrap();
                 for i in 0..d {
                     let tweedie = x[row * d + i] + sigma * sigma * score[i];
                     let scale = 1.0 + tweedie.abs();
-                    assert!((f[i] - s[i]).abs() < 1e-13 * scale, "sigma {sigma}: {f:?} vs {s:?}");
+                    assert!(
+                        (f[i] - s[i]).abs() < 1e-13 * scale,
+                        "sigma {sigma}: {f:?} vs {s:?}"
+                    );
                     assert!((f[i] - tweedie).abs() < 1e-13 * scale * (1.0 + sigma * sigma));
                 }
             }
