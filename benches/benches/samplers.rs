@@ -1,8 +1,10 @@
 //! Criterion benchmarks of the samplers crate: one DPM-Solver++(2M) run on a
-//! batch of Gaussian-mixture rows, an adaptive Dormand-Prince 5(4) batch,
-//! and Euler-Maruyama paths.
+//! batch of Gaussian-mixture rows beside the same denoiser calls alone (the
+//! difference is the sampler's own cost per step), an adaptive
+//! Dormand-Prince 5(4) batch, and Euler-Maruyama and SRA1 paths.
 
 use criterion::{Criterion, criterion_main};
+use rayon::prelude::*;
 use sobolev_samplers::diffusion::Denoiser;
 use sobolev_samplers::diffusion::sampler::{SampleOptions, Sampler, SeededNoise, sample};
 use sobolev_samplers::diffusion::schedule::karras_sigmas;
@@ -67,6 +69,21 @@ fn bench(c: &mut Criterion) {
             )
             .expect("sampling succeeds");
             black_box(x)
+        })
+    });
+    // The denoiser alone, called as `sample` calls it: per 256-row chunk
+    // (the default `SampleOptions::chunk_rows`), once per level.
+    c.bench_function("denoiser_only_gmm2d_10k_rows_20calls", |b| {
+        let mut out = vec![0.0; x0.len()];
+        b.iter(|| {
+            out.par_chunks_mut(512)
+                .zip(x0.par_chunks(512))
+                .for_each(|(o, x)| {
+                    for &s in &sigmas[..sigmas.len() - 1] {
+                        g.denoise(x, s, o);
+                    }
+                });
+            black_box(&out);
         })
     });
     let field = FnField::new(2, |s: f64, x: &[f64], dx: &mut [f64]| {
