@@ -40,13 +40,13 @@
 //!
 //! | method, problem | steps or rtol | mean strong error | fitted order |
 //! |---|---|---|---|
-//! | SRA1, 2-D nonlinear drift, diagonal additive noise `g(t)` | 16 / 64 / 256 steps | 1.1e-2 / 1.2e-3 / 1.5e-4 | 1.54 |
-//! | SRA1, same drift, general 2 x 3 additive noise | 16 / 64 / 256 steps | 9.6e-3 / 1.1e-3 / 1.4e-4 | 1.53 |
-//! | Euler-Maruyama, diagonal additive noise | 16 / 64 / 256 steps | 5.4e-2 / 1.3e-2 / 3.1e-3 | 1.02 |
-//! | SRA1 off the dyadic grid (tree queries) | 5 / 10 / 20 / 40 steps | 6.7e-2 / 2.1e-2 / 7.6e-3 / 2.3e-3 | 1.61 |
-//! | adaptive SRA1, general additive noise | rtol = atol 1e-2 / 1e-3 / 1e-4 | 7.4e-3 / 1.3e-3 / 2.6e-4 | - |
-//! | adaptive Euler-Maruyama (step doubling), same | 1e-2 / 1e-3 / 1e-4 | 4.1e-2 / 8.8e-3 / 1.7e-3 | - |
-//! | adaptive stochastic Heun, Stratonovich GBM | 1e-1 / 1e-2 / 1e-3 | 0.26 / 0.097 / 0.031 | - |
+//! | SRA1, 2-D nonlinear drift, diagonal additive noise `g(t)` | 16 / 64 / 256 steps | 1.0e-2 / 1.2e-3 / 1.4e-4 | 1.55 |
+//! | SRA1, same drift, general 2 x 3 additive noise | 16 / 64 / 256 steps | 1.0e-2 / 1.1e-3 / 1.4e-4 | 1.55 |
+//! | Euler-Maruyama, diagonal additive noise | 16 / 64 / 256 steps | 5.3e-2 / 1.3e-2 / 3.2e-3 | 1.01 |
+//! | SRA1 off the dyadic grid (tree queries) | 5 / 10 / 20 / 40 steps | 6.0e-2 / 2.0e-2 / 6.4e-3 / 2.2e-3 | 1.59 |
+//! | adaptive SRA1, general additive noise | rtol = atol 1e-2 / 1e-3 / 1e-4 | 9.2e-3 / 1.2e-3 / 2.1e-4 | - |
+//! | adaptive Euler-Maruyama (step doubling), same | 1e-2 / 1e-3 / 1e-4 | 3.9e-2 / 8.3e-3 / 1.8e-3 | - |
+//! | adaptive stochastic Heun, Stratonovich GBM | 1e-1 / 1e-2 / 1e-3 | 0.20 / 0.084 / 0.029 | - |
 //!
 //! The adaptive Heun runs took 5.4 / 8.5 / 20.9 accepted and 0.07 / 1.2 /
 //! 7.1 rejected steps per path. The fixed-step orders of Euler-Maruyama

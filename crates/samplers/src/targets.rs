@@ -251,11 +251,9 @@ impl GaussianMixture {
     /// logarithms and reciprocals taken once per call.
     fn denoise_isotropic(&self, x: &[f64], sigma: f64, out: &mut [f64]) -> bool {
         let s2 = sigma * sigma;
-        if self
-            .comps
-            .iter()
-            .any(|c| c.rank > 0 || !(c.iso_var + s2 > 0.0))
-        {
+        if self.comps.iter().any(|c| {
+            c.rank > 0 || (c.iso_var + s2).partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+        }) {
             return false;
         }
         let d = self.dim;

@@ -263,7 +263,7 @@ fn adaptive_strong_error_falls_with_the_tolerance() {
     let mut work = Vec::new();
     for rtol in [1e-1, 1e-2, 1e-3] {
         let (mut e, mut st) = (0.0, SdeStats::default());
-        for p in 0..100 {
+        for p in 0..400 {
             let path = BrownianTree::new(0.0, 1.0, 1, path_seed(21, p), 1e-7).unwrap();
             let mut x = [1.0];
             let opts = SdeAdaptiveOptions::new(rtol, rtol);
@@ -282,12 +282,15 @@ fn adaptive_strong_error_falls_with_the_tolerance() {
             path.value(1.0, &mut w).unwrap();
             e += (x[0] - (1.0 + 0.8 * w[0]).exp()).abs();
         }
-        errs.push(e / 100.0);
+        errs.push(e / 400.0);
         work.push(st);
     }
+    // A tenfold tolerance cut should cut the error about sqrt(10) ~ 3.2
+    // times (strong order 1/2 in the local tolerance); 400 paths leave a
+    // margin for the Monte Carlo spread.
     eprintln!("adaptive Heun errors {errs:?}, {work:?}");
     assert!(
-        errs[0] > 2.5 * errs[1] && errs[1] > 2.5 * errs[2],
+        errs[0] > 2.0 * errs[1] && errs[1] > 2.0 * errs[2],
         "Heun: {errs:?}"
     );
     assert!(work[0].accepted < work[1].accepted && work[1].accepted < work[2].accepted);
