@@ -145,7 +145,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             &format!("expm_spd_{n}"),
             &s,
             reps,
-            "ours expm (exactly symmetric input: eigh route) vs scipy expm (Pade)",
+            "ours expm (exactly symmetric input: symmetric Pade below n = 128, eigh from 128) vs scipy expm (Pade)",
             expm,
         )?;
         case(
@@ -161,7 +161,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             &format!("sym_exp_spd_{n}"),
             &s,
             reps,
-            "ours sym_exp (eigh) vs scipy expm (Pade)",
+            "ours sym_exp (symmetric Pade + Cholesky below n = 128, eigh from 128) vs scipy expm (Pade)",
             sym_exp,
         )?;
         case(
