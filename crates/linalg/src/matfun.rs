@@ -585,7 +585,10 @@ pub(crate) const SYM_EXP_EIGEN_MIN_DIM: usize = 128;
 /// error bound needs no `ell` correction; see the [`crate::expm`] module
 /// docs); from 128 on through the eigendecomposition. Both are backward
 /// stable and return an exactly symmetric matrix; they agree to `3e-15`
-/// relative on the `linalg-dense` inputs.
+/// relative on the `linalg-dense` inputs, and to `1e-13 (1 + ||A||)
+/// max|exp(A)|` on random symmetric (indefinite) matrices of orders 17 to
+/// 127 with norms from `1e-3` to `3000` (test). At `n = 64`: 0.11 ms, 1.5x
+/// to 1.6x SciPy's `expm`.
 ///
 /// # Errors
 /// As [`SymEigen::new`] (the same symmetry check on both routes).
