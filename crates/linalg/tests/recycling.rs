@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use sobolev_linalg::Error;
 use sobolev_linalg::cg::{self, CgOptions};
 use sobolev_linalg::ops::Diagonal;
+use sobolev_linalg::precond::PivotedCholesky;
 use sobolev_linalg::recycling::{DeflatedEnd, RecyclingCg};
 
 fn random_mat(rng: &mut ChaCha8Rng, m: usize, n: usize) -> Mat<f64> {
@@ -327,4 +328,63 @@ fn bad_preconditioners_are_typed_errors() {
         solver.solve_preconditioned(&a, &negative, b.as_ref(), None),
         Err(Error::NotPositiveDefinite(_))
     ));
+}
+
+#[test]
+fn pivoted_cholesky_preconditioned_kernel_sequence() {
+    // The kernel sequence above with a rank-8 pivoted-Cholesky
+    // preconditioner per system, each solve from zero: deflation then works
+    // on what the preconditioner leaves, the largest eigenvalues of P A.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let n = 400;
+    let mut pts: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..1.0)).collect();
+    pts.sort_by(f64::total_cmp);
+    let b = Col::from_fn(n, |_| rng.random_range(-1.0..1.0));
+    let opts = CgOptions {
+        rel_tolerance: 1e-8,
+        abs_tolerance: 0.0,
+        max_iters: 2000,
+    };
+    let mut counts = Vec::new();
+    for end in [DeflatedEnd::Largest, DeflatedEnd::Smallest] {
+        let mut solver = RecyclingCg::new(12, 40, end, opts).unwrap();
+        let (mut recycled, mut plain) = (0usize, 0usize);
+        for step in 0..=10 {
+            let ell = 0.10 + 0.002 * step as f64;
+            let a = rbf_system(&pts, ell, 1e-3);
+            let kernel_diag = vec![1.0; n];
+            let factor = PivotedCholesky::new(
+                &kernel_diag,
+                |j| {
+                    (0..n)
+                        .map(|i| a[(i, j)] - if i == j { 1e-3 } else { 0.0 })
+                        .collect()
+                },
+                8,
+                0.0,
+            )
+            .unwrap();
+            let precond = factor.preconditioner(1e-3).unwrap();
+            let (x, report) = solver
+                .solve_preconditioned(&a, &precond, b.as_ref(), None)
+                .unwrap();
+            let (_, plain_report) = cg::solve(&a, &precond, b.as_mat(), None, &opts).unwrap();
+            let want = dense_solve(a.as_ref(), &b);
+            assert!(rel_err(&x, &want) < 1e-5, "step {step}: {report:?}");
+            if step > 0 {
+                recycled += report.iterations;
+                plain += plain_report.iterations;
+            }
+        }
+        counts.push((end, recycled, plain));
+    }
+    eprintln!("pivoted-Cholesky PCG kernel sequence, systems 2..11: {counts:?}");
+    // Measured: keeping the largest Ritz values of P A, 91 iterations
+    // against 216 for the same PCG without deflation (plus 12 applications
+    // of A per system for A W); keeping the smallest, 209: what a rank-8
+    // pivoted Cholesky leaves is the top of the spectrum.
+    let (_, largest, plain) = counts[0];
+    assert!(largest * 2 < plain, "{counts:?}");
+    let (_, smallest, _) = counts[1];
+    assert!(largest < smallest, "{counts:?}");
 }
