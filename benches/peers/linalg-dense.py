@@ -37,6 +37,8 @@ def eigh_sqrt(a):
 def peer_for(name):
     if name.startswith("sylvester"):
         return scipy.linalg.solve_sylvester, f"scipy {scipy.__version__} solve_sylvester"
+    if name.startswith("expm_frechet"):
+        return scipy.linalg.expm_frechet, f"scipy {scipy.__version__} expm_frechet"
     if name.startswith("expm") or name.startswith("sym_exp"):
         return scipy.linalg.expm, f"scipy {scipy.__version__} expm"
     if name.startswith("sqrtm_spd_eigh"):
@@ -62,6 +64,13 @@ def main(exchange, out_path):
                 for part in ("a", "b", "c")
             )
             f = (lambda solve, b, c: lambda a: solve(a, b, c))(f, b, c)
+        elif name.startswith("expm_frechet"):
+            a, e = (
+                np.fromfile(f"{exchange}/{name}.{part}.f64", dtype="<f8").reshape(n, n)
+                for part in ("a", "e")
+            )
+            # Both sides form exp(A) and L(A, E); L is compared.
+            f = (lambda frechet, e: lambda a: frechet(a, e)[1])(f, e)
         else:
             a = np.fromfile(f"{exchange}/{name}.in.f64", dtype="<f8").reshape(n, n)
         t0 = time.perf_counter()

@@ -10,7 +10,7 @@
 
 use crate::{Exchange, OurCase, median_time};
 use faer::{Mat, MatRef};
-use sobolev_linalg::expm::{expm, expm_pade};
+use sobolev_linalg::expm::{expm, expm_frechet, expm_pade};
 use sobolev_linalg::matfun::{sym_exp, sym_log, sym_sqrt};
 use sobolev_linalg::sylvester::sylvester;
 
@@ -99,10 +99,36 @@ fn sylvester_case(ex: &mut Exchange, n: usize, reps: usize) -> std::io::Result<(
     Ok(())
 }
 
+/// `exp(A)` and its Frechet derivative `L(A, E)` for a general `A` (1-norm
+/// about 2) and direction `E`; the peer compares `L`.
+fn frechet_case(ex: &mut Exchange, n: usize, reps: usize) -> std::io::Result<()> {
+    let name = format!("expm_frechet_general_{n}");
+    let a = general_matrix(n, 41 + n as u64);
+    let mut next = uniform_stream(43 + n as u64);
+    let e = Mat::from_fn(n, n, |_, _| next());
+    let run = || expm_frechet(a.as_ref(), e.as_ref());
+    let (_, l) = run().map_err(std::io::Error::other)?;
+    ex.write_array(&name, "a", &row_major(a.as_ref()))?;
+    ex.write_array(&name, "e", &row_major(e.as_ref()))?;
+    ex.write_array(&name, "out", &row_major(l.as_ref()))?;
+    let ours_s = median_time(reps, run);
+    ex.record(OurCase {
+        name,
+        n,
+        ours_s,
+        notes: "expm and its Frechet derivative together (Al-Mohy and Higham 2009 \
+                Alg. 6.4), both sides; max_err on L"
+            .to_string(),
+    });
+    Ok(())
+}
+
 /// Runs our side of the `linalg-dense` area.
 pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
     sylvester_case(ex, 64, 21)?;
     sylvester_case(ex, 256, 5)?;
+    frechet_case(ex, 64, 41)?;
+    frechet_case(ex, 512, 5)?;
     for (n, reps) in [(64usize, 41usize), (512, 7)] {
         let g = general_matrix(n, 11 + n as u64);
         let s = spd_matrix(n, 7 + n as u64);
@@ -119,7 +145,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             &format!("expm_spd_{n}"),
             &s,
             reps,
-            "ours expm (exactly symmetric input: eigh route) vs scipy expm (Pade)",
+            "ours expm (exactly symmetric input: symmetric Pade below n = 128, eigh from 128) vs scipy expm (Pade)",
             expm,
         )?;
         case(
@@ -135,7 +161,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
             &format!("sym_exp_spd_{n}"),
             &s,
             reps,
-            "ours sym_exp (eigh) vs scipy expm (Pade)",
+            "ours sym_exp (symmetric Pade + Cholesky below n = 128, eigh from 128) vs scipy expm (Pade)",
             sym_exp,
         )?;
         case(

@@ -7,6 +7,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sobolev_linalg::Error;
 use sobolev_linalg::cg::{self, CgOptions};
+use sobolev_linalg::ops::Diagonal;
+use sobolev_linalg::precond::PivotedCholesky;
 use sobolev_linalg::recycling::{DeflatedEnd, RecyclingCg};
 
 fn random_mat(rng: &mut ChaCha8Rng, m: usize, n: usize) -> Mat<f64> {
@@ -219,4 +221,170 @@ fn bad_input_is_a_typed_error() {
     ));
     solver.reset();
     assert!(solver.solve(&a, b5.as_ref(), None).is_ok());
+}
+
+/// `D^{1/2} S D^{1/2}`: `S` with six small outlying eigenvalues, `D` a
+/// diagonal scaling over three decades, so that Jacobi preconditioning
+/// removes the scaling and deflation the outliers.
+fn scaled_outlier_system(rng: &mut ChaCha8Rng, n: usize) -> Mat<f64> {
+    let lam: Vec<f64> = (0..n)
+        .map(|i| {
+            if i < 6 {
+                1e-3 * (1 + 2 * i) as f64
+            } else {
+                1.0 + i as f64 / n as f64
+            }
+        })
+        .collect();
+    let s = with_spectrum(rng, &lam);
+    let d: Vec<f64> = (0..n)
+        .map(|_| 10f64.powf(rng.random_range(0.0..3.0)).sqrt())
+        .collect();
+    Mat::from_fn(n, n, |i, j| d[i] * s[(i, j)] * d[j])
+}
+
+fn jacobi(a: &Mat<f64>) -> Diagonal {
+    Diagonal::new((0..a.nrows()).map(|i| a[(i, i)]).collect())
+        .unwrap()
+        .inverse()
+        .unwrap()
+}
+
+#[test]
+fn preconditioned_recycling_matches_dense_solves_and_beats_pcg() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let n = 150;
+    let a = scaled_outlier_system(&mut rng, n);
+    let precond = jacobi(&a);
+    let opts = CgOptions {
+        rel_tolerance: 1e-12,
+        max_iters: 5000,
+        ..CgOptions::default()
+    };
+    let mut solver = RecyclingCg::new(6, 40, DeflatedEnd::Smallest, opts).unwrap();
+    let mut counts = Vec::new();
+    let mut pcg_counts = Vec::new();
+    for _ in 0..4 {
+        let b = Col::from_fn(n, |_| rng.random_range(-1.0..1.0));
+        let (x, report) = solver
+            .solve_preconditioned(&a, &precond, b.as_ref(), None)
+            .unwrap();
+        let want = dense_solve(a.as_ref(), &b);
+        assert!(rel_err(&x, &want) < 1e-8, "{report:?}");
+        assert!(report.rel_residual <= 1e-12);
+        let (_, plain) = cg::solve(&a, &precond, b.as_mat(), None, &opts).unwrap();
+        counts.push(report.iterations);
+        pcg_counts.push(plain.iterations);
+    }
+    // The first solve has no space yet: it is plain PCG.
+    assert!(
+        counts[0].abs_diff(pcg_counts[0]) <= 1,
+        "{counts:?} {pcg_counts:?}"
+    );
+    // Later solves deflate the outliers of the preconditioned operator.
+    for k in 1..4 {
+        assert!(
+            counts[k] * 3 < pcg_counts[k] * 2,
+            "{counts:?} vs PCG {pcg_counts:?}"
+        );
+    }
+    eprintln!("deflated PCG {counts:?}, PCG {pcg_counts:?}");
+    assert_eq!(solver.deflation_space().unwrap().ncols(), 6);
+}
+
+#[test]
+fn preconditioned_without_deflation_is_pcg() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let n = 90;
+    let a = scaled_outlier_system(&mut rng, n);
+    let precond = jacobi(&a);
+    let b = Col::from_fn(n, |_| rng.random_range(-1.0..1.0));
+    let opts = CgOptions {
+        max_iters: 5000,
+        ..CgOptions::default()
+    };
+    let mut solver = RecyclingCg::new(0, 0, DeflatedEnd::Smallest, opts).unwrap();
+    let (x, report) = solver
+        .solve_preconditioned(&a, &precond, b.as_ref(), None)
+        .unwrap();
+    let (y, plain) = cg::solve(&a, &precond, b.as_mat(), None, &opts).unwrap();
+    assert!(report.iterations.abs_diff(plain.iterations) <= 1);
+    assert!(rel_err(&x, &y.col(0).to_owned()) < 1e-6);
+}
+
+#[test]
+fn bad_preconditioners_are_typed_errors() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let a = scaled_outlier_system(&mut rng, 20);
+    let b = Col::from_fn(20, |_| 1.0);
+    let mut solver = RecyclingCg::new(2, 4, DeflatedEnd::Smallest, CgOptions::default()).unwrap();
+    let small = Diagonal::new(vec![1.0; 19]).unwrap();
+    assert!(matches!(
+        solver.solve_preconditioned(&a, &small, b.as_ref(), None),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let negative = Diagonal::new(vec![-1.0; 20]).unwrap();
+    assert!(matches!(
+        solver.solve_preconditioned(&a, &negative, b.as_ref(), None),
+        Err(Error::NotPositiveDefinite(_))
+    ));
+}
+
+#[test]
+fn pivoted_cholesky_preconditioned_kernel_sequence() {
+    // The kernel sequence above with a rank-8 pivoted-Cholesky
+    // preconditioner per system, each solve from zero: deflation then works
+    // on what the preconditioner leaves, the largest eigenvalues of P A.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let n = 400;
+    let mut pts: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..1.0)).collect();
+    pts.sort_by(f64::total_cmp);
+    let b = Col::from_fn(n, |_| rng.random_range(-1.0..1.0));
+    let opts = CgOptions {
+        rel_tolerance: 1e-8,
+        abs_tolerance: 0.0,
+        max_iters: 2000,
+    };
+    let mut counts = Vec::new();
+    for end in [DeflatedEnd::Largest, DeflatedEnd::Smallest] {
+        let mut solver = RecyclingCg::new(12, 40, end, opts).unwrap();
+        let (mut recycled, mut plain) = (0usize, 0usize);
+        for step in 0..=10 {
+            let ell = 0.10 + 0.002 * step as f64;
+            let a = rbf_system(&pts, ell, 1e-3);
+            let kernel_diag = vec![1.0; n];
+            let factor = PivotedCholesky::new(
+                &kernel_diag,
+                |j| {
+                    (0..n)
+                        .map(|i| a[(i, j)] - if i == j { 1e-3 } else { 0.0 })
+                        .collect()
+                },
+                8,
+                0.0,
+            )
+            .unwrap();
+            let precond = factor.preconditioner(1e-3).unwrap();
+            let (x, report) = solver
+                .solve_preconditioned(&a, &precond, b.as_ref(), None)
+                .unwrap();
+            let (_, plain_report) = cg::solve(&a, &precond, b.as_mat(), None, &opts).unwrap();
+            let want = dense_solve(a.as_ref(), &b);
+            assert!(rel_err(&x, &want) < 1e-5, "step {step}: {report:?}");
+            if step > 0 {
+                recycled += report.iterations;
+                plain += plain_report.iterations;
+            }
+        }
+        counts.push((end, recycled, plain));
+    }
+    eprintln!("pivoted-Cholesky PCG kernel sequence, systems 2..11: {counts:?}");
+    // Measured: keeping the largest Ritz values of P A, 91 iterations
+    // against 216 for the same PCG without deflation (plus 12 applications
+    // of A per system for A W); keeping the smallest, 209: what a rank-8
+    // pivoted Cholesky leaves is the top of the spectrum.
+    let (_, largest, plain) = counts[0];
+    assert!(largest * 2 < plain, "{counts:?}");
+    let (_, smallest, _) = counts[1];
+    assert!(largest < smallest, "{counts:?}");
 }
