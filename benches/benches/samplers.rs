@@ -5,12 +5,13 @@
 
 use criterion::{Criterion, criterion_main};
 use rayon::prelude::*;
+use sobolev_benches::samplers::Ou;
 use sobolev_samplers::diffusion::Denoiser;
 use sobolev_samplers::diffusion::sampler::{SampleOptions, Sampler, SeededNoise, sample};
 use sobolev_samplers::diffusion::schedule::karras_sigmas;
 use sobolev_samplers::ode::{FnField, OdeOptions, solve_batch, tableau};
 use sobolev_samplers::sde::{
-    Noise, Sde, SdeAdaptiveOptions, SdeMethod, solve_sde_adaptive_batch, solve_sde_batch,
+    SdeAdaptiveOptions, SdeMethod, solve_sde_adaptive_batch, solve_sde_batch,
 };
 use sobolev_samplers::targets::GaussianMixture;
 use std::hint::black_box;
@@ -29,27 +30,6 @@ fn start(n: usize) -> Vec<f64> {
     (0..2 * n)
         .map(|i| 80.0 * ((i as f64) * 0.7548776662).fract().mul_add(2.0, -1.0))
         .collect()
-}
-
-struct Ou;
-impl Sde for Ou {
-    fn dim(&self) -> usize {
-        2
-    }
-    fn noise(&self) -> Noise {
-        Noise::Diagonal
-    }
-    fn drift(&self, _t: f64, x: &[f64], out: &mut [f64]) {
-        out[0] = -x[0];
-        out[1] = -0.5 * x[1];
-    }
-    fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
-        out[0] = 0.5;
-        out[1] = 0.3;
-    }
-    fn additive_noise(&self) -> bool {
-        true
-    }
 }
 
 fn bench(c: &mut Criterion) {

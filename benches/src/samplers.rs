@@ -44,7 +44,11 @@ fn threads() -> usize {
     rayon::current_num_threads()
 }
 
-struct Ou;
+/// The two-dimensional Ornstein-Uhlenbeck SDE of the SDE cases,
+/// `dX = (-X_1, -X_2/2) dt + diag(0.5, 0.3) dW`, declared additive so that
+/// SRA1 and adaptive steps apply (shared with `samplers-torchsde` and the
+/// criterion benchmarks).
+pub struct Ou;
 impl Sde for Ou {
     fn dim(&self) -> usize {
         2
@@ -59,6 +63,9 @@ impl Sde for Ou {
     fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
         out[0] = 0.5;
         out[1] = 0.3;
+    }
+    fn additive_noise(&self) -> bool {
+        true
     }
 }
 

@@ -7,30 +7,9 @@
 //! distribution only: we write the final states and the peer compares the
 //! sample means and variances (with the exact ones, which it also reports).
 
+use crate::samplers::Ou;
 use crate::{Exchange, OurCase, median_time};
-use sobolev_samplers::sde::{Noise, Sde, SdeMethod, solve_sde_batch};
-
-/// The OU SDE of the benchmark, declared additive so that SRA1 applies.
-struct AdditiveOu;
-impl Sde for AdditiveOu {
-    fn dim(&self) -> usize {
-        2
-    }
-    fn noise(&self) -> Noise {
-        Noise::Diagonal
-    }
-    fn drift(&self, _t: f64, x: &[f64], out: &mut [f64]) {
-        out[0] = -x[0];
-        out[1] = -0.5 * x[1];
-    }
-    fn diffusion(&self, _t: f64, _x: &[f64], out: &mut [f64]) {
-        out[0] = 0.5;
-        out[1] = 0.3;
-    }
-    fn additive_noise(&self) -> bool {
-        true
-    }
-}
+use sobolev_samplers::sde::{SdeMethod, solve_sde_batch};
 
 /// Runs the cases.
 pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
@@ -46,7 +25,7 @@ pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
         let mut status = Ok(());
         let t = median_time(3, || {
             out.copy_from_slice(&x0);
-            status = solve_sde_batch(&AdditiveOu, method, 0.0, 1.0, &mut out, steps, 9);
+            status = solve_sde_batch(&Ou, method, 0.0, 1.0, &mut out, steps, 9);
         });
         status.map_err(|e| std::io::Error::other(e.to_string()))?;
         ex.write_array(&name, "in", &x0)?;
