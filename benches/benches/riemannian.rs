@@ -5,28 +5,33 @@
 //! solvers.
 
 use criterion::{Criterion, Throughput, criterion_main};
-use sobolev_manifolds::{AffineInvariant, Mat, Spd, Sphere};
+use sobolev_manifolds::{AffineInvariant, Manifold, Mat, Spd, Sphere};
 use sobolev_samplers::riemannian::sde::solve_riemannian_sde_batch;
 use sobolev_samplers::riemannian::{BrownianMotion, RiemannianScheme};
 use std::hint::black_box;
 
 const PATHS: usize = 100_000;
 
-fn bench(c: &mut Criterion) {
-    let sphere = Sphere::new(3).expect("valid sphere");
-    let starts = vec![vec![0.0, 0.0, 1.0]; PATHS];
-    let steps = 8;
-    let mut g = c.benchmark_group("brownian_s2_1e5_paths");
+/// One criterion group: standard Brownian motion from `start` on every
+/// path, `steps` steps over `[0, 1]`, under each of `schemes`.
+fn brownian_group<M: Manifold>(
+    c: &mut Criterion,
+    group: &str,
+    manifold: &M,
+    start: M::Point,
+    steps: usize,
+    schemes: &[(&str, RiemannianScheme)],
+) where
+    M::Point: Clone,
+{
+    let starts = vec![start; PATHS];
+    let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements((PATHS * steps) as u64));
-    for (name, scheme) in [
-        ("geodesic_random_walk", RiemannianScheme::GeodesicRandomWalk),
-        ("projected_em", RiemannianScheme::ProjectedEulerMaruyama),
-        ("exp_em", RiemannianScheme::ExponentialEulerMaruyama),
-    ] {
+    for &(name, scheme) in schemes {
         g.bench_function(format!("{name}_{steps}steps"), |b| {
             b.iter(|| {
                 let ends = solve_riemannian_sde_batch(
-                    &sphere,
+                    manifold,
                     &BrownianMotion::standard(),
                     scheme,
                     0.0,
@@ -41,35 +46,31 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+}
 
+fn bench(c: &mut Criterion) {
+    let geodesic = ("geodesic_random_walk", RiemannianScheme::GeodesicRandomWalk);
+    let exp_em = ("exp_em", RiemannianScheme::ExponentialEulerMaruyama);
+    let projected = ("projected_em", RiemannianScheme::ProjectedEulerMaruyama);
+    let sphere = Sphere::new(3).expect("valid sphere");
+    brownian_group(
+        c,
+        "brownian_s2_1e5_paths",
+        &sphere,
+        vec![0.0, 0.0, 1.0],
+        8,
+        &[geodesic, projected, exp_em],
+    );
     let spd = Spd::<AffineInvariant>::new(3).expect("valid SPD(3)");
     let x0 = Mat::from_fn(3, 3, |i, j| if i == j { 2.0 } else { 0.5 });
-    let starts = vec![x0; PATHS];
-    let steps = 2;
-    let mut g = c.benchmark_group("brownian_spd3_1e5_paths");
-    g.throughput(Throughput::Elements((PATHS * steps) as u64));
-    for (name, scheme) in [
-        ("geodesic_random_walk", RiemannianScheme::GeodesicRandomWalk),
-        ("exp_em", RiemannianScheme::ExponentialEulerMaruyama),
-    ] {
-        g.bench_function(format!("{name}_{steps}steps"), |b| {
-            b.iter(|| {
-                let ends = solve_riemannian_sde_batch(
-                    &spd,
-                    &BrownianMotion::standard(),
-                    scheme,
-                    0.0,
-                    1.0,
-                    steps,
-                    &starts,
-                    1,
-                )
-                .expect("paths succeed");
-                black_box(ends)
-            })
-        });
-    }
-    g.finish();
+    brownian_group(
+        c,
+        "brownian_spd3_1e5_paths",
+        &spd,
+        x0,
+        2,
+        &[geodesic, exp_em],
+    );
 }
 
 /// The Riemannian group, ten samples per case.
