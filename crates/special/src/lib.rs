@@ -22,6 +22,8 @@ pub mod branchless;
 pub mod error;
 /// erf, erfc, erfcx and their inverses.
 pub mod error_fn;
+/// Multiply-add and exact squares without a library call.
+mod fused;
 /// Γ, ln |Γ| with sign, and the multivariate gamma function.
 pub mod gamma;
 /// Rayon slice versions of the hot gamma and normal functions.
