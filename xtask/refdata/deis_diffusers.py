@@ -28,33 +28,12 @@ import sys
 try:
     import torch
     from diffusers import DEISMultistepScheduler
+    from _torch_mixture import DIM, ROWS, denoiser, fmt, header_lines
 except ImportError as e:  # pragma: no cover
     print(f"deis_diffusers.py skipped: {e} (see the header for its environment)", file=sys.stderr)
     sys.exit(0)
 
 from importlib.metadata import version
-
-torch.set_default_dtype(torch.float64)
-
-DIM = 3
-WEIGHTS = torch.tensor([0.5, 0.3, 0.2])
-MEANS = torch.tensor([[2.0, 0.0, -1.0], [-1.5, 1.0, 0.5], [0.0, -2.0, 1.5]])
-VARIANCES = torch.tensor([0.25, 0.5, 0.1])
-ROWS = 5
-
-
-def denoiser(x, sigma):
-    s2 = sigma**2
-    var = VARIANCES.reshape(1, -1) + s2  # (1, k)
-    diff = x.unsqueeze(1) - MEANS.unsqueeze(0)  # (n, k, d)
-    logp = torch.log(WEIGHTS).reshape(1, -1) - 0.5 * ((diff**2).sum(-1) / var + DIM * torch.log(var))
-    r = torch.softmax(logp, dim=1).unsqueeze(-1)
-    score = -(r * diff / var.unsqueeze(-1)).sum(1)
-    return x + s2 * score
-
-
-def fmt(t):
-    return " ".join(repr(float(v)) for v in t.reshape(-1))
 
 
 def run(z0, steps, order, karras):
@@ -82,10 +61,7 @@ def main():
     lines = [
         f"# diffusers {version('diffusers')}, torch {torch.__version__}",
         "# case name order; then sigmas, x_init, x_final lines",
-        f"dim {DIM}",
-        f"weights {fmt(WEIGHTS)}",
-        f"means {fmt(MEANS)}",
-        f"variances {fmt(VARIANCES)}",
+        *header_lines(),
     ]
     cases = [
         ("deis1", 10, 1, False),

@@ -23,31 +23,12 @@ try:
     import torch
     import k_diffusion
     from k_diffusion import sampling
+    from _torch_mixture import DIM, ROWS, denoiser, fmt, header_lines
 except ImportError as e:  # pragma: no cover
     print(f"kdiffusion.py skipped: {e} (see the header for its environment)", file=sys.stderr)
     sys.exit(0)
 
 from importlib.metadata import version
-
-torch.set_default_dtype(torch.float64)
-
-DIM = 3
-WEIGHTS = torch.tensor([0.5, 0.3, 0.2])
-MEANS = torch.tensor([[2.0, 0.0, -1.0], [-1.5, 1.0, 0.5], [0.0, -2.0, 1.5]])
-VARIANCES = torch.tensor([0.25, 0.5, 0.1])
-ROWS = 5
-
-
-def denoiser(x, sigma):
-    s2 = sigma.reshape(-1, 1, 1) ** 2  # (n, 1, 1)
-    var = VARIANCES.reshape(1, -1, 1) + s2  # (n, k, 1)
-    diff = x.unsqueeze(1) - MEANS.unsqueeze(0)  # (n, k, d)
-    logp = torch.log(WEIGHTS).reshape(1, -1) - 0.5 * (
-        (diff**2).sum(-1) / var.squeeze(-1) + DIM * torch.log(var.squeeze(-1))
-    )
-    r = torch.softmax(logp, dim=1).unsqueeze(-1)
-    score = -(r * diff / var).sum(1)
-    return x + s2.reshape(-1, 1) * score
 
 
 class Replay:
@@ -61,10 +42,6 @@ class Replay:
         return z
 
 
-def fmt(t):
-    return " ".join(repr(float(v)) for v in t.reshape(-1))
-
-
 def main():
     gen = torch.Generator().manual_seed(20261123)
     sigmas = sampling.get_sigmas_karras(12, 0.002, 80.0, rho=7.0)
@@ -73,10 +50,7 @@ def main():
     noise = torch.randn(steps, ROWS, DIM, generator=gen)
     lines = [
         f"# k-diffusion {version('k-diffusion')}, torch {torch.__version__}",
-        f"dim {DIM}",
-        f"weights {fmt(WEIGHTS)}",
-        f"means {fmt(MEANS)}",
-        f"variances {fmt(VARIANCES)}",
+        *header_lines(),
         f"sigmas {fmt(sigmas)}",
         f"x0 {fmt(x0)}",
         f"noise {fmt(noise)}",

@@ -215,6 +215,11 @@ fn refdata(filter: Option<&str>) -> Result {
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        // `_name.py` files are modules shared by the scripts, not scripts.
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('_'))
+        })
         .filter(|p| {
             filter.is_none_or(|f| {
                 p.file_name()
