@@ -411,19 +411,34 @@ fn pade_coefficients(m: usize) -> &'static [f64] {
 /// `powers[k] = (2^{-s} A)^{2(k+1)}`, already scaled; `scale = 2^{-s}` is
 /// applied to the one odd factor `A` inside the product that forms `U`.
 fn pade_parts(a: MatRef<'_, f64>, scale: f64, powers: &[&Mat<f64>], m: usize) -> PadeParts {
+    pade_parts_with(a, scale, powers, m, mul_into)
+}
+
+/// A product `dst (=|+=) alpha a b`: [`mul_into`], or [`sym_mul_into`] for
+/// commuting symmetric factors.
+type MulInto = fn(&mut Mat<f64>, Accum, MatRef<'_, f64>, MatRef<'_, f64>, f64);
+
+/// [`pade_parts`] with the products formed by `mul`.
+fn pade_parts_with(
+    a: MatRef<'_, f64>,
+    scale: f64,
+    powers: &[&Mat<f64>],
+    m: usize,
+    mul: MulInto,
+) -> PadeParts {
     let n = a.nrows();
     let b = pade_coefficients(m);
     if m == 13 {
         let (a2, a4, a6) = (powers[0], powers[1], powers[2]);
         let w1 = combine(&[(b[13], a6), (b[11], a4), (b[9], a2)], 0.0, n);
         let mut w = combine(&[(b[7], a6), (b[5], a4), (b[3], a2)], b[1], n);
-        mul_into(&mut w, Accum::Add, a6.as_ref(), w1.as_ref(), 1.0);
+        mul(&mut w, Accum::Add, a6.as_ref(), w1.as_ref(), 1.0);
         let z1 = combine(&[(b[12], a6), (b[10], a4), (b[8], a2)], 0.0, n);
         let mut v = combine(&[(b[6], a6), (b[4], a4), (b[2], a2)], b[0], n);
-        mul_into(&mut v, Accum::Add, a6.as_ref(), z1.as_ref(), 1.0);
+        mul(&mut v, Accum::Add, a6.as_ref(), z1.as_ref(), 1.0);
         // w1's storage takes U = (2^{-s} A) W.
         let mut u = w1;
-        mul_into(&mut u, Accum::Replace, a, w.as_ref(), scale);
+        mul(&mut u, Accum::Replace, a, w.as_ref(), scale);
         return PadeParts { u, v };
     }
     let half = m.div_ceil(2);
@@ -431,7 +446,7 @@ fn pade_parts(a: MatRef<'_, f64>, scale: f64, powers: &[&Mat<f64>], m: usize) ->
     let even: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| (b[2 * k], powers[k - 1])).collect();
     let w = combine(&odd, b[1], n);
     let mut u = Work::new(n);
-    mul_into(&mut u, Accum::Replace, a, w.as_ref(), scale);
+    mul(&mut u, Accum::Replace, a, w.as_ref(), scale);
     let v = combine(&even, b[0], n);
     PadeParts { u, v }
 }
@@ -504,28 +519,7 @@ fn sym_mul_work(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Work {
 /// The parts `(U, V)` of `r_m(2^{-s} A)` for symmetric `A`, as
 /// [`pade_parts`] but with every product formed as a symmetric one.
 fn sym_pade_parts(a: MatRef<'_, f64>, scale: f64, powers: &[&Mat<f64>], m: usize) -> PadeParts {
-    let n = a.nrows();
-    let b = pade_coefficients(m);
-    if m == 13 {
-        let (a2, a4, a6) = (powers[0], powers[1], powers[2]);
-        let w1 = combine(&[(b[13], a6), (b[11], a4), (b[9], a2)], 0.0, n);
-        let mut w = combine(&[(b[7], a6), (b[5], a4), (b[3], a2)], b[1], n);
-        sym_mul_into(&mut w, Accum::Add, a6.as_ref(), w1.as_ref(), 1.0);
-        let z1 = combine(&[(b[12], a6), (b[10], a4), (b[8], a2)], 0.0, n);
-        let mut v = combine(&[(b[6], a6), (b[4], a4), (b[2], a2)], b[0], n);
-        sym_mul_into(&mut v, Accum::Add, a6.as_ref(), z1.as_ref(), 1.0);
-        let mut u = w1;
-        sym_mul_into(&mut u, Accum::Replace, a, w.as_ref(), scale);
-        return PadeParts { u, v };
-    }
-    let half = m.div_ceil(2);
-    let odd: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| (b[2 * k + 1], powers[k - 1])).collect();
-    let even: Vec<(f64, &Mat<f64>)> = (1..half).map(|k| (b[2 * k], powers[k - 1])).collect();
-    let w = combine(&odd, b[1], n);
-    let mut u = Work::new(n);
-    sym_mul_into(&mut u, Accum::Replace, a, w.as_ref(), scale);
-    let v = combine(&even, b[0], n);
-    PadeParts { u, v }
+    pade_parts_with(a, scale, powers, m, sym_mul_into)
 }
 
 /// Solves `(V - U) R = V + U` for symmetric `U`, `V` by a Cholesky
