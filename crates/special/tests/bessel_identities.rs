@@ -155,19 +155,67 @@ fn special_values() {
 
 #[test]
 fn slices_match_scalars_and_check_lengths() {
+    // Every region: small and large orders and arguments, the band near
+    // x/v = 0.66 where the exponent cancels, and out-of-domain input.
     let n = 5000;
-    let v: Vec<f64> = (0..n).map(|i| (i % 97) as f64 * 3.7).collect();
-    let x: Vec<f64> = (0..n)
+    let mut v: Vec<f64> = (0..n).map(|i| (i % 97) as f64 * 3.7).collect();
+    let mut x: Vec<f64> = (0..n)
         .map(|i| 10f64.powf((i % 113) as f64 / 10.0 - 5.0))
         .collect();
+    v.extend([1e4, 1e4, 1e200, 0.0, 5.0, f64::NAN, -1.0, 2.0, 1e6]);
+    x.extend([
+        6627.0,
+        6600.0,
+        1e-200,
+        1e300,
+        0.0,
+        1.0,
+        1.0,
+        f64::INFINITY,
+        1e-300,
+    ]);
+    let n = v.len();
     let mut out = vec![0.0; n];
-    log_bessel_i_slice(&v, &x, &mut out).unwrap();
-    for i in 0..n {
-        assert_eq!(out[i].to_bits(), log_bessel_i(v[i], x[i]).to_bits());
-    }
-    log_bessel_k_slice(&v, &x, &mut out).unwrap();
-    for i in 0..n {
-        assert_eq!(out[i].to_bits(), log_bessel_k(v[i], x[i]).to_bits());
+    for (slice, scalar) in [
+        (
+            log_bessel_i_slice as fn(&[f64], &[f64], &mut [f64]) -> _,
+            log_bessel_i as fn(f64, f64) -> f64,
+        ),
+        (log_bessel_k_slice, log_bessel_k),
+    ] {
+        slice(&v, &x, &mut out).unwrap();
+        for i in 0..n {
+            let s = scalar(v[i], x[i]);
+            if s.is_finite() {
+                // The lanes use their own logarithm: a few ulps apart.
+                let tol = 8.0 * f64::EPSILON * s.abs().max(1.0);
+                assert!(
+                    (out[i] - s).abs() <= tol,
+                    "({}, {}): slice {} scalar {s}",
+                    v[i],
+                    x[i],
+                    out[i]
+                );
+            } else {
+                assert_eq!(out[i].to_bits(), s.to_bits(), "({}, {})", v[i], x[i]);
+            }
+        }
+        // An element's value does not depend on where the blocks start or
+        // how many threads share them.
+        let mut shifted = vec![0.0; n - 37];
+        slice(&v[37..], &x[37..], &mut shifted).unwrap();
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let mut single = vec![0.0; n];
+        one_thread.install(|| slice(&v, &x, &mut single).unwrap());
+        for i in 0..n {
+            assert_eq!(out[i].to_bits(), single[i].to_bits());
+            if i >= 37 {
+                assert_eq!(out[i].to_bits(), shifted[i - 37].to_bits());
+            }
+        }
     }
     let err = log_bessel_i_slice(&v[..3], &x, &mut out).unwrap_err();
     match err {

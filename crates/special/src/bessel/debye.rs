@@ -122,7 +122,7 @@ fn sums_u(t2: f64, p: f64, r: f64) -> (f64, f64) {
 /// `(DEBYE_U_BOUND[k] / TAIL)^(1/k)` for `k = 1..=20` (index `k - 1`): term
 /// `k` is below the tail tolerance once `r` exceeds it (checked against the
 /// bounds by a unit test below).
-const TERM_THRESHOLD_R: [f64; 20] = [
+pub(crate) const TERM_THRESHOLD_R: [f64; 20] = [
     1.2625e16,
     84270768.95341587,
     194847.2258356145,

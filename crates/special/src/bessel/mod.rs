@@ -29,6 +29,7 @@
 
 pub(crate) mod coefficients;
 mod debye;
+mod lanes;
 pub(crate) mod slice;
 pub(crate) mod small;
 mod twofold;

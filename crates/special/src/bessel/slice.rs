@@ -1,13 +1,26 @@
-//! Slice forms of the hot Bessel functions, split into fixed-size chunks and
-//! run on rayon. Each element is computed by the scalar routine, so the
-//! output does not depend on the number of threads.
+//! Slice forms of the hot Bessel functions, run on rayon.
+//!
+//! `ln I` and `ln K` go block by block through [`super::lanes`], which
+//! evaluates the uniform expansion over many elements at once in SIMD lanes
+//! and hands every other element to the scalar routine; the ratio is the
+//! scalar routine over fixed-size chunks. Each element's value depends on
+//! that element alone, so the output does not depend on the number of
+//! threads or on how the slice is cut.
 
+use super::lanes::{Which, log_blocks};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Elements per rayon task: large enough to amortise scheduling, small
 /// enough to balance regions of unequal cost.
 const CHUNK: usize = 1024;
+
+/// Longest `ln I`, `ln K` slice the calling thread computes alone.
+const SEQUENTIAL_MAX: usize = 2048;
+
+/// Elements per piece of the `ln I`, `ln K` queue.
+const PIECE: usize = 512;
 
 fn check(v: &[f64], x: &[f64], out: &[f64]) -> Result<()> {
     if v.len() != out.len() || x.len() != out.len() {
@@ -37,6 +50,39 @@ pub(crate) fn apply<F: Fn(f64, f64) -> f64 + Sync>(
     Ok(())
 }
 
+/// `ln I` or `ln K` over the slices, block by block (see [`super::lanes`]).
+///
+/// Waking a sleeping pool thread takes tens of microseconds, as long as a
+/// few thousand elements take, so the calling thread does not hand the
+/// slice over and wait: it starts on the pieces itself at once, and the
+/// pool threads, spawned beside it, take pieces from the same queue when
+/// they wake. A short slice stays on the calling thread.
+fn apply_lanes(which: Which, v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()> {
+    check(v, x, out)?;
+    let helpers = rayon::current_num_threads().saturating_sub(1);
+    if out.len() <= SEQUENTIAL_MAX || helpers == 0 {
+        log_blocks(which, v, x, out);
+        return Ok(());
+    }
+    let queue = Mutex::new(
+        out.chunks_mut(PIECE)
+            .zip(v.chunks(PIECE))
+            .zip(x.chunks(PIECE)),
+    );
+    let work = || {
+        while let Some(((o, v), x)) = queue.lock().ok().and_then(|mut q| q.next()) {
+            log_blocks(which, v, x, o);
+        }
+    };
+    rayon::in_place_scope(|scope| {
+        for _ in 0..helpers {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    Ok(())
+}
+
 /// `out[i] = ln I_{v[i]}(x[i])` (see [`super::log_bessel_i`]), in parallel.
 ///
 /// # Errors
@@ -51,7 +97,7 @@ pub(crate) fn apply<F: Fn(f64, f64) -> f64 + Sync>(
 /// assert_eq!(out[1], sobolev_special::log_bessel_i(10.0, 5.0));
 /// ```
 pub fn log_bessel_i_slice(v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()> {
-    apply(v, x, out, super::log_bessel_i)
+    apply_lanes(Which::LogI, v, x, out)
 }
 
 /// `out[i] = ln K_{v[i]}(x[i])` (see [`super::log_bessel_k`]), in parallel.
@@ -65,7 +111,7 @@ pub fn log_bessel_i_slice(v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()> {
 /// assert!(log_bessel_k_slice(&[1.0, 2.0], &[1.0], &mut out).is_err());
 /// ```
 pub fn log_bessel_k_slice(v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()> {
-    apply(v, x, out, super::log_bessel_k)
+    apply_lanes(Which::LogK, v, x, out)
 }
 
 /// `out[i] = I_{v[i]+1}(x[i]) / I_{v[i]}(x[i])` (see
