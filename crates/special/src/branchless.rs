@@ -53,6 +53,25 @@ const ATANH_SERIES: [f64; 10] = [
 /// special value.
 #[inline(always)]
 pub(crate) fn ln_positive(u: f64) -> f64 {
+    ln_positive_with::<false>(u)
+}
+
+/// [`ln_positive`] with fused multiply-adds in the polynomial, for loops
+/// under CPU-feature dispatch on a CPU with FMA (elsewhere `f64::mul_add`
+/// is a slow software routine).
+#[inline(always)]
+pub(crate) fn ln_positive_fused(u: f64) -> f64 {
+    ln_positive_with::<true>(u)
+}
+
+/// `a b + c`, fused when `FUSED`.
+#[inline(always)]
+pub(crate) fn mul_add_if<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FUSED { a.mul_add(b, c) } else { a * b + c }
+}
+
+#[inline(always)]
+fn ln_positive_with<const FUSED: bool>(u: f64) -> f64 {
     const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
     const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
     /// `2^52`, whose low mantissa bits take a small integer exactly.
@@ -66,9 +85,12 @@ pub(crate) fn ln_positive(u: f64) -> f64 {
     let f = z - 1.0;
     let s = f / (2.0 + f);
     let s2 = s * s;
-    let r = s2 * ATANH_SERIES.iter().fold(0.0, |acc, &c| acc * s2 + c);
+    let r = s2
+        * ATANH_SERIES
+            .iter()
+            .fold(0.0, |acc, &c| mul_add_if::<FUSED>(acc, s2, c));
     let half_f2 = 0.5 * f * f;
-    let low = k * LN2_LO + s * (half_f2 + r);
+    let low = mul_add_if::<FUSED>(s, half_f2 + r, k * LN2_LO);
     k * LN2_HI + (f - (half_f2 - low))
 }
 
@@ -192,6 +214,11 @@ mod tests {
 
     #[test]
     fn ln_within_one_ulp() {
+        within_one_ulp(ln_positive);
+        within_one_ulp(ln_positive_fused);
+    }
+
+    fn within_one_ulp(ln_positive: fn(f64) -> f64) {
         let mut worst = 0.0f64;
         let mut u = 1e-300_f64;
         while u < 1e300 {

@@ -11,6 +11,7 @@ use super::lanes::{Which, log_blocks};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Elements per rayon task: large enough to amortise scheduling, small
 /// enough to balance regions of unequal cost.
@@ -20,7 +21,7 @@ const CHUNK: usize = 1024;
 const SEQUENTIAL_MAX: usize = 2048;
 
 /// Elements per piece of the `ln I`, `ln K` queue.
-const PIECE: usize = 512;
+const PIECE: usize = 256;
 
 fn check(v: &[f64], x: &[f64], out: &[f64]) -> Result<()> {
     if v.len() != out.len() || x.len() != out.len() {
@@ -74,11 +75,22 @@ fn apply_lanes(which: Which, v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()
             log_blocks(which, v, x, o);
         }
     };
+    // Helpers inside `work`: once the queue is empty they finish within a
+    // piece, so the caller waits for them spinning rather than sleeping on
+    // the scope's latch, which would cost it another wake-up.
+    let busy = AtomicUsize::new(0);
     rayon::in_place_scope(|scope| {
         for _ in 0..helpers {
-            scope.spawn(|_| work());
+            scope.spawn(|_| {
+                busy.fetch_add(1, Ordering::AcqRel);
+                work();
+                busy.fetch_sub(1, Ordering::AcqRel);
+            });
         }
         work();
+        while busy.load(Ordering::Acquire) > 0 {
+            std::hint::spin_loop();
+        }
     });
     Ok(())
 }
