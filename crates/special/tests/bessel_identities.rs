@@ -174,6 +174,14 @@ fn slices_match_scalars_and_check_lengths() {
         f64::INFINITY,
         1e-300,
     ]);
+    // Densely below r = 30, where the series and Temme lanes work, and
+    // across their edges (x = 1e-8, x = 1, r = 30).
+    for i in 0..81 {
+        for j in 0..60 {
+            v.push(i as f64 * 0.37);
+            x.push(10f64.powf(-9.5 + j as f64 * 11.0 / 59.0));
+        }
+    }
     let n = v.len();
     let mut out = vec![0.0; n];
     for (slice, scalar) in [
@@ -221,5 +229,28 @@ fn slices_match_scalars_and_check_lengths() {
     match err {
         Error::ShapeMismatch { got, .. } => assert!(got.contains("v: 3"), "{got}"),
         other => panic!("expected a shape mismatch, got {other:?}"),
+    }
+}
+
+/// For tiny `x`, `ln I_v(x) = v ln(x/2) - ln Gamma(v + 1) + O(x^2/v)`. Near
+/// `v = 30` the factor `(x/2)^v / Gamma(v + 1)` falls below the normal
+/// range while `(x/2)^v` alone does not; the value must keep full accuracy
+/// there (it once lost about twelve digits).
+#[test]
+fn tiny_argument_leading_term() {
+    for i in 0..40 {
+        let v = 20.0 + i as f64 * 0.25;
+        for x in [1e-11_f64, 3e-11, 1e-10, 4.857811715970678e-10, 2e-9, 1e-8] {
+            let exact = v * (0.5 * x).ln() - sobolev_special::ln_gamma(v + 1.0)
+                + (0.25 * x * x / (v + 1.0)).ln_1p();
+            let got = log_bessel_i(v, x);
+            assert!(
+                (got - exact).abs() <= 4.0 * f64::EPSILON * exact.abs(),
+                "ln I_{v}({x}) = {got}, leading terms {exact}"
+            );
+            let mut out = [0.0];
+            log_bessel_i_slice(&[v], &[x], &mut out).unwrap();
+            assert!((out[0] - exact).abs() <= 4.0 * f64::EPSILON * exact.abs());
+        }
     }
 }

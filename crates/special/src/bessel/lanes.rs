@@ -33,6 +33,7 @@
 
 use super::coefficients::{DEBYE_TERMS, DEBYE_U};
 use super::debye::{DEBYE_MIN_R, TERM_THRESHOLD_R};
+use super::lanes_temme::{in_temme_lanes, log_k_temme};
 use crate::branchless::{ln_positive, ln_positive_fused, mul_add_if};
 
 /// Elements per block: the lane arrays (about a dozen of them) stay in L1.
@@ -90,20 +91,51 @@ struct Work {
     poly: [f64; BLOCK],
 }
 
+/// The intermediates of the power series of `I_v` over lanes.
+struct SeriesWork {
+    active: [bool; BLOCK],
+    q: [f64; BLOCK],
+    term: [f64; BLOCK],
+    sum: [f64; BLOCK],
+    log_pow: [f64; BLOCK],
+    order: [f64; BLOCK],
+    frac: [f64; BLOCK],
+    prod: [f64; BLOCK],
+}
+
 /// Scratch arrays of one block, reused from block to block.
 struct Scratch {
     gathered: Gathered,
     work: Work,
+    series: Gathered,
+    series_work: SeriesWork,
+}
+
+impl Gathered {
+    fn new() -> Self {
+        Self {
+            v: [0.0; BLOCK],
+            x: [0.0; BLOCK],
+            home: [0; BLOCK],
+            out: [0.0; BLOCK],
+        }
+    }
 }
 
 impl Scratch {
     fn new() -> Self {
         Self {
-            gathered: Gathered {
-                v: [0.0; BLOCK],
-                x: [0.0; BLOCK],
-                home: [0; BLOCK],
-                out: [0.0; BLOCK],
+            gathered: Gathered::new(),
+            series: Gathered::new(),
+            series_work: SeriesWork {
+                active: [false; BLOCK],
+                q: [0.0; BLOCK],
+                term: [0.0; BLOCK],
+                sum: [0.0; BLOCK],
+                log_pow: [0.0; BLOCK],
+                order: [0.0; BLOCK],
+                frac: [0.0; BLOCK],
+                prod: [0.0; BLOCK],
             },
             work: Work {
                 redo: [false; BLOCK],
@@ -153,15 +185,54 @@ fn log_block(which: Which, fused: bool, v: &[f64], x: &[f64], out: &mut [f64], s
         return;
     }
     let g = &mut s.gathered;
-    let mut m = 0;
+    let gs = &mut s.series;
+    let (mut m, mut ms) = (0, 0);
     for (i, ((&a, &b), o)) in v.iter().zip(x).zip(out.iter_mut()).enumerate() {
         if in_lanes(a, b) {
             g.v[m] = a;
             g.x[m] = b;
             g.home[m] = i;
             m += 1;
+        } else if match which {
+            Which::LogI => in_series_lanes(a, b),
+            Which::LogK => in_temme_lanes(a, b),
+        } {
+            gs.v[ms] = a;
+            gs.x[ms] = b;
+            gs.home[ms] = i;
+            ms += 1;
         } else {
             *o = scalar(a, b);
+        }
+    }
+    if ms > 0 {
+        let (gv, gx, gout) = (&gs.v[..ms], &gs.x[..ms], &mut gs.out[..ms]);
+        let redo = match which {
+            Which::LogI => {
+                let sw = &mut s.series_work;
+                pulp::Arch::new().dispatch(SeriesLanes {
+                    fused,
+                    v: gv,
+                    x: gx,
+                    out: gout,
+                    work: &mut *sw,
+                });
+                &sw.active[..ms]
+            }
+            Which::LogK => {
+                log_k_temme(gv, gx, gout, &mut s.work.redo[..ms]);
+                &s.work.redo[..ms]
+            }
+        };
+        for j in 0..ms {
+            let value = if redo[j] {
+                scalar(gs.v[j], gs.x[j])
+            } else {
+                gs.out[j]
+            };
+            if let Some(o) = out.get_mut(gs.home[j]) {
+                *o = value;
+            }
         }
     }
     if m == 0 {
@@ -184,6 +255,123 @@ fn log_block(which: Which, fused: bool, v: &[f64], x: &[f64], out: &mut [f64], s
         if let Some(o) = out.get_mut(g.home[j]) {
             *o = value;
         }
+    }
+}
+
+/// Whether `(v, x)` is an `ln I` element for the series lanes: below the
+/// reach of the uniform expansion, `x` not tiny.
+#[inline(always)]
+fn in_series_lanes(v: f64, x: f64) -> bool {
+    (0.0..DEBYE_MIN_R).contains(&v)
+        & (1e-150..DEBYE_MIN_R).contains(&x)
+        & ((v * v + x * x).sqrt() < DEBYE_MIN_R)
+}
+
+/// The power series of `I_v` over lanes (all slices of one length, at most
+/// [`BLOCK`]), under CPU-feature dispatch: `ln I_v(x) = v ln(x/2) +
+/// ln(S / Gamma(v + 1))`, `S = sum_k (x^2/4)^k / (k! (v + 1)_k)`, each lane
+/// summing until its own terms fall below `1e-17` of its sum and adding
+/// exactly zero after (as `small::log_i` stops). `1/Gamma(v + 1)` is
+/// `small::recip_gamma_1p` with its product over the largest order of the
+/// block, a lane multiplying by exactly 1 past its own. The scalar routine
+/// keeps `(x/2)^v / Gamma(v + 1) S` in linear space so that a result near
+/// zero carries no cancellation; in the lanes the sum of logarithms is used
+/// only where `|v ln(x/2)|` is at most twice `max(1, |ln I|)`, and
+/// `work.active` hands the other lanes (and any series that did not
+/// converge in 500 terms) back to the scalar routine.
+struct SeriesLanes<'a> {
+    fused: bool,
+    v: &'a [f64],
+    x: &'a [f64],
+    out: &'a mut [f64],
+    work: &'a mut SeriesWork,
+}
+
+impl pulp::WithSimd for SeriesLanes<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let SeriesLanes {
+            fused,
+            v,
+            x,
+            out,
+            work,
+        } = self;
+        if fused {
+            series_lanes::<true>(v, x, out, work);
+        } else {
+            series_lanes::<false>(v, x, out, work);
+        }
+    }
+}
+
+/// The body of [`SeriesLanes`].
+#[inline(always)]
+fn series_lanes<const FUSED: bool>(v: &[f64], x: &[f64], out: &mut [f64], w: &mut SeriesWork) {
+    let ln = if FUSED {
+        ln_positive_fused
+    } else {
+        ln_positive
+    };
+    let n = v.len().min(x.len()).min(out.len()).min(BLOCK);
+    let (v, x, out) = (&v[..n], &x[..n], &mut out[..n]);
+    let (active, q, term, sum) = (
+        &mut w.active[..n],
+        &mut w.q[..n],
+        &mut w.term[..n],
+        &mut w.sum[..n],
+    );
+    let (log_pow, order, frac, prod) = (
+        &mut w.log_pow[..n],
+        &mut w.order[..n],
+        &mut w.frac[..n],
+        &mut w.prod[..n],
+    );
+    for j in 0..n {
+        let (a, b) = (v[j], x[j]);
+        log_pow[j] = a * ln(0.5 * b);
+        q[j] = 0.25 * b * b;
+        term[j] = 1.0;
+        sum[j] = 1.0;
+        active[j] = true;
+        // 1/Gamma(1 + v) = 1/Gamma(1 + f) / prod_{i=1}^{m} (f + i), m the
+        // nearest integer to v.
+        let m = (a + 0.5).floor();
+        order[j] = m;
+        frac[j] = a - m;
+        prod[j] = 1.0;
+    }
+    let mut k = 1.0;
+    while k <= 500.0 {
+        for j in 0..n {
+            let t = term[j] * (q[j] / (k * (v[j] + k)));
+            let s = sum[j] + t;
+            let a = active[j];
+            term[j] = if a { t } else { term[j] };
+            sum[j] = if a { s } else { sum[j] };
+            active[j] = a & (t > s * super::small::EPS);
+        }
+        if !active.iter().any(|&a| a) {
+            break;
+        }
+        k += 1.0;
+    }
+    let most = order.iter().fold(0.0f64, |m, &o| m.max(o));
+    let mut i = 1.0;
+    while i <= most {
+        for j in 0..n {
+            prod[j] *= if i <= order[j] { frac[j] + i } else { 1.0 };
+        }
+        i += 1.0;
+    }
+    for j in 0..n {
+        let recip_gamma = super::small::recip_gamma_1p_small(frac[j]) / prod[j];
+        let value = log_pow[j] + ln(recip_gamma * sum[j]);
+        out[j] = value;
+        // Not converged, or too much cancellation for the sum of logarithms.
+        active[j] |= log_pow[j].abs() > 2.0 * value.abs().max(1.0);
     }
 }
 

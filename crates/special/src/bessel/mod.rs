@@ -30,6 +30,7 @@
 pub(crate) mod coefficients;
 mod debye;
 mod lanes;
+mod lanes_temme;
 pub(crate) mod slice;
 pub(crate) mod small;
 mod twofold;

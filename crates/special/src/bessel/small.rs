@@ -28,17 +28,17 @@
 use super::coefficients::RECIP_GAMMA_TAYLOR;
 use std::f64::consts::PI;
 
-const EPS: f64 = 1e-17;
+pub(crate) const EPS: f64 = 1e-17;
 
 /// Temme's series below, the trapezoidal rule above: the series loses a
 /// few digits as `x` nears 2.
-const TEMME_MAX_X: f64 = 1.0;
+pub(crate) const TEMME_MAX_X: f64 = 1.0;
 
 /// `1/Gamma(1 + f)` for `|f| <= 1/2` from its Taylor series, 21 terms (the
 /// 22nd is below `3e-19` there), split into four interleaved Horner chains
 /// in `f^4` so that the latency is that of six steps rather than twenty.
 #[inline]
-fn recip_gamma_1p_small(f: f64) -> f64 {
+pub(crate) fn recip_gamma_1p_small(f: f64) -> f64 {
     let c = &RECIP_GAMMA_TAYLOR;
     let f2 = f * f;
     let f4 = f2 * f2;
@@ -100,13 +100,16 @@ pub(crate) fn log_i(v: f64, x: f64, scaled: bool) -> f64 {
     let shift = if scaled { x } else { 0.0 };
     // In linear space while (x/2)^v stays normal (above e^-650), so that a
     // result near zero carries no cancellation between large logarithms.
-    let pow = (0.5 * x).powf(v);
-    if pow > 5e-283 && x > 1e-300 {
-        (pow * recip_gamma_1p(v) * s).ln() - shift
+    // The product (x/2)^v / Gamma(v + 1) must stay normal too: near
+    // v = 30 the gamma factor alone is about 1e-32.
+    let recip_gamma = recip_gamma_1p(v);
+    let linear = (0.5 * x).powf(v) * recip_gamma;
+    if linear > 1e-300 && x > 1e-300 {
+        (linear * s).ln() - shift
     } else {
         // ln(x/2) without forming x/2, which rounds when x is subnormal.
         let ln_pow = v * (x.ln() - std::f64::consts::LN_2);
-        ln_pow + (recip_gamma_1p(v) * s).ln() - shift
+        ln_pow + (recip_gamma * s).ln() - shift
     }
 }
 
@@ -195,7 +198,7 @@ pub(crate) fn temme_gammas(mu: f64) -> (f64, f64, f64, f64) {
 /// `sinh(e)/e = sum_k e^(2k) / (2k + 1)!` for `|e| < 1/2` (nine terms: the
 /// tenth is below `1e-20`).
 #[inline]
-fn sinh_over_x(e: f64) -> f64 {
+pub(crate) fn sinh_over_x(e: f64) -> f64 {
     let e2 = e * e;
     // 1/(2k+1)! for k = 8 down to 1, then the constant 1.
     const C: [f64; 8] = [
