@@ -10,8 +10,8 @@
 use super::lanes::{Which, log_blocks};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Elements per rayon task: large enough to amortise scheduling, small
 /// enough to balance regions of unequal cost.
@@ -53,46 +53,86 @@ pub(crate) fn apply<F: Fn(f64, f64) -> f64 + Sync>(
 
 /// `ln I` or `ln K` over the slices, block by block (see [`super::lanes`]).
 ///
-/// Waking a sleeping pool thread takes tens of microseconds, as long as a
-/// few thousand elements take, so the calling thread does not hand the
-/// slice over and wait: it starts on the pieces itself at once, and the
-/// pool threads, spawned beside it, take pieces from the same queue when
-/// they wake. A short slice stays on the calling thread.
+/// Waking a sleeping pool thread takes tens of microseconds (more when the
+/// machine is busy), as long as a few thousand elements take, so the
+/// calling thread never hands the slice over and waits: it claims pieces
+/// from a shared counter and computes them in place, while helpers spawned
+/// on the pool claim pieces from the same counter whenever they get to run.
+/// At the end the caller takes the helpers' finished pieces and computes
+/// any piece still in flight itself; an element's value does not depend on
+/// who computes it, so the output is the same either way and the caller
+/// never waits for a helper. A short slice stays on the calling thread.
 fn apply_lanes(which: Which, v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()> {
     check(v, x, out)?;
     let helpers = rayon::current_num_threads().saturating_sub(1);
-    if out.len() <= SEQUENTIAL_MAX || helpers == 0 {
+    let n = out.len();
+    if n <= SEQUENTIAL_MAX || helpers == 0 {
         log_blocks(which, v, x, out);
         return Ok(());
     }
-    let queue = Mutex::new(
-        out.chunks_mut(PIECE)
-            .zip(v.chunks(PIECE))
-            .zip(x.chunks(PIECE)),
-    );
-    let work = || {
-        while let Some(((o, v), x)) = queue.lock().ok().and_then(|mut q| q.next()) {
-            log_blocks(which, v, x, o);
-        }
-    };
-    // Helpers inside `work`: once the queue is empty they finish within a
-    // piece, so the caller waits for them spinning rather than sleeping on
-    // the scope's latch, which would cost it another wake-up.
-    let busy = AtomicUsize::new(0);
-    rayon::in_place_scope(|scope| {
-        for _ in 0..helpers {
-            scope.spawn(|_| {
-                busy.fetch_add(1, Ordering::AcqRel);
-                work();
-                busy.fetch_sub(1, Ordering::AcqRel);
-            });
-        }
-        work();
-        while busy.load(Ordering::Acquire) > 0 {
-            std::hint::spin_loop();
-        }
+    let pieces = n.div_ceil(PIECE);
+    let shared = Arc::new(Shared {
+        which,
+        v: v.to_vec(),
+        x: x.to_vec(),
+        next: AtomicUsize::new(0),
+        done: (0..pieces).map(|_| Mutex::new(None)).collect(),
     });
+    for _ in 0..helpers {
+        let shared = Arc::clone(&shared);
+        rayon::spawn(move || shared.help());
+    }
+    let mut mine = vec![false; pieces];
+    while let Some(p) = shared.claim() {
+        let r = piece(p, n);
+        log_blocks(which, &v[r.clone()], &x[r.clone()], &mut out[r]);
+        mine[p] = true;
+    }
+    for (p, _) in mine.iter().enumerate().filter(|(_, mine)| !**mine) {
+        let r = piece(p, n);
+        let finished = shared.done[p].lock().ok().and_then(|mut d| d.take());
+        match finished {
+            Some(values) if values.len() == r.len() => out[r].copy_from_slice(&values),
+            _ => log_blocks(which, &v[r.clone()], &x[r.clone()], &mut out[r]),
+        }
+    }
     Ok(())
+}
+
+/// The element range of piece `p` of a slice of length `n`.
+fn piece(p: usize, n: usize) -> std::ops::Range<usize> {
+    (p * PIECE).min(n)..((p + 1) * PIECE).min(n)
+}
+
+/// What the caller shares with its helpers: copies of the inputs (a helper
+/// may outlive the call), the piece counter and the helpers' results.
+struct Shared {
+    which: Which,
+    v: Vec<f64>,
+    x: Vec<f64>,
+    next: AtomicUsize,
+    done: Vec<Mutex<Option<Vec<f64>>>>,
+}
+
+impl Shared {
+    /// The next unclaimed piece, if any.
+    fn claim(&self) -> Option<usize> {
+        let p = self.next.fetch_add(1, Ordering::AcqRel);
+        (p < self.done.len()).then_some(p)
+    }
+
+    /// A helper's loop: claim, compute, post.
+    fn help(&self) {
+        let n = self.v.len().min(self.x.len());
+        while let Some(p) = self.claim() {
+            let r = piece(p, n);
+            let mut values = vec![0.0; r.len()];
+            log_blocks(self.which, &self.v[r.clone()], &self.x[r], &mut values);
+            if let Ok(mut slot) = self.done[p].lock() {
+                *slot = Some(values);
+            }
+        }
+    }
 }
 
 /// `out[i] = ln I_{v[i]}(x[i])` (see [`super::log_bessel_i`]), in parallel.
