@@ -10,7 +10,7 @@
 //! `1.5 * 2^52` shift (Muller, *Elementary Functions*, 3rd ed., 2016,
 //! ch. 11). The kernel sums and kernel density sums use it.
 //!
-//! The logarithm ([`ln_positive`]) splits `u = 2^k z` with `z` in
+//! The logarithm (`ln_positive`, crate-internal) splits `u = 2^k z` with `z` in
 //! `[sqrt(1/2), sqrt(2))` by integer operations on the bits, then writes
 //! `ln z = 2 atanh(s)`, `s = (z - 1)/(z + 1)`, as `f - f^2/2 + s (f^2/2 + R)`
 //! with `f = z - 1` and `R = sum_i 2 s^(2i)/(2i + 1)` (ten terms,

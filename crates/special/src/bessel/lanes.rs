@@ -1,12 +1,16 @@
 //! Block evaluation of `ln I_v(x)` and `ln K_v(x)` for the slice forms: the
-//! uniform (Debye) expansion over many elements at once, in loops the
-//! compiler turns into SIMD lanes.
+//! uniform (Debye) expansion and the small-`x` series over many elements at
+//! once, in loops the compiler turns into SIMD lanes.
 //!
 //! A block of at most [`BLOCK`] elements is first split by region. The
 //! elements inside the reach of the uniform expansion (`r = sqrt(v^2 + x^2)`
 //! at least 30) with moderate arguments (`v < 1e150`, `1e-150 <= x < 1e150`,
 //! so that no intermediate over- or underflows) are gathered into contiguous
-//! lanes; every other element goes to the scalar routine. Over the lanes,
+//! lanes (a block made only of such elements is used in place); below
+//! `r = 30`, `ln I` elements with `x >= 1e-150` go to the power-series lanes
+//! ([`SeriesLanes`]) and `ln K` elements with `1e-8 <= x <= 1` to Temme's
+//! ([`super::lanes_temme`]); every other element goes to the scalar
+//! routine. Over the uniform-expansion lanes,
 //! each step of the expansion of [`super::debye`] is a straight loop without
 //! branches: the geometry (`r`, `t^2 = (v/r)^2`, `1/r`), the exponent
 //! `v eta = r - v ln((v + r)/x)` with the logarithm of

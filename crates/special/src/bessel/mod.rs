@@ -18,8 +18,10 @@
 //!   continued fraction at the fractional order, then upward recurrence.
 //!
 //! The plain and exponentially scaled values, the ratio `I_{v+1}/I_v` and
-//! the derivatives are built on the same two regions. The slice forms run
-//! on rayon. Scalar functions follow IEEE habits: NaN in gives NaN out, and
+//! the derivatives are built on the same two regions. The slice forms of
+//! `ln I` and `ln K` evaluate the same algorithms over SIMD lanes, a block
+//! of elements at a time (`lanes`, `lanes_temme`), and share the blocks
+//! with the rayon pool (`slice`). Scalar functions follow IEEE habits: NaN in gives NaN out, and
 //! `v < 0` or `x < 0` give NaN.
 //!
 //! References: F. W. J. Olver, *Asymptotics and Special Functions* (1974);

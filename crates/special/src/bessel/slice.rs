@@ -1,9 +1,11 @@
 //! Slice forms of the hot Bessel functions, run on rayon.
 //!
 //! `ln I` and `ln K` go block by block through [`super::lanes`], which
-//! evaluates the uniform expansion over many elements at once in SIMD lanes
-//! and hands every other element to the scalar routine; the ratio is the
-//! scalar routine over fixed-size chunks. Each element's value depends on
+//! evaluates the uniform expansion (and, for `ln I`, the small-`x` power
+//! series; for `ln K`, Temme's series for `1e-8 <= x <= 1`, in
+//! [`super::lanes_temme`]) over many elements at once in SIMD lanes and
+//! hands every other element to the scalar routine; the ratio is the scalar
+//! routine over fixed-size chunks on rayon. Each element's value depends on
 //! that element alone, so the output does not depend on the number of
 //! threads or on how the slice is cut.
 
@@ -137,6 +139,19 @@ impl Shared {
 
 /// `out[i] = ln I_{v[i]}(x[i])` (see [`super::log_bessel_i`]), in parallel.
 ///
+/// The uniform expansion and the small-`x` power series run over SIMD lanes
+/// (see the module docs); the values agree with the scalar function to a
+/// few ulps. Accuracy against the 50-digit mpmath table (1673 points,
+/// `tests/bessel_reference.rs`), `|computed - exact| / max(1, |exact|)`:
+///
+/// | region | max | mean |
+/// |---|---|---|
+/// | `sqrt(v^2+x^2) < 30` | 7.1e-16 | 9.2e-17 |
+/// | `30 <= sqrt(v^2+x^2) < 1e3` | 2.1e-15 | 1.4e-16 |
+/// | `sqrt(v^2+x^2) >= 1e3`, `abs(x/v - 0.66) > 0.2` | 5.0e-16 | 6.4e-17 |
+/// | `sqrt(v^2+x^2) >= 1e3`, `abs(x/v - 0.66) <= 0.2` | 1.4e-15 | 2.4e-16 |
+/// | all | 2.1e-15 | median 6.6e-17 |
+///
 /// # Errors
 /// [`Error::ShapeMismatch`] when `v`, `x` and `out` differ in length.
 ///
@@ -155,6 +170,19 @@ pub fn log_bessel_i_slice(v: &[f64], x: &[f64], out: &mut [f64]) -> Result<()> {
 }
 
 /// `out[i] = ln K_{v[i]}(x[i])` (see [`super::log_bessel_k`]), in parallel.
+///
+/// The uniform expansion, and Temme's series with the upward recurrence for
+/// `1e-8 <= x <= 1`, run over SIMD lanes (see the module docs); the values
+/// agree with the scalar function to a few ulps. Accuracy against the
+/// 50-digit mpmath table, as for [`log_bessel_i_slice`]:
+///
+/// | region | max | mean |
+/// |---|---|---|
+/// | `sqrt(v^2+x^2) < 30` | 2.2e-15 | 9.5e-17 |
+/// | `30 <= sqrt(v^2+x^2) < 1e3` | 2.2e-15 | 1.4e-16 |
+/// | `sqrt(v^2+x^2) >= 1e3`, `abs(x/v - 0.66) > 0.2` | 3.8e-16 | 6.3e-17 |
+/// | `sqrt(v^2+x^2) >= 1e3`, `abs(x/v - 0.66) <= 0.2` | 1.3e-15 | 2.3e-16 |
+/// | all | 2.2e-15 | median 6.5e-17 |
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] when `v`, `x` and `out` differ in length.
