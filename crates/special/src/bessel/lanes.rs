@@ -15,7 +15,8 @@
 //! branches: the geometry (`r`, `t^2 = (v/r)^2`, `1/r`), the exponent
 //! `v eta = r - v ln((v + r)/x)` with the logarithm of
 //! [`crate::branchless::ln_positive`], the term polynomials `P_k(t^2)`
-//! coefficient by coefficient across all lanes, and the final logarithm.
+//! by Horner's rule over groups of lanes held in registers, and the final
+//! logarithm.
 //! The loop over terms runs to the count the smallest `r` of the block
 //! needs; a lane adds exactly zero for the terms past its own count (the
 //! count of [`super::debye`]), so a lane's result does not depend on its
@@ -91,8 +92,6 @@ struct Work {
     p: [f64; BLOCK],
     exponent: [f64; BLOCK],
     sum: [f64; BLOCK],
-    power: [f64; BLOCK],
-    poly: [f64; BLOCK],
 }
 
 /// The intermediates of the power series of `I_v` over lanes.
@@ -148,8 +147,6 @@ impl Scratch {
                 p: [0.0; BLOCK],
                 exponent: [0.0; BLOCK],
                 sum: [0.0; BLOCK],
-                power: [0.0; BLOCK],
-                poly: [0.0; BLOCK],
             },
         }
     }
@@ -458,7 +455,7 @@ fn debye_lanes<const FUSED: bool>(
     let redo = &mut s.redo[..n];
     let (r, t2, p) = (&mut s.r[..n], &mut s.t2[..n], &mut s.p[..n]);
     let exponent = &mut s.exponent[..n];
-    let (sum, power, poly) = (&mut s.sum[..n], &mut s.power[..n], &mut s.poly[..n]);
+    let sum = &mut s.sum[..n];
 
     // Geometry as in `debye::geometry`, and the exponent
     // v eta = r - v asinh(v/x) with asinh(v/x) = ln((v + r)/x).
@@ -473,44 +470,23 @@ fn debye_lanes<const FUSED: bool>(
         exponent[j] = e;
         redo[j] = a > 16.0 && e.abs() < REDO_FRACTION * rj;
     }
-    // A separate loop: a minimum reduction would keep the loop above
-    // from vectorising.
-    let r_min = r.iter().fold(f64::INFINITY, |m, &rj| m.min(rj));
-
-    // sum_k (+-1)^k P_k(t^2) p^k. Term k belongs to a lane while r stays
-    // below the k-th threshold of `debye::terms_for` (the thresholds
-    // decrease, so that is the lane's own count; at least three terms,
-    // as there); the loop runs to the count of the smallest r.
-    let mut most = 3;
-    while most < DEBYE_TERMS && r_min <= TERM_THRESHOLD_R[most - 1] {
-        most += 1;
-    }
-    sum.fill(1.0);
-    power.fill(1.0);
-    for (k, coefficients) in DEBYE_U.iter().enumerate().take(most).skip(1) {
-        // Horner from the top coefficient, across all lanes at each step.
-        poly.fill(0.0);
-        for &c in coefficients.iter().rev() {
-            for j in 0..n {
-                poly[j] = mul_add_if::<FUSED>(poly[j], t2[j], c);
-            }
-        }
-        let threshold = if k < 3 {
-            f64::INFINITY
-        } else {
-            TERM_THRESHOLD_R[k - 1]
-        };
-        let subtract = which == Which::LogK && k % 2 == 1;
-        for j in 0..n {
-            power[j] *= p[j];
-            let term = poly[j] * power[j];
-            let term = if r[j] <= threshold { term } else { 0.0 };
-            sum[j] = if subtract {
-                sum[j] - term
-            } else {
-                sum[j] + term
-            };
-        }
+    // sum_k (+-1)^k P_k(t^2) p^k, in groups of SUM_WIDTH lanes held in
+    // registers (a short last group padded with copies of its first lane).
+    for (((sum, t2), p), r) in sum
+        .chunks_mut(SUM_WIDTH)
+        .zip(t2.chunks(SUM_WIDTH))
+        .zip(p.chunks(SUM_WIDTH))
+        .zip(r.chunks(SUM_WIDTH))
+    {
+        let mut gt2 = [t2[0]; SUM_WIDTH];
+        let mut gp = [p[0]; SUM_WIDTH];
+        let mut gr = [r[0]; SUM_WIDTH];
+        gt2[..t2.len()].copy_from_slice(t2);
+        gp[..p.len()].copy_from_slice(p);
+        gr[..r.len()].copy_from_slice(r);
+        let group = debye_sums::<FUSED>(which, &gt2, &gp, &gr);
+        let m = sum.len();
+        sum.copy_from_slice(&group[..m]);
     }
 
     // ln I = v eta + ln(sum / sqrt(2 pi r)), ln K = -v eta +
@@ -523,4 +499,53 @@ fn debye_lanes<const FUSED: bool>(
         let tail = ln(sum[j] * (factor * p[j]).sqrt());
         out[j] = sign * exponent[j] + tail;
     }
+}
+
+/// Lanes per group of [`debye_sums`].
+const SUM_WIDTH: usize = 8;
+
+/// `sum_k (+-1)^k P_k(t^2) p^k` for one group of lanes. Term `k` belongs to
+/// a lane while `r` stays below the `k`-th threshold of `debye::terms_for`
+/// (the thresholds decrease, so that is the lane's own count; at least
+/// three terms, as there); the loop runs to the count of the group's
+/// smallest `r`, and a lane adds exactly zero past its own.
+#[inline(always)]
+fn debye_sums<const FUSED: bool>(
+    which: Which,
+    t2: &[f64; SUM_WIDTH],
+    p: &[f64; SUM_WIDTH],
+    r: &[f64; SUM_WIDTH],
+) -> [f64; SUM_WIDTH] {
+    let r_min = r.iter().fold(f64::INFINITY, |m, &rj| m.min(rj));
+    let mut most = 3;
+    while most < DEBYE_TERMS && r_min <= TERM_THRESHOLD_R[most - 1] {
+        most += 1;
+    }
+    let mut sum = [1.0; SUM_WIDTH];
+    let mut power = [1.0; SUM_WIDTH];
+    for (k, coefficients) in DEBYE_U.iter().enumerate().take(most).skip(1) {
+        let mut poly = [0.0; SUM_WIDTH];
+        for &c in coefficients.iter().rev() {
+            for l in 0..SUM_WIDTH {
+                poly[l] = mul_add_if::<FUSED>(poly[l], t2[l], c);
+            }
+        }
+        let threshold = if k < 3 {
+            f64::INFINITY
+        } else {
+            TERM_THRESHOLD_R[k - 1]
+        };
+        let subtract = which == Which::LogK && k % 2 == 1;
+        for l in 0..SUM_WIDTH {
+            power[l] *= p[l];
+            let term = poly[l] * power[l];
+            let term = if r[l] <= threshold { term } else { 0.0 };
+            sum[l] = if subtract {
+                sum[l] - term
+            } else {
+                sum[l] + term
+            };
+        }
+    }
+    sum
 }
