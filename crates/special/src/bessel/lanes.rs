@@ -15,10 +15,9 @@
 //! branches: the geometry (`r`, `t^2 = (v/r)^2`, `1/r`), the exponent
 //! `v eta = r - v ln((v + r)/x)` with the logarithm of
 //! [`crate::branchless::ln_positive`], the term polynomials `P_k(t^2)`
-//! by Horner's rule over groups of lanes held in registers, and the final
-//! logarithm.
-//! The loop over terms runs to the count the smallest `r` of the block
-//! needs; a lane adds exactly zero for the terms past its own count (the
+//! by Horner's rule over groups of eight lanes held in registers, and the
+//! final logarithm. A group's loop over terms runs to the count its
+//! smallest `r` needs; a lane adds exactly zero for the terms past its own count (the
 //! count of [`super::debye`]), so a lane's result does not depend on its
 //! neighbours, on the block size or on the thread count. Lanes whose
 //! exponent is small against `r` (near the zero of `eta`, where the scalar
