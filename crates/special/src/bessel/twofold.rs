@@ -6,7 +6,7 @@
 //! difference is exact to double precision for any `v` up to about `1e15`.
 //!
 //! A double-double is an unevaluated sum `hi + lo` with `|lo| <= ulp(hi)/2`;
-//! the error-free transformations are Knuth's two-sum and the FMA product.
+//! the error-free transformations are Knuth's two-sum and Dekker's product.
 //! The logarithm reduces its argument by a power of two and a tabulated
 //! `1 + j/16`, then sums the `atanh` series of the remainder.
 //!
@@ -31,10 +31,8 @@ const LN2: Twofold = Twofold {
 
 #[inline]
 fn two_sum(a: f64, b: f64) -> Twofold {
-    let s = a + b;
-    let bb = s - a;
-    let e = (a - (s - bb)) + (b - bb);
-    Twofold { hi: s, lo: e }
+    let (hi, lo) = crate::fused::two_sum(a, b);
+    Twofold { hi, lo }
 }
 
 #[inline]
@@ -48,11 +46,8 @@ fn fast_two_sum(a: f64, b: f64) -> Twofold {
 
 #[inline]
 fn two_prod(a: f64, b: f64) -> Twofold {
-    let p = a * b;
-    Twofold {
-        hi: p,
-        lo: a.mul_add(b, -p),
-    }
+    let (hi, lo) = crate::fused::two_product(a, b);
+    Twofold { hi, lo }
 }
 
 impl Twofold {
