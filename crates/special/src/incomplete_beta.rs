@@ -24,10 +24,13 @@
 //! When both parameters are at least 30 and `x` is near the mean
 //! (`|λ| <= min(a, b)/2`, `λ = a - (a+b) x`), Temme's uniform asymptotic
 //! expansion in the complementary error function (DiDonato & Morris's
-//! `basym`) gives the near tail; it is used only where its terms fall to
-//! rounding within 20 terms, else the continued fraction runs. `λ` and the
-//! prefactor's deviations from the mean are formed with exact products
-//! (they are differences of nearly equal terms).
+//! `basym`, with coefficients from a differential equation) gives the
+//! near tail; it is used only where its terms fall to rounding within 40
+//! terms, else the continued fraction runs. It is also faster there: 0.67
+//! against 1.15 us per value for `a, b` in `[30, 1e4]` within four standard
+//! deviations of the mean. `λ` and the prefactor's deviations from the
+//! mean are formed with exact products (they are differences of nearly
+//! equal terms).
 //!
 //! When `b` is large against `a` and `x` small (`b x` finite), the beta
 //! distribution in the variable `s = -ln(1 - t)` is a gamma distribution
@@ -293,8 +296,8 @@ const UNIFORM_MIN_PARAMETER: f64 = 30.0;
 /// `λ = a - (a + b) x`.
 const UNIFORM_MAX_LAMBDA: f64 = 0.5;
 
-/// Terms (an even count) of the uniform expansion before it is cut off.
-const UNIFORM_TERMS: usize = 20;
+/// Terms of the uniform expansion before it is cut off.
+const UNIFORM_TERMS: usize = 40;
 
 /// `(I, 1 - I, ln I, ln(1 - I))` from Temme's uniform expansion when both
 /// parameters are large and `x` is near the mean, `|λ| <= min(a, b)/2`
@@ -348,109 +351,94 @@ fn mean_excess(a: f64, b: f64, x: f64, y: f64) -> f64 {
 }
 
 /// `I_x(a, b)` as `(value, ln)` for `λ = a - (a + b) x >= 0` and
-/// `a, b >= 30`, by the uniform asymptotic expansion in the error
-/// function (Temme 1992; DiDonato & Morris's `basym`).
+/// `a, b >= 30`, by a uniform asymptotic expansion in the error function
+/// (Temme 1987; the same expansion as DiDonato & Morris's `basym`, with
+/// its coefficients from a differential equation in `O(n²)` rather than
+/// by series reversion in `O(n³)`).
 ///
-/// With `f = -a ln(x/x₀) - b ln(y/y₀) >= 0` (`x₀ = a/(a+b)`, the log of the
-/// integrand's drop from the mean to `x`, formed through `log1pmx` so that
-/// the first-order terms cancel exactly) and `z₀ = √f`,
-/// `I = (2/√π) e^{-f} e^{-Δ} Σ_n d_n w₀ⁿ J_n(z₀)`, where
-/// `Δ = C(a) + C(b) - C(a+b)` is the Stirling correction of the beta
-/// function's normaliser, `w₀ = 1/√(min(a, b)(1 + h))`, `h = min/max`,
-/// `J_n = 2^{-3/2} e^f ∫_{√(2f)}^∞ uⁿ e^{-u²/2} du`, obtained from
-/// `J_0 = (√π/4) erfcx(z₀)` and `J_1 = 2^{-3/2}` by integration by parts,
-/// `J_n = 2^{-3/2} (2f)^{(n-1)/2} + (n-1) J_{n-2}`, and `d_n` (`d₀ = 1`) the
-/// coefficients of the change of variable from the beta integrand to a
-/// Gaussian: the exponent's Taylor coefficients in the scaled deviation
-/// (`α`, a geometric sum in `h`) are inverted by Lagrange's formula
-/// (`[ζⁱ] (1 + α(ζ))^{-(i+1)/2} / (i+1)`, the powers by Miller's
-/// recurrence) and the resulting series is inverted multiplicatively.
-/// The leading term is `erfc(z₀) e^{-Δ}/2`; the others fall like
-/// `(w₀ √(2f))ⁿ ~ (λ/min(a, b))ⁿ`. `None` when 20 terms do not reach
-/// rounding.
+/// Write `t = (a - μ)/(a + b)`, so `μ = λ` at `t = x` and `μ = 0` at the
+/// mean. Then `t^{a-1}(1-t)^{b-1} = x₀^a y₀^b e^{-f(μ)} (a+b)²/((a-μ)(b+μ))`
+/// with `f(μ) = -a ln(1 - μ/a) - b ln(1 + μ/b) >= 0` (the first-order
+/// terms cancel), and `f' = μ (a+b)/((a-μ)(b+μ))`. In the variable
+/// `η = sign(μ) √(2f)` this is `η dη = f' dμ`, so
+/// `I = K ∫_{η₀}^∞ e^{-η²/2} η/μ(η) dη`, `η₀ = √(2 f(λ))`,
+/// `K = x₀^a y₀^b/B(a, b) = √(ab/(2π(a+b))) e^{-Δ}` (Stirling, with
+/// `Δ = C(a) + C(b) - C(a+b)`). With `μ = σ u`, `σ = √(ab/(a+b))`, `u(η)`
+/// solves `u du/dη = η (1 + δ u - ε u²)`, `δ = (a-b)/√(ab(a+b))`,
+/// `ε = 1/(a+b)`; for `u = Σ q_k η^k` (`q₁ = 1`) and `u² = Σ s_k η^k`
+/// this gives `s_k = (2/k)(δ q_{k-2} - ε s_{k-2})` and then
+/// `q_{k-1} = (s_k - Σ_{i=2}^{k-2} q_i q_{k-i})/2`, one coefficient per
+/// step. With `η/u = 1/(1 + Σ q_{k+1} η^k) = Σ p_k η^k`,
+/// `I = e^{-Δ} e^{-f}/√(2π) Σ_k p_k M_k`, where
+/// `M_k = e^f ∫_{η₀}^∞ η^k e^{-η²/2} dη = η₀^{k-1} + (k-1) M_{k-2}`
+/// (integration by parts) from `M_0 = √(π/2) erfcx(η₀/√2)`, `M_1 = 1`.
+/// The terms fall like `((ε^{1/2} + |δ|) η₀)^k`, roughly
+/// `(λ/min(a, b))^k`: `None` when [`UNIFORM_TERMS`] do not reach rounding.
 fn uniform_lower_tail(a: f64, b: f64, lambda: f64) -> Option<(f64, f64)> {
-    const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
-    // 2^{-3/2}
-    const E1: f64 = 0.353_553_390_593_273_8;
+    const N: usize = UNIFORM_TERMS;
     let f = -(a * log1pmx(-lambda / a) + b * log1pmx(lambda / b));
-    let (h, r1, w0) = if a < b {
-        let h = a / b;
-        (h, (b - a) / b, 1.0 / (a * (1.0 + h)).sqrt())
-    } else {
-        let h = b / a;
-        (h, (b - a) / a, 1.0 / (b * (1.0 + h)).sqrt())
-    };
-    let r0 = 1.0 / (1.0 + h);
-    let z0 = f.sqrt();
-    let z = z0 * (0.5 / E1);
-    let z2 = 2.0 * f;
-
-    // α: the exponent's scaled Taylor coefficients; γ: Lagrange-inverted
-    // series; δ: its multiplicative inverse; π: scratch for the powers.
-    let mut alpha = [0.0; UNIFORM_TERMS + 1];
-    let mut gamma = [0.0; UNIFORM_TERMS + 1];
-    let mut delta = [0.0; UNIFORM_TERMS + 1];
-    let mut power = [0.0; UNIFORM_TERMS + 1];
-    alpha[0] = r1 * (2.0 / 3.0);
-    gamma[0] = -0.5 * alpha[0];
-    delta[0] = -gamma[0];
-
-    let mut j_even = (0.5 / TWO_OVER_SQRT_PI) * erfcx(z0);
-    let mut j_odd = E1;
-    let mut sum = j_even + delta[0] * w0 * j_odd;
-    let (h2, mut h_pow, mut geometric) = (h * h, 1.0, 1.0);
-    let (mut w, mut z_odd, mut z_even) = (w0, z, z2);
-    let mut converged = false;
-    for n in (2..=UNIFORM_TERMS).step_by(2) {
-        h_pow *= h2;
-        alpha[n - 1] = 2.0 * r0 * (1.0 + h * h_pow) / (n as f64 + 2.0);
-        geometric += h_pow;
-        alpha[n] = 2.0 * r1 * geometric / (n as f64 + 3.0);
-        for i in n..=n + 1 {
-            // [ζ^m] (1 + α(ζ))^r by Miller's recurrence, r = -(i+1)/2.
-            let r = -0.5 * (i as f64 + 1.0);
-            power[0] = r * alpha[0];
-            for m in 2..=i {
-                let mut acc = 0.0;
-                for j in 1..m {
-                    acc += (j as f64 * r - (m - j) as f64) * alpha[j - 1] * power[m - j - 1];
-                }
-                power[m - 1] = r * alpha[m - 1] + acc / m as f64;
-            }
-            gamma[i - 1] = power[i - 1] / (i as f64 + 1.0);
-            let mut acc = 0.0;
-            for j in 1..i {
-                acc += delta[i - j - 1] * gamma[j - 1];
-            }
-            delta[i - 1] = -(acc + gamma[i - 1]);
-        }
-        j_even = E1 * z_odd + (n as f64 - 1.0) * j_even;
-        j_odd = E1 * z_even + n as f64 * j_odd;
-        z_odd *= z2;
-        z_even *= z2;
-        w *= w0;
-        let t0 = delta[n - 1] * w * j_even;
-        w *= w0;
-        let t1 = delta[n] * w * j_odd;
-        sum += t0 + t1;
-        if t0.abs() + t1.abs() <= 0.5 * f64::EPSILON * sum.abs() {
-            converged = true;
-            break;
-        }
-    }
-    if !converged {
-        return None;
-    }
     let half_sum = 0.5 * a + 0.5 * b;
-    let correction = stirling_correction(a) + stirling_correction(b)
-        - if half_sum < 0.5 * f64::MAX {
-            stirling_correction(a + b)
+    // Halved so that nothing overflows for parameters near the largest double.
+    let delta = (a - b) / (a.sqrt() * b.sqrt() * half_sum.sqrt() * std::f64::consts::SQRT_2);
+    let eps = 0.5 / half_sum;
+    let eta0 = (2.0 * f).sqrt();
+
+    let mut q = [0.0; N + 2];
+    let mut s = [0.0; N + 3];
+    let mut p = [0.0; N + 1];
+    q[1] = 1.0;
+    s[2] = 1.0;
+    p[0] = 1.0;
+    let mut m_prev = 1.0; // M_{k-1}, starting at M_1
+    let mut m_prev2 = std::f64::consts::FRAC_PI_2.sqrt() * erfcx(f.sqrt()); // M_{k-2}
+    let mut eta_pow = 1.0; // η₀^{k-1} for the next M_k, starting at k = 2
+    let mut sum = m_prev2;
+    let mut last_term = f64::INFINITY;
+    for k in 3..N + 3 {
+        let kf = k as f64;
+        s[k] = 2.0 / kf * (delta * q[k - 2] - eps * s[k - 2]);
+        let mut cross = 0.0;
+        for i in 2..k - 1 {
+            cross += q[i] * q[k - i];
+        }
+        q[k - 1] = 0.5 * (s[k] - cross);
+        // p_{k-2} from p_j = -Σ_{i=1}^{j} q_{i+1} p_{j-i}.
+        let j = k - 2;
+        let mut acc = 0.0;
+        for i in 1..=j {
+            acc += q[i + 1] * p[j - i];
+        }
+        p[j] = -acc;
+        // M_j: M_1 for j = 1, then the recurrence.
+        let m_j = if j == 1 {
+            m_prev
         } else {
-            0.0
+            eta_pow *= eta0;
+            let m = eta_pow + (j as f64 - 1.0) * m_prev2;
+            m_prev2 = m_prev;
+            m_prev = m;
+            m
         };
-    let ln_value = TWO_OVER_SQRT_PI.ln() - f - correction + sum.ln();
-    let value = TWO_OVER_SQRT_PI * (-f).exp() * (-correction).exp() * sum;
-    Some((value, ln_value))
+        let term = p[j] * m_j;
+        sum += term;
+        // Two terms in a row (odd ones vanish for a = b).
+        if term.abs() + last_term.abs() <= 0.25 * f64::EPSILON * sum.abs() {
+            let correction = stirling_correction(a) + stirling_correction(b)
+                - if half_sum < 0.5 * f64::MAX {
+                    stirling_correction(a + b)
+                } else {
+                    0.0
+                };
+            let ln_value = -f - correction - HALF_LN_2PI + sum.ln();
+            let value = (-f).exp()
+                * (-correction).exp()
+                * sum
+                * (1.0 / (2.0 * std::f64::consts::PI).sqrt());
+            return Some((value, ln_value));
+        }
+        last_term = term;
+    }
+    None
 }
 
 /// `(a + 1)/(a + b + 2)`, the split between the continued fraction's fast
