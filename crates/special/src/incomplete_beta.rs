@@ -319,10 +319,10 @@ fn uniform_expansion(a: f64, b: f64, x: f64, y: f64) -> Option<(f64, f64, f64, f
     let f = -(a * log1pmx(-lambda / a) + b * log1pmx(lambda / b));
     let with_complement = |(v, ln_v): (f64, f64)| (v, 1.0 - v, ln_v, (-v).ln_1p());
     if lambda >= 0.0 {
-        uniform_lower_tail(a, b, lambda, f).map(with_complement)
+        uniform_lower_tail(a, b, f).map(with_complement)
     } else {
         // I_y(b, a) has λ' = b x - a y = -λ.
-        let (ic, i, ln_ic, ln_i) = with_complement(uniform_lower_tail(b, a, -lambda, f)?);
+        let (ic, i, ln_ic, ln_i) = with_complement(uniform_lower_tail(b, a, f)?);
         Some((i, ic, ln_i, ln_ic))
     }
 }
@@ -378,7 +378,7 @@ fn mean_excess(a: f64, b: f64, x: f64, y: f64) -> f64 {
 /// (integration by parts) from `M_0 = √(π/2) erfcx(η₀/√2)`, `M_1 = 1`.
 /// The terms fall like `((ε^{1/2} + |δ|) η₀)^k`, roughly
 /// `(λ/min(a, b))^k`: `None` when [`UNIFORM_TERMS`] do not reach rounding.
-fn uniform_lower_tail(a: f64, b: f64, lambda: f64, f: f64) -> Option<(f64, f64)> {
+fn uniform_lower_tail(a: f64, b: f64, f: f64) -> Option<(f64, f64)> {
     const N: usize = UNIFORM_TERMS;
     let half_sum = 0.5 * a + 0.5 * b;
     // Halved so that nothing overflows for parameters near the largest double.
