@@ -7,7 +7,8 @@ Writes under crates/special/tests/data/:
   quadrature.csv        family,n,a,b,index,node,log_weight
   sph_harm.csv          l,m,x,value        (fully normalised P̄_l^m(x), CS phase)
   wigner3j.csv          j1,j2,j3,m1,m2,m3,value
-Needs mpmath and numpy (numpy only seeds the large-n Newton refinements).
+Needs mpmath, numpy and scipy (numpy and scipy only seed the large-n Newton
+refinements).
 """
 
 import csv
@@ -181,6 +182,57 @@ def newton_hermite(n, x0):
     return x, lw
 
 
+def tridiagonal_seed(fam, n, a, b):
+    """Double-precision Golub-Welsch nodes (seeds for Newton)."""
+    from scipy.linalg import eigh_tridiagonal
+
+    d, o, _ = jacobi_matrix(fam, n, a, b)
+    return eigh_tridiagonal(np.array([float(v) for v in d]), np.array([float(v) for v in o]), eigvals_only=True)
+
+
+def newton_laguerre(n, a, x0):
+    """Zero of L_n^a near x0 and its log Christoffel weight
+    Gamma(n+a+1)/(n! x [L_n^a'(x)]^2) (A&S 25.4.45), L_n^a' = -L_{n-1}^{a+1}."""
+    a, x = mp.mpf(a), mp.mpf(x0)
+    for _ in range(60):
+        dx = mp.laguerre(n, a, x) / -mp.laguerre(n - 1, a + 1, x)
+        x -= dx
+        if abs(dx) < abs(x) * mp.mpf(10) ** (-45):
+            break
+    dp = mp.laguerre(n - 1, a + 1, x)
+    return x, mp.loggamma(n + a + 1) - mp.loggamma(n + 1) - mp.log(x) - 2 * mp.log(abs(dp))
+
+
+def jacobi_recurrence(n, a, b, x):
+    """P_n^(a,b)(x) by the three-term recurrence (DLMF 18.9.2), forward-stable
+    on (-1, 1); mpmath's hypergeometric form fails near the zeros at n = 1000."""
+    p0, p1 = mp.mpf(1), (a + 1) + (a + b + 2) * (x - 1) / 2
+    if n == 0:
+        return p0
+    for k in range(2, n + 1):
+        c = 2 * k + a + b
+        p0, p1 = p1, ((c - 1) * (c * (c - 2) * x + a * a - b * b) * p1
+                      - 2 * (k + a - 1) * (k + b - 1) * c * p0) / (2 * k * (k + a + b) * (c - 2))
+    return p1
+
+
+def newton_jacobi(n, a, b, x0):
+    """Zero of P_n^(a,b) near x0 and its log Christoffel weight
+    2^(a+b+1) Gamma(n+a+1) Gamma(n+b+1) / (Gamma(n+a+b+1) n! (1-x^2) [P_n']^2)
+    (A&S 25.4.29), P_n^(a,b)' = (n+a+b+1)/2 P_{n-1}^(a+1,b+1)."""
+    a, b, x = mp.mpf(a), mp.mpf(b), mp.mpf(x0)
+    for _ in range(60):
+        dp = (n + a + b + 1) / 2 * jacobi_recurrence(n - 1, a + 1, b + 1, x)
+        dx = jacobi_recurrence(n, a, b, x) / dp
+        x -= dx
+        if abs(dx) < mp.mpf(10) ** (-45):
+            break
+    dp = (n + a + b + 1) / 2 * jacobi_recurrence(n - 1, a + 1, b + 1, x)
+    lw = ((a + b + 1) * mp.log(2) + mp.loggamma(n + a + 1) + mp.loggamma(n + b + 1)
+          - mp.loggamma(n + a + b + 1) - mp.loggamma(n + 1) - mp.log(1 - x * x) - 2 * mp.log(abs(dp)))
+    return x, lw
+
+
 def quadrature():
     rows = []
     mp.mp.dps = 40
@@ -201,6 +253,20 @@ def quadrature():
         for i in sorted(set(list(range(n - 4, n)) + [n // 2 + 1, (3 * n) // 4])):
             x, lw = newton_hermite(n, xs[i])
             rows.append(["hermite", n, 0, 0, i, s(x), s(lw)])
+    # Laguerre and Jacobi at large n: both ends, where the asymptotic
+    # guesses are poorest, and the bulk.
+    for n in (300, 1000):
+        picks = sorted(set([0, 1, 2, n // 3, n // 2 + 1, n - 3, n - 2, n - 1]))
+        for a in (0.0, 2.5, -0.5):
+            xs = tridiagonal_seed("laguerre", n, a, 0)
+            for i in picks:
+                x, lw = newton_laguerre(n, a, xs[i])
+                rows.append(["laguerre", n, a, 0, i, s(x), s(lw)])
+        for a, b in ((0.5, -0.5), (2.0, 3.5), (-0.75, -0.75)):
+            xs = tridiagonal_seed("jacobi", n, a, b)
+            for i in picks:
+                x, lw = newton_jacobi(n, a, b, xs[i])
+                rows.append(["jacobi", n, a, b, i, s(x), s(lw)])
     with open(os.path.join(OUT, "quadrature.csv"), "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["family", "n", "a", "b", "index", "node", "log_weight"])

@@ -10,10 +10,11 @@
 //! * [`madd`] is `a b + c`, fused or with two roundings. Polynomial
 //!   evaluation with decaying terms (Horner, Estrin) loses at most about an
 //!   ulp to the extra rounding.
-//! * [`two_square`] is the exact split `x² = hi + lo`: by one FMA, or by
-//!   Dekker's product with Veltkamp's splitting, which is exact without FMA
-//!   (T. J. Dekker, "A floating-point technique for extending the available
-//!   precision", Numer. Math. 18, 1971).
+//! * [`two_product`] (and [`two_square`]) is the exact split
+//!   `a b = hi + lo`: by one FMA, or by Dekker's product with Veltkamp's
+//!   splitting, which is exact without FMA (T. J. Dekker, "A floating-point
+//!   technique for extending the available precision", Numer. Math. 18,
+//!   1971); [`two_sum`] is Knuth's exact sum `a + b = s + e`.
 
 /// `a * b + c`: fused when the target has FMA, two roundings otherwise.
 #[inline(always)]
@@ -25,22 +26,43 @@ pub(crate) fn madd(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
+/// `(hi, lo)` with `hi = fl(a b)` and `hi + lo = a b` exactly (for
+/// `|a|, |b|` below about `1e300` and a product that neither overflows nor
+/// underflows).
+#[inline(always)]
+pub(crate) fn two_product(a: f64, b: f64) -> (f64, f64) {
+    let hi = a * b;
+    if cfg!(target_feature = "fma") {
+        (hi, a.mul_add(b, -hi))
+    } else {
+        // Veltkamp: each factor = high + low with 26-bit halves, so every
+        // partial product below is exact.
+        const SPLIT: f64 = 134_217_729.0; // 2^27 + 1
+        let halves = |v: f64| {
+            let t = SPLIT * v;
+            let high = t - (t - v);
+            (high, v - high)
+        };
+        let (ah, al) = halves(a);
+        let (bh, bl) = halves(b);
+        (hi, ((ah * bh - hi) + ah * bl + al * bh) + al * bl)
+    }
+}
+
 /// `(hi, lo)` with `hi = fl(x²)` and `hi + lo = x²` exactly (for `|x|`
 /// below about `1e153`, beyond which `x²` overflows anyway).
 #[inline(always)]
 pub(crate) fn two_square(x: f64) -> (f64, f64) {
-    let hi = x * x;
-    if cfg!(target_feature = "fma") {
-        (hi, x.mul_add(x, -hi))
-    } else {
-        // Veltkamp: x = xh + xl with 26-bit halves, so every partial
-        // product below is exact.
-        const SPLIT: f64 = 134_217_729.0; // 2^27 + 1
-        let t = SPLIT * x;
-        let xh = t - (t - x);
-        let xl = x - xh;
-        (hi, ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl)
-    }
+    two_product(x, x)
+}
+
+/// `(s, e)` with `s = fl(a + b)` and `s + e = a + b` exactly (Knuth's
+/// two-sum, no ordering of `|a|`, `|b|` needed).
+#[inline(always)]
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
 }
 
 #[cfg(test)]
@@ -57,6 +79,24 @@ mod tests {
                 assert_eq!(lo, y.mul_add(y, -hi), "x = {y:e}");
             }
             x *= 1.7;
+        }
+    }
+
+    #[test]
+    fn two_product_and_two_sum_are_exact() {
+        let mut a = 3.0e-90_f64;
+        while a < 1.0e90 {
+            for b in [a * 0.731_234_567_891, -a * 1.618_033_988_7, 1.0 / a] {
+                let (hi, lo) = two_product(a, b);
+                assert_eq!(hi, a * b);
+                assert_eq!(lo, a.mul_add(b, -hi), "a = {a:e}, b = {b:e}");
+                let (s, e) = two_sum(a, b);
+                assert_eq!(s, a + b);
+                // Dekker's fast two-sum with the larger term first is exact.
+                let (big, small) = if a.abs() >= b.abs() { (a, b) } else { (b, a) };
+                assert_eq!(e, small - (s - big), "a = {a:e}, b = {b:e}");
+            }
+            a *= 3.3;
         }
     }
 

@@ -18,15 +18,18 @@
 //!   (DLMF 8.7.3 rearranged) alongside the series for `P`, since here
 //!   either can be small.
 //!
-//! * `a >= 1e12` and `|x/a - 1| < 1e-4`: the leading term of Temme's
-//!   uniform expansion (DLMF 8.12.8), where the two above would need about
-//!   `9√a` terms; everywhere else they need at most a few million.
+//! * `a >= 30` and `x/a` in about `[0.4, 2.2]` (`|η| <= 1`, see
+//!   `uniform`): Temme's uniform expansion (DLMF 8.12.8) for the near
+//!   tail, with coefficients that are pure numbers computed once from a
+//!   differential equation, where the two above would need `O(√a)` terms
+//!   (about `9√a` at `x ≈ a`). Elsewhere they need at most a few million.
 //!
 //! The other function is the complement, computed as `-expm1(ln ·)` or
 //! `log1mexp` in log form, which is exact where it matters (the directly
 //! computed one is the smaller, up to factors near 1). The series and the
-//! fraction take `O(√a)` terms when `x ≈ a`; the figures below include
-//! `a` up to `1e6`, plus a few points at `a = 1e12`.
+//! fraction take `O(√a)` terms when `x ≈ a` (the uniform expansion takes
+//! over there); the figures below include `a` up to `1e6`, plus a few
+//! points at `a = 1e12`.
 //!
 //! The inverses solve `ln P(a, x) = ln p` (or `ln Q = ln q` in the upper
 //! half) by safeguarded Halley iteration from the Wilson–Hilferty cube
@@ -46,27 +49,25 @@
 //! | function | region | n | max (eps) | mean (eps) |
 //! |---|---|---|---|---|
 //! | `gamma_p` | a<30 | 150 | 5.96 | 0.69 |
-//! | `gamma_p` | a=1e12 | 3 | 1.50 | 0.61 |
-//! | `gamma_p` | a>=30 | 100 | 56.61 | 5.66 |
+//! | `gamma_p` | a=1e12 | 3 | 5.90 | 2.08 |
+//! | `gamma_p` | a>=30 | 100 | 13.32 | 1.10 |
 //! | `gamma_p` | tails | 80 | 1.46 | 0.20 |
 //! | `gamma_q` | a<30 | 150 | 10.57 | 0.57 |
-//! | `gamma_q` | a=1e12 | 3 | 4.14 | 1.42 |
-//! | `gamma_q` | a>=30 | 100 | 223.27 | 10.06 |
+//! | `gamma_q` | a=1e12 | 3 | 5.98 | 2.24 |
+//! | `gamma_q` | a>=30 | 100 | 207.49 | 7.16 |
 //! | `gamma_q` | tails | 80 | 286.00 | 5.47 |
 //! | `ln_gamma_p` | a<30 | 150 | 5.53 | 0.53 |
-//! | `ln_gamma_p` | a=1e12 | 3 | 0.49 | 0.29 |
-//! | `ln_gamma_p` | a>=30 | 100 | 41.26 | 4.32 |
+//! | `ln_gamma_p` | a=1e12 | 3 | 1.28 | 0.55 |
+//! | `ln_gamma_p` | a>=30 | 100 | 3.65 | 0.57 |
 //! | `ln_gamma_p` | tails | 80 | 0.90 | 0.18 |
 //! | `ln_gamma_q` | a<30 | 150 | 10.09 | 0.34 |
-//! | `ln_gamma_q` | a=1e12 | 3 | 0.85 | 0.33 |
-//! | `ln_gamma_q` | a>=30 | 100 | 36.81 | 3.55 |
+//! | `ln_gamma_q` | a=1e12 | 3 | 1.57 | 0.78 |
+//! | `ln_gamma_q` | a>=30 | 100 | 2.63 | 0.58 |
 //! | `ln_gamma_q` | tails | 80 | 1.32 | 0.25 |
 
-use crate::error_fn::erfc;
-use crate::gamma::horner;
+use crate::error_fn::erfcx;
 use crate::gamma::{HALF_LN_2PI, gamma_1p, ln_gamma_1p, stirling_correction};
 use crate::logexp::log1pmx;
-use crate::normal::log_ndtr;
 use crate::normal::ndtri_log;
 use crate::roots::halley_bracketed;
 use std::f64::consts::PI;
@@ -131,53 +132,115 @@ fn prefix(a: f64, x: f64) -> (f64, f64) {
     (ln_d.exp(), ln_d)
 }
 
-/// Temme's uniform expansion (DLMF 8.12.8) truncated after its first
-/// term, for `a >= 1e12` and `|x/a - 1| < 1e-4`, where the series and the
-/// fraction would need `~9√a` terms:
-/// `Q = erfc(η√(a/2))/2 + e^{-aη²/2}/√(2πa) c₀(η)`, with
-/// `η = sign(x-a) √(2(μ - ln(1+μ)))`, `μ = x/a - 1`, and
-/// `c₀(η) = -1/3 + η/12 - 2η²/135 + η³/864 + η⁴/2835 + O(η⁵)`.
-/// The omitted terms are below `1e-15` relative at `a = 1e12`.
-fn temme_leading(a: f64, mu: f64) -> Parts {
-    let half_eta2 = -log1pmx(mu);
-    let eta = (2.0 * half_eta2).sqrt().copysign(mu);
-    let c0 = horner(
-        eta,
-        &[
-            -1.0 / 3.0,
-            1.0 / 12.0,
-            -2.0 / 135.0,
-            1.0 / 864.0,
-            1.0 / 2835.0,
-        ],
-    );
-    let r = (-a * half_eta2).exp() / (2.0 * PI * a).sqrt() * c0;
-    let t = eta * (0.5 * a).sqrt();
-    let q = 0.5 * erfc(t) + r;
-    let p = 0.5 * erfc(-t) - r;
-    // Where a tail underflows its log is that of the leading term.
-    let ln_of = |v: f64, s: f64| {
-        if v > 0.0 {
-            v.ln()
-        } else {
-            log_ndtr(s * eta * a.sqrt())
+/// Smallest `a` for the uniform expansion.
+const UNIFORM_MIN_A: f64 = 30.0;
+
+/// Largest `|η|` for the uniform expansion (`x/a` in about `[0.4, 2.2]`).
+const UNIFORM_MAX_ETA: f64 = 1.0;
+
+/// Terms of the uniform expansion before it is cut off.
+const UNIFORM_TERMS: usize = 40;
+
+/// `p_k` with `η/μ(η) = Σ p_k η^k`, where `μ(η)` inverts
+/// `η²/2 = μ - ln(1 + μ)` (`μ ~ η` at 0). From `η dη = μ/(1+μ) dμ`,
+/// `μ dμ/dη = η (1 + μ)`; with `μ = Σ q_k η^k` (`q₁ = 1`) and
+/// `μ² = Σ s_k η^k` that is `s_k = 2 q_{k-2}/k`, then
+/// `q_{k-1} = (s_k - Σ_{i=2}^{k-2} q_i q_{k-i})/2`, and `p` is the
+/// reciprocal series of `Σ q_{k+1} η^k`. (`μ = η + η²/3 + η³/36 - ...`,
+/// `p = 1 - η/3 + η²/12 - ...`; they fall like `(2√π)^{-k}`.)
+const UNIFORM_COEFFICIENTS: [f64; UNIFORM_TERMS] = uniform_coefficients();
+
+const fn uniform_coefficients() -> [f64; UNIFORM_TERMS] {
+    let mut q = [0.0; UNIFORM_TERMS + 2];
+    let mut s = [0.0; UNIFORM_TERMS + 2];
+    let mut p = [0.0; UNIFORM_TERMS];
+    q[1] = 1.0;
+    s[2] = 1.0;
+    p[0] = 1.0;
+    let mut k = 3;
+    while k < UNIFORM_TERMS + 2 {
+        s[k] = 2.0 * q[k - 2] / k as f64;
+        let mut cross = 0.0;
+        let mut i = 2;
+        while i + 1 < k {
+            cross += q[i] * q[k - i];
+            i += 1;
         }
-    };
-    Parts {
-        p,
-        q,
-        ln_p: ln_of(p, -1.0),
-        ln_q: ln_of(q, 1.0),
+        q[k - 1] = 0.5 * (s[k] - cross);
+        let j = k - 2;
+        let mut acc = 0.0;
+        let mut i = 1;
+        while i <= j {
+            acc += q[i + 1] * p[j - i];
+            i += 1;
+        }
+        p[j] = -acc;
+        k += 1;
     }
+    p
+}
+
+/// `P`, `Q` and their logs from Temme's uniform expansion, for `a >= 30`
+/// and `x` near `a` (`|η| <= 1`), where the series and the fraction need
+/// `O(√a)` terms; `None` outside, or where [`UNIFORM_TERMS`] terms do not
+/// reach rounding.
+///
+/// With `t = a(1 + m)` and `η²/2 = m - ln(1+m)` (sign of `m`),
+/// `Q Γ(a) = a^a e^{-a} ∫_{η₀}^∞ e^{-aη²/2} η/m(η) dη` exactly, and with
+/// Stirling's `Γ(a) = √(2π/a) a^a e^{-a} e^{C(a)}` and `s = √a η`,
+/// `Q = e^{-C(a)}/√(2π) e^{-z²/2} Σ_k p_k a^{-k/2} M_k(z)`, `z = √a η₀`,
+/// `M_k(z) = e^{z²/2} ∫_z^∞ s^k e^{-s²/2} ds = z^{k-1} + (k-1) M_{k-2}`
+/// from `M_0 = √(π/2) erfcx(z/√2)`, `M_1 = 1` (DLMF 8.12.8 resummed).
+/// For `x < a` the same with `η → -η` gives `P`; the other tail is the
+/// complement.
+fn uniform(a: f64, x: f64) -> Option<Parts> {
+    if a < UNIFORM_MIN_A {
+        return None;
+    }
+    let mu = (x - a) / a;
+    let half_eta2 = -log1pmx(mu);
+    let eta = (2.0 * half_eta2).sqrt();
+    if eta > UNIFORM_MAX_ETA {
+        return None;
+    }
+    // The near tail: Q for x >= a, P (η → -η) below.
+    let sign = if mu >= 0.0 { 1.0 } else { -1.0 };
+    let root_a = a.sqrt();
+    let z = root_a * eta;
+    let inv_root_a = sign / root_a;
+    let mut m_prev2 =
+        std::f64::consts::FRAC_PI_2.sqrt() * erfcx(z * std::f64::consts::FRAC_1_SQRT_2);
+    let mut m_prev = 1.0;
+    let mut scale = inv_root_a; // (±1)^k a^{-k/2}
+    let mut sum = m_prev2 + UNIFORM_COEFFICIENTS[1] * scale * m_prev;
+    let mut z_pow = 1.0;
+    let mut last_term = f64::INFINITY;
+    for (k, &p) in UNIFORM_COEFFICIENTS.iter().enumerate().skip(2) {
+        z_pow *= z;
+        let m = z_pow + (k as f64 - 1.0) * m_prev2;
+        (m_prev2, m_prev) = (m_prev, m);
+        scale *= inv_root_a;
+        let term = p * scale * m;
+        sum += term;
+        if term.abs() + last_term.abs() <= 0.25 * f64::EPSILON * sum.abs() {
+            let exponent = -stirling_correction(a) - a * half_eta2;
+            let tail = (exponent.exp() * sum) * (1.0 / (2.0 * PI).sqrt());
+            let ln_tail = exponent - HALF_LN_2PI + sum.ln();
+            return Some(if sign > 0.0 {
+                Parts::from_q(tail, ln_tail)
+            } else {
+                Parts::from_p(tail, ln_tail)
+            });
+        }
+        last_term = term;
+    }
+    None
 }
 
 /// `P`, `Q` and their logs for `a > 0`, `x > 0` finite.
 fn parts(a: f64, x: f64) -> Parts {
-    if a >= 1e12 {
-        let mu = (x - a) / a;
-        if mu.abs() < 1e-4 {
-            return temme_leading(a, mu);
-        }
+    if let Some(r) = uniform(a, x) {
+        return r;
     }
     let (d, ln_d) = prefix(a, x);
     if a < 1.0 && x < 1.0 {

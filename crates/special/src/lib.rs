@@ -52,6 +52,8 @@ pub mod quadrature;
 mod roots;
 /// Real and complex spherical harmonics up to degree 1000.
 pub mod sph_harm;
+/// Double-double arithmetic for results that are small differences of large terms.
+mod twofold;
 /// von Mises-Fisher normaliser, mean resultant length and its inverse.
 pub mod vmf;
 /// Wigner 3j, Clebsch-Gordan and Gaunt coefficients.

@@ -14,7 +14,8 @@
 /// `hi` may be `+inf`. `scale(x)` is the resolution scale at `x` (`x`
 /// itself, or the distance to an end of the domain); iteration stops when
 /// the step or the bracket is below `2e-16 scale(x)`, or after 400
-/// evaluations. Returns the iterate with the smallest `|g|`.
+/// evaluations. Returns the iterate with the smallest `|g|` (the latest
+/// among equals).
 pub(crate) fn halley_bracketed(
     mut x: f64,
     mut lo: f64,
@@ -29,7 +30,10 @@ pub(crate) fn halley_bracketed(
         if g.is_nan() {
             break;
         }
-        if g.abs() < best.0 {
+        // Ties go to the later iterate, which the bracket has moved closer
+        // to the root (a step too sharp for doubles gives equal |g| on one
+        // side all the way down).
+        if g.abs() <= best.0 {
             best = (g.abs(), x);
         }
         if g == 0.0 {
@@ -68,5 +72,5 @@ pub(crate) fn halley_bracketed(
         }
     }
     let (g, _, _) = eval(x);
-    if g.abs() < best.0 { x } else { best.1 }
+    if g.abs() <= best.0 { x } else { best.1 }
 }

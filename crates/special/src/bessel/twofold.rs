@@ -1,106 +1,22 @@
-//! Double-double ("twofold") arithmetic for the one place where the
-//! modified Bessel functions lose digits to cancellation: the exponent
-//! `v eta = sqrt(v^2 + x^2) - v asinh(v/x)` of the uniform expansion near its
-//! zero (`x/v` about 0.66), where both terms are about `1.2 v` and the
-//! difference is small. Carried in double-double (about 32 digits), the
-//! difference is exact to double precision for any `v` up to about `1e15`.
+//! The double-double logarithm and the one place where the modified Bessel
+//! functions need it: the exponent `v eta = sqrt(v^2 + x^2) - v asinh(v/x)`
+//! of the uniform expansion near its zero (`x/v` about 0.66), where both
+//! terms are about `1.2 v` and the difference is small. Carried in
+//! double-double ([`crate::twofold`], about 32 digits), the difference is
+//! exact to double precision for any `v` up to about `1e15`.
 //!
-//! A double-double is an unevaluated sum `hi + lo` with `|lo| <= ulp(hi)/2`;
-//! the error-free transformations are Knuth's two-sum and the FMA product.
 //! The logarithm reduces its argument by a power of two and a tabulated
 //! `1 + j/16`, then sums the `atanh` series of the remainder.
-//!
-//! References: T. J. Dekker, "A floating-point technique for extending the
-//! available precision", Numer. Math. 18 (1971); Y. Hida, X. S. Li,
-//! D. H. Bailey, "Algorithms for quad-double precision floating point
-//! arithmetic", ARITH-15 (2001).
 
 use super::coefficients::LN_SIXTEENTHS;
-
-/// An unevaluated sum `hi + lo`.
-#[derive(Debug, Clone, Copy)]
-struct Twofold {
-    hi: f64,
-    lo: f64,
-}
+use crate::twofold::{Twofold, two_prod};
 
 const LN2: Twofold = Twofold {
     hi: std::f64::consts::LN_2,
     lo: 2.3190468138462996e-17,
 };
 
-#[inline]
-fn two_sum(a: f64, b: f64) -> Twofold {
-    let s = a + b;
-    let bb = s - a;
-    let e = (a - (s - bb)) + (b - bb);
-    Twofold { hi: s, lo: e }
-}
-
-#[inline]
-fn fast_two_sum(a: f64, b: f64) -> Twofold {
-    let s = a + b;
-    Twofold {
-        hi: s,
-        lo: b - (s - a),
-    }
-}
-
-#[inline]
-fn two_prod(a: f64, b: f64) -> Twofold {
-    let p = a * b;
-    Twofold {
-        hi: p,
-        lo: a.mul_add(b, -p),
-    }
-}
-
 impl Twofold {
-    fn from(a: f64) -> Self {
-        Self { hi: a, lo: 0.0 }
-    }
-
-    fn add(self, b: Self) -> Self {
-        let s = two_sum(self.hi, b.hi);
-        let t = two_sum(self.lo, b.lo);
-        let s = fast_two_sum(s.hi, s.lo + t.hi);
-        fast_two_sum(s.hi, s.lo + t.lo)
-    }
-
-    fn neg(self) -> Self {
-        Self {
-            hi: -self.hi,
-            lo: -self.lo,
-        }
-    }
-
-    fn mul(self, b: Self) -> Self {
-        let p = two_prod(self.hi, b.hi);
-        fast_two_sum(p.hi, p.lo + (self.hi * b.lo + self.lo * b.hi))
-    }
-
-    fn mul_f64(self, b: f64) -> Self {
-        let p = two_prod(self.hi, b);
-        fast_two_sum(p.hi, self.lo.mul_add(b, p.lo))
-    }
-
-    fn div(self, b: Self) -> Self {
-        let q1 = self.hi / b.hi;
-        let r = self.add(b.mul_f64(q1).neg());
-        let q2 = r.hi / b.hi;
-        let r = r.add(b.mul_f64(q2).neg());
-        let q3 = r.hi / b.hi;
-        let q = fast_two_sum(q1, q2);
-        q.add(Self::from(q3))
-    }
-
-    fn sqrt(self) -> Self {
-        let s = self.hi.sqrt();
-        let sq = two_prod(s, s);
-        let rem = (self.hi - sq.hi - sq.lo) + self.lo;
-        fast_two_sum(s, rem / (2.0 * s))
-    }
-
     /// Natural logarithm of a positive, finite, normal double-double.
     fn ln(self) -> Self {
         // self = 2^k m, m in [1, 2): scaling by powers of two is exact.
