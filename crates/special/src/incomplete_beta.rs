@@ -32,6 +32,13 @@
 //! mean are formed with exact products (they are differences of nearly
 //! equal terms).
 //!
+//! When one parameter is tiny (`b <= 1e-8 min(1, a)`) nearly all the mass
+//! sits at `x = 1`, and close to it (`a (1-x) <= 1`) the continued
+//! fraction's fast side is the tail near 1: the far tail, about `b` times
+//! `-ln(1-x) - ψ(a) - γ`, comes from the other tail's power series with the
+//! `O(b)` parts of its prefactor taken from Taylor series (see
+//! `tiny_second_parameter`), exact even for subnormal `b`.
+//!
 //! When `b` is large against `a` and `x` small (`b x` finite), the beta
 //! distribution in the variable `s = -ln(1 - t)` is a gamma distribution
 //! up to a factor `exp((a-1) h(s))`, `h(s) = ln(2 sinh(s/2)/s)`, that is
@@ -67,11 +74,13 @@
 //! | `beta_inc` | a,b>=50 | 80 | 45.43 | 2.79 |
 //! | `beta_inc` | a,b>=1e5 (to 1e18, near the mean) | 34 | 24.57 | 2.15 |
 //! | `beta_inc` | tails | 60 | 325.93 | 7.52 |
+//! | `beta_inc` | one parameter tiny (to 1e-310), x near its end | 30 | 17.75 | 0.80 |
 //! | `beta_inc` | b>>a (b in 1e12..1e305) | 41 | 7.02 | 1.23 |
 //! | `beta_inc_complement` | a,b<50 | 150 | 34.73 | 2.09 |
 //! | `beta_inc_complement` | a,b>=50 | 80 | 35.28 | 3.03 |
 //! | `beta_inc_complement` | a,b>=1e5 (to 1e18, near the mean) | 34 | 14.66 | 2.75 |
 //! | `beta_inc_complement` | tails | 60 | 0.24 | 0.04 |
+//! | `beta_inc_complement` | one parameter tiny (to 1e-310), x near its end | 30 | 1.41 | 0.15 |
 //! | `beta_inc_complement` | b>>a (b in 1e12..1e305) | 41 | 55.96 | 4.36 |
 //!
 //! In the `b>>a` rows the error is that of `P`/`Q` at `u = νσ` plus the
@@ -90,6 +99,7 @@ use crate::gamma_ratio::{beta, ln_beta};
 use crate::incomplete_gamma::regularized_parts;
 use crate::logexp::{log1mexp, log1pmx};
 use crate::normal::ndtri;
+use crate::polygamma::{digamma, trigamma};
 use crate::roots::halley_bracketed;
 
 /// `ln x` for the pair `(x, y = 1 - x)`: whichever of the two is at most
@@ -240,6 +250,52 @@ fn direct(a: f64, b: f64, x: f64, y: f64) -> Option<(f64, f64)> {
     } else {
         None
     }
+}
+
+/// Largest second parameter, relative to `min(1, a)`, for
+/// [`tiny_second_parameter`].
+const TINY_PARAMETER: f64 = 1e-8;
+
+/// `I_x(a, b)` as `(value, ln)` for `b <= 1e-8 min(1, a)` and `x` so close
+/// to 1 that `a (1 - x) <= 1`, where nearly all the mass sits at 1 and the
+/// continued fraction (on the other tail's fast side) returns `1 - I` with
+/// `I` far below its rounding.
+///
+/// By the power series of the other tail (DLMF 8.17.7 with `a`, `b`
+/// swapped), `I_y(b, a) = e^L (1 + b S)` with
+/// `L = b ln y - ln(b B(b, a))` and
+/// `S = Σ_{n>=1} (1-a)_n yⁿ / (n! (b+n))` (alternating, but `a y <= 1`
+/// keeps it tame), so `I_x(a, b) = 1 - I_y(b, a) = b J`,
+/// `J = -(L/b) expm1(L)/L - e^L S`. For `b <= 1e-8 min(1, a)`,
+/// `ln(b B(b, a)) = ln Γ(1+b) - (ln Γ(a+b) - ln Γ(a))` is taken from
+/// its Taylor series, `L/b = ln y + γ - π² b/12 + ψ(a) + b ψ'(a)/2` (the
+/// neglected terms are `O((b/a)²)` relative), so nothing cancels however small
+/// `b` is (it may be subnormal). `J` tends to `-ln y - ψ(a) - γ` as
+/// `y -> 0`.
+fn tiny_second_parameter(a: f64, b: f64, _x: f64, y: f64) -> Option<(f64, f64)> {
+    if !(b <= TINY_PARAMETER * a.min(1.0) && a * y <= 1.0) {
+        return None;
+    }
+    const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+    let l_over_b = y.ln() + EULER_GAMMA - std::f64::consts::PI.powi(2) / 12.0 * b
+        + digamma(a)
+        + 0.5 * b * trigamma(a);
+    let l = b * l_over_b;
+    let mut sum = 0.0;
+    let mut coefficient = 1.0; // (1-a)_n yⁿ / n!
+    let mut n = 1.0;
+    loop {
+        coefficient *= (n - a) * y / n;
+        let term = coefficient / (b + n);
+        sum += term;
+        if term.abs() <= 1e-17 * sum.abs() || n > 1e4 {
+            break;
+        }
+        n += 1.0;
+    }
+    let ratio = if l == 0.0 { 1.0 } else { l.exp_m1() / l };
+    let j = -l_over_b * ratio - l.exp() * sum;
+    Some((b * j, b.ln() + j.ln()))
 }
 
 /// Below this bound on `(|a-1|+1) d²`, with `d` the width of the region
@@ -479,6 +535,16 @@ fn parts(a: f64, b: f64, x: f64, y: f64) -> (f64, f64, f64, f64) {
     let capped = |(v, ln_v): (f64, f64)| {
         if v > 1.0 { (1.0, 0.0) } else { (v, ln_v) }
     };
+    // With one parameter tiny the far tail comes first: the other is its
+    // complement, however the continued fraction would have it.
+    if let Some(l) = tiny_second_parameter(a, b, x, y) {
+        let (ic, ln_ic) = complement(l);
+        return (l.0, ic, l.1, ln_ic);
+    }
+    if let Some(u) = tiny_second_parameter(b, a, y, x) {
+        let (i, ln_i) = complement(u);
+        return (i, u.0, ln_i, u.1);
+    }
     let lower = direct(a, b, x, y).map(capped);
     let upper = direct(b, a, y, x).map(capped);
     let ((i, ln_i), (ic, ln_ic)) = match (lower, upper) {
