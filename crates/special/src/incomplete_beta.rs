@@ -257,7 +257,7 @@ fn direct(a: f64, b: f64, x: f64, y: f64) -> Option<(f64, f64)> {
 const TINY_PARAMETER: f64 = 1e-8;
 
 /// `I_x(a, b)` as `(value, ln)` for `b <= 1e-8 min(1, a)` and `x` so close
-/// to 1 that `a (1 - x) <= 1`, where nearly all the mass sits at 1 and the
+/// to 1 that `a (1 - x) <= 1` (and `x >= 1/2`), where nearly all the mass sits at 1 and the
 /// continued fraction (on the other tail's fast side) returns `1 - I` with
 /// `I` far below its rounding.
 ///
@@ -273,13 +273,15 @@ const TINY_PARAMETER: f64 = 1e-8;
 /// `b` is (it may be subnormal). `J` tends to `-ln y - ψ(a) - γ` as
 /// `y -> 0`.
 fn tiny_second_parameter(a: f64, b: f64, _x: f64, y: f64) -> Option<(f64, f64)> {
-    if !(b <= TINY_PARAMETER * a.min(1.0) && a * y <= 1.0) {
+    if !(b <= TINY_PARAMETER * a.min(1.0) && a * y <= 1.0 && y <= 0.5) {
         return None;
     }
     const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+    // ψ(a) = ψ(1+a) - 1/a and b ψ'(a) = (b/a)/a + b ψ'(1+a): finite for
+    // any a > 0 (ψ'(a) itself overflows below 1e-154).
     let l_over_b = y.ln() + EULER_GAMMA - std::f64::consts::PI.powi(2) / 12.0 * b
-        + digamma(a)
-        + 0.5 * b * trigamma(a);
+        + (digamma(1.0 + a) - 1.0 / a)
+        + 0.5 * ((b / a) / a + b * trigamma(1.0 + a));
     let l = b * l_over_b;
     let mut sum = 0.0;
     let mut coefficient = 1.0; // (1-a)_n yⁿ / n!
