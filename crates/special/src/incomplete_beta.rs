@@ -266,7 +266,7 @@ const TINY_PARAMETER: f64 = 1e-8;
 /// `L = b ln y - ln(b B(b, a))` and
 /// `S = Σ_{n>=1} (1-a)_n yⁿ / (n! (b+n))` (alternating, but `a y <= 1`
 /// keeps it tame), so `I_x(a, b) = 1 - I_y(b, a) = b J`,
-/// `J = -(L/b) expm1(L)/L - e^L S`. For `b <= 1e-8 min(1, a)`,
+/// `J = -(L/b) expm1(L)/L - e^L S` (`I = -expm1(L) - e^L b S` directly). For `b <= 1e-8 min(1, a)`,
 /// `ln(b B(b, a)) = ln Γ(1+b) - (ln Γ(a+b) - ln Γ(a))` is taken from
 /// its Taylor series, `L/b = ln y + γ - π² b/12 + ψ(a) + b ψ'(a)/2` (the
 /// neglected terms are `O((b/a)²)` relative), so nothing cancels however small
@@ -277,12 +277,14 @@ fn tiny_second_parameter(a: f64, b: f64, _x: f64, y: f64) -> Option<(f64, f64)> 
         return None;
     }
     const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
-    // ψ(a) = ψ(1+a) - 1/a and b ψ'(a) = (b/a)/a + b ψ'(1+a): finite for
-    // any a > 0 (ψ'(a) itself overflows below 1e-154).
-    let l_over_b = y.ln() + EULER_GAMMA - std::f64::consts::PI.powi(2) / 12.0 * b
-        + (digamma(1.0 + a) - 1.0 / a)
-        + 0.5 * ((b / a) / a + b * trigamma(1.0 + a));
-    let l = b * l_over_b;
+    // ψ(a) = ψ(1+a) - 1/a and ψ'(a) = ψ'(1+a) + 1/a², with the 1/a parts
+    // multiplied by b first (1/a overflows for a below 5.6e-309):
+    // L = b c - r + r²/2, r = b/a.
+    let c = y.ln() + EULER_GAMMA - std::f64::consts::PI.powi(2) / 12.0 * b
+        + digamma(1.0 + a)
+        + 0.5 * b * trigamma(1.0 + a);
+    let r = b / a;
+    let l = b * c - r + 0.5 * r * r;
     let mut sum = 0.0;
     let mut coefficient = 1.0; // (1-a)_n yⁿ / n!
     let mut n = 1.0;
@@ -295,9 +297,15 @@ fn tiny_second_parameter(a: f64, b: f64, _x: f64, y: f64) -> Option<(f64, f64)> 
         }
         n += 1.0;
     }
+    let value = -l.exp_m1() - l.exp() * b * sum;
+    if value >= f64::MIN_POSITIVE {
+        return Some((value, value.ln()));
+    }
+    // Below the normal range: ln I = ln b + ln J, J = I/b formed without
+    // dividing (here r is far below 1, so 1/a is finite).
     let ratio = if l == 0.0 { 1.0 } else { l.exp_m1() / l };
-    let j = -l_over_b * ratio - l.exp() * sum;
-    Some((b * j, b.ln() + j.ln()))
+    let j = -(c - 1.0 / a + 0.5 * r / a) * ratio - l.exp() * sum;
+    Some((value, b.ln() + j.ln()))
 }
 
 /// Below this bound on `(|a-1|+1) d²`, with `d` the width of the region
