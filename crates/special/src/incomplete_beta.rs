@@ -819,8 +819,29 @@ mod tests {
     #[test]
     fn subnormal_results_rounded_from_the_logarithm() {
         // mpmath (quadrature at 60 digits): 6.5729544916347220e-317.
-        let v = beta_inc(1.310720000000003e5, 5.411918171567e-312, 9.9993116742212357e-01);
+        let v = beta_inc(
+            1.310720000000003e5,
+            5.411918171567e-312,
+            9.9993116742212357e-01,
+        );
         assert!((v - 6.572_954_491_634_722e-317).abs() <= 2e-323, "{v:e}");
+    }
+
+    #[test]
+    fn inverse_bisects_without_underflow() {
+        // The bracket [3e-215, 3e-206] has a geometric mean whose square
+        // underflows.
+        let (a, b, p) = (
+            1.0592587320735232e92,
+            1.1411138089250749e306,
+            7.292477944310083e-304,
+        );
+        let x = beta_inc_inv(a, b, p);
+        let below = f64::from_bits(x.to_bits() - 1);
+        assert!(
+            beta_inc(a, b, below) <= p && beta_inc(a, b, x) >= p,
+            "{x:e}"
+        );
     }
 
     #[test]

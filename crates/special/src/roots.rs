@@ -59,7 +59,8 @@ pub(crate) fn halley_bracketed(
                 // A root near 0 may be many decades down: shrink fast.
                 hi * 1e-9
             } else if hi > 4.0 * lo {
-                (lo * hi).sqrt()
+                // The geometric mean, without the product's underflow.
+                lo.sqrt() * hi.sqrt()
             } else {
                 0.5 * (lo + hi)
             };
