@@ -845,6 +845,24 @@ mod tests {
     }
 
     #[test]
+    fn inverse_root_among_subnormals() {
+        let (a, b, p) = (
+            1.5499999999999563e1,
+            5.573226999098952e303,
+            7.063274469548583e-304,
+        );
+        let x = beta_inc_inv(a, b, p);
+        let (below, above) = (
+            f64::from_bits(x.to_bits() - 4),
+            f64::from_bits(x.to_bits() + 4),
+        );
+        assert!(
+            beta_inc(a, b, below) <= p && beta_inc(a, b, above) >= p,
+            "{x:e}"
+        );
+    }
+
+    #[test]
     fn symmetric_parameters_at_one_half() {
         let mut a = 31.0;
         while a < 1e300 {

@@ -56,8 +56,10 @@ pub(crate) fn halley_bracketed(
             next = if hi == f64::INFINITY {
                 4.0 * x.max(1.0)
             } else if lo == 0.0 {
-                // A root near 0 may be many decades down: shrink fast.
-                hi * 1e-9
+                // A root near 0 may be many decades down: shrink fast, but
+                // not past the smallest subnormal.
+                let shrunk = hi * 1e-9;
+                if shrunk > 0.0 { shrunk } else { 0.5 * hi }
             } else if hi > 4.0 * lo {
                 // The geometric mean, without the product's underflow.
                 lo.sqrt() * hi.sqrt()
