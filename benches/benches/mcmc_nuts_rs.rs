@@ -9,7 +9,9 @@
 //! the cost of the density is identical and the comparison measures the
 //! samplers. Efficiency is the minimum over parameters of the rank-normalised
 //! bulk effective sample size (`diagnostics::ess_bulk`, which matches ArviZ),
-//! per second of wall time and per gradient evaluation after warm-up.
+//! per second of wall time, per second of the sampling thread's CPU time
+//! (which a loaded machine does not inflate), and per gradient evaluation
+//! after warm-up.
 //! Agreement is the largest difference of posterior means between the two
 //! samplers in units of the posterior standard deviation.
 //!
@@ -51,6 +53,17 @@ fn skip_stan() -> bool {
 /// `gaussian`, `funnel`, `logistic` (comma-separated); all by default.
 fn case_selected(case: &str) -> bool {
     std::env::var("MCMC_CASES").map_or(true, |s| s.split(',').any(|c| c.trim() == case))
+}
+
+/// CPU time of the calling thread in seconds, from the scheduler's
+/// statistics (`/proc/thread-self/schedstat`, nanoseconds on a core; NaN
+/// where it cannot be read). Unlike wall time it leaves out the time the
+/// thread waited for a core, so the comparison holds on a loaded machine.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns * 1e-9)
 }
 
 const N_CHAINS: usize = 4;
@@ -111,6 +124,7 @@ impl<T: Target> CpuLogpFunc for NutsRsDensity<'_, T> {
 /// The kept draws of one sampler, `[chain][draw][dim]`, with its cost.
 struct Run {
     seconds: f64,
+    cpu_seconds: f64,
     values: Vec<f64>,
     gradients: usize,
     warmup_gradients: usize,
@@ -169,10 +183,16 @@ fn run_ours<T: Target>(target: &T, schedule: mcmc::WarmupSchedule) -> BoxResult<
     );
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let start = Instant::now();
-    let draws = pool.install(|| mcmc::sample(target, &settings, None))?;
+    let (draws, cpu_seconds) = pool.install(|| {
+        let cpu = thread_cpu_seconds();
+        let draws = mcmc::sample(target, &settings, None);
+        (draws, thread_cpu_seconds() - cpu)
+    });
+    let draws = draws?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Run {
         seconds,
+        cpu_seconds,
         gradients: draws.gradient_evaluations(),
         warmup_gradients: draws.warmup_gradients,
         divergences: draws.divergences(),
@@ -193,6 +213,7 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
     let mut values = Vec::with_capacity(N_CHAINS * N_DRAWS * d);
     let (mut gradients, mut warmup_gradients, mut divergences) = (0u64, 0u64, 0usize);
     let start = Instant::now();
+    let cpu = thread_cpu_seconds();
     for c in 0..N_CHAINS {
         let mut rng = StdRng::seed_from_u64(seed() ^ ((c as u64 + 1) << 32));
         let math = CpuMath::new(NutsRsDensity { target });
@@ -211,9 +232,11 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
             }
         }
     }
+    let cpu_seconds = thread_cpu_seconds() - cpu;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Run {
         seconds,
+        cpu_seconds,
         values,
         gradients: gradients as usize,
         warmup_gradients: warmup_gradients as usize,
@@ -252,10 +275,12 @@ fn compare<T: Target>(
         let Some(run) = run else { continue };
         let ess = run.min_ess_bulk(d);
         println!(
-            "{name:<22} {label:<9} {:>8.3} {:>9.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4}",
+            "{name:<22} {label:<9} {:>8.3} {:>8.3} {:>9.1} {:>10.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4}",
             run.seconds,
+            run.cpu_seconds,
             ess,
             ess / run.seconds,
+            ess / run.cpu_seconds,
             ess / run.gradients as f64,
             run.warmup_gradients,
             run.gradients,
@@ -267,7 +292,10 @@ fn compare<T: Target>(
     let ours_s = ours.seconds / ess_ours;
     let peer_s = peer.seconds / ess_peer;
     let speedup = peer_s / ours_s;
-    println!("{name:<22} ESS/s ratio ours/nuts-rs = {speedup:.3}");
+    let cpu_speedup = (ess_ours / ours.cpu_seconds) / (ess_peer / peer.cpu_seconds);
+    println!(
+        "{name:<22} ESS/s ratio ours/nuts-rs = {speedup:.3} (wall), {cpu_speedup:.3} (thread CPU time)"
+    );
 
     let (mean_ours, sd_ours) = ours.mean_sd(d);
     let (mean_peer, sd_peer) = peer.mean_sd(d);
@@ -281,7 +309,7 @@ fn compare<T: Target>(
         _ => String::new(),
     };
     let mut notes = format!(
-        "min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}{stan_note}; gradients in warm-up: ours {}, nuts-rs {}; after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
+        "ESS per thread CPU second, ours/nuts-rs: {cpu_speedup:.3}; min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}{stan_note}; gradients in warm-up: ours {}, nuts-rs {}; after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
         ess_ours / ours.gradients as f64,
         ess_peer / peer.gradients as f64,
         ours.warmup_gradients,
@@ -315,8 +343,18 @@ fn main() -> BoxResult<()> {
         "{N_CHAINS} chains x {N_WARMUP} warm-up x {N_DRAWS} draws, diagonal metric, one thread"
     );
     println!(
-        "{:<22} {:<9} {:>8} {:>9} {:>10} {:>10} {:>9} {:>9} {:>4}",
-        "target", "sampler", "seconds", "min ESS", "ESS/s", "ESS/grad", "wu grads", "grads", "div"
+        "{:<22} {:<9} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>4}",
+        "target",
+        "sampler",
+        "seconds",
+        "cpu s",
+        "min ESS",
+        "ESS/s",
+        "ESS/cpu-s",
+        "ESS/grad",
+        "wu grads",
+        "grads",
+        "div"
     );
     let gaussian = CorrelatedGaussian::new(50, 1e4, 3)?;
     let funnel = Funnel {

@@ -112,6 +112,17 @@ pub(crate) fn projections(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64
     pulp::Arch::new().dispatch(Projections { a, b, rho, extra })
 }
 
+/// `((x1 - x0) . p0, (x1 - x0) . p1)`, the displacement from `x0` to `x1`
+/// projected on two momenta, in one pass.
+pub(crate) fn displacement_projections(
+    x0: &[f64],
+    x1: &[f64],
+    p0: &[f64],
+    p1: &[f64],
+) -> (f64, f64) {
+    pulp::Arch::new().dispatch(DisplacementProjections { x0, x1, p0, p1 })
+}
+
 /// [`dot`] as a pulp operation: its body is inlined into code compiled
 /// for each instruction set.
 struct Dot<'a>(&'a [f64], &'a [f64]);
@@ -186,6 +197,43 @@ impl pulp::WithSimd for Projections<'_> {
         (
             (sa[0] + sa[1]) + (sa[2] + sa[3]) + ta,
             (sb[0] + sb[1]) + (sb[2] + sb[3]) + tb,
+        )
+    }
+}
+
+/// [`displacement_projections`] as a pulp operation.
+struct DisplacementProjections<'a> {
+    x0: &'a [f64],
+    x1: &'a [f64],
+    p0: &'a [f64],
+    p1: &'a [f64],
+}
+
+impl pulp::WithSimd for DisplacementProjections<'_> {
+    type Output = (f64, f64);
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> (f64, f64) {
+        let Self { x0, x1, p0, p1 } = self;
+        let (mut s0, mut s1) = ([0.0; LANES], [0.0; LANES]);
+        let (mut t0, mut t1) = (0.0, 0.0);
+        let positions = x0.chunks_exact(LANES).zip(x1.chunks_exact(LANES));
+        let momenta = p0.chunks_exact(LANES).zip(p1.chunks_exact(LANES));
+        for ((a, b), (u, w)) in positions.zip(momenta) {
+            for k in 0..LANES {
+                let dx = b[k] - a[k];
+                s0[k] += dx * u[k];
+                s1[k] += dx * w[k];
+            }
+        }
+        let done = x0.len() / LANES * LANES;
+        for (((a, b), u), w) in x0.iter().zip(x1).zip(p0).zip(p1).skip(done) {
+            let dx = b - a;
+            t0 += dx * u;
+            t1 += dx * w;
+        }
+        (
+            (s0[0] + s0[1]) + (s0[2] + s0[3]) + t0,
+            (s1[0] + s1[1]) + (s1[2] + s1[3]) + t1,
         )
     }
 }

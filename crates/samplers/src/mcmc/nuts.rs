@@ -16,7 +16,7 @@
 //! progressively within sub-trees and biased towards the newest half at the
 //! top level (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
-use super::hamiltonian::{Phase, projections};
+use super::hamiltonian::{Phase, displacement_projections, projections};
 use super::kernel::{Transition, TransitionInfo, acceptance};
 use super::metric::Metric;
 use super::target::{Point, Target};
@@ -149,12 +149,7 @@ fn no_uturn_displacement(
     p_end: &[f64],
     sign: f64,
 ) -> bool {
-    let (mut da, mut db) = (0.0, 0.0);
-    for (((a, b), pa), pb) in x_beg.iter().zip(x_end).zip(p_beg).zip(p_end) {
-        let dx = b - a;
-        da += dx * pa;
-        db += dx * pb;
-    }
+    let (da, db) = displacement_projections(x_beg, x_end, p_beg, p_end);
     sign * da >= 0.0 && sign * db >= 0.0
 }
 
