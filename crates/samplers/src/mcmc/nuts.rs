@@ -153,6 +153,17 @@ fn no_uturn_displacement(
     sign * da >= 0.0 && sign * db >= 0.0
 }
 
+/// `total = log(e^total + e^w)`. The first term of a sum (`total = -inf`)
+/// is stored as it is, which is what `logaddexp` returns for it, without
+/// the `exp` and `log1p`: half of all the sums a tree makes.
+fn add_log_weight(total: &mut f64, w: f64) {
+    *total = if *total == f64::NEG_INFINITY {
+        w
+    } else {
+        log_add_exp(*total, w)
+    };
+}
+
 impl<T: Target + ?Sized> Builder<'_, T> {
     /// One leapfrog step from `z` with its bookkeeping: adds its weight
     /// `exp(H0 - H)` to `log_sum_weight` and its acceptance probability to
@@ -166,7 +177,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         if h - self.h0 > self.max_energy_error {
             self.diverged = true;
         }
-        *log_sum_weight = log_add_exp(*log_sum_weight, self.h0 - h);
+        add_log_weight(log_sum_weight, self.h0 - h);
         let (accept, accept_symmetric) = acceptance(self.h0 - h);
         self.sum_accept += accept;
         self.sum_accept_symmetric += accept_symmetric;
@@ -235,7 +246,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
                 return Ok(false);
             };
             let lsw_subtree = log_add_exp(lsw_init, lsw_final);
-            *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
+            add_log_weight(log_sum_weight, lsw_subtree);
             if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
                 propose.point.clone_from(&z.point);
                 propose.energy = h;
@@ -295,7 +306,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         }
 
         let lsw_subtree = log_add_exp(lsw_init, lsw_final);
-        *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
+        add_log_weight(log_sum_weight, lsw_subtree);
         if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
             std::mem::swap(propose, &mut level.propose_final);
         }
