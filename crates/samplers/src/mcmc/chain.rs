@@ -274,7 +274,7 @@ impl Chain {
             let d = self.point.x.len();
             let mut p = vec![0.0; d];
             self.metric.sample_momentum(rng, &mut p);
-            let mut z = Phase::new(self.point.clone(), p, &self.metric);
+            let mut z = Phase::new(&self.point, &p, &self.metric);
             let h0 = z.energy();
             let h = if z.leapfrog(target, &self.metric, eps)? {
                 z.energy()

@@ -16,7 +16,7 @@
 //! progressively within sub-trees and biased towards the newest half at the
 //! top level (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
-use super::hamiltonian::{Phase, displacement_projections, projections};
+use super::hamiltonian::{AlignedVec, Phase, displacement_projections, projections};
 use super::kernel::{Transition, TransitionInfo, acceptance};
 use super::metric::Metric;
 use super::target::{Point, Target};
@@ -79,17 +79,18 @@ impl Default for Nuts {
 
 /// Per-depth buffers, so building a tree allocates nothing per step. The
 /// summed momenta and velocities serve [`UTurnCriterion::MomentumSum`], the
-/// positions [`UTurnCriterion::Displacement`].
+/// positions [`UTurnCriterion::Displacement`]; all are cache-line aligned
+/// (see [`AlignedVec`]) for the U-turn checks' vectorised passes.
 #[derive(Debug, Clone)]
 struct Level {
-    rho_init: Vec<f64>,
-    rho_final: Vec<f64>,
-    p_sharp_init_end: Vec<f64>,
-    p_sharp_final_beg: Vec<f64>,
-    p_init_end: Vec<f64>,
-    p_final_beg: Vec<f64>,
-    x_init_end: Vec<f64>,
-    x_final_beg: Vec<f64>,
+    rho_init: AlignedVec,
+    rho_final: AlignedVec,
+    p_sharp_init_end: AlignedVec,
+    p_sharp_final_beg: AlignedVec,
+    p_init_end: AlignedVec,
+    p_final_beg: AlignedVec,
+    x_init_end: AlignedVec,
+    x_final_beg: AlignedVec,
     propose_final: Proposal,
 }
 
@@ -104,14 +105,14 @@ struct Proposal {
 impl Proposal {
     fn new(z: &Phase) -> Self {
         Self {
-            point: z.point.clone(),
+            point: z.to_point(),
             energy: z.energy(),
         }
     }
 
     /// Takes the position of `z`, copying into the existing buffers.
     fn set(&mut self, z: &Phase) {
-        self.point.clone_from(&z.point);
+        z.write_point(&mut self.point);
         self.energy = z.energy();
     }
 }
@@ -210,12 +211,12 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             let Some(h) = self.step(z, log_sum_weight)? else {
                 return Ok(false);
             };
-            propose.point.clone_from(&z.point);
+            z.write_point(&mut propose.point);
             propose.energy = h;
             p_beg.copy_from_slice(&z.p);
             p_end.copy_from_slice(&z.p);
             if self.displacement {
-                x_beg.copy_from_slice(&z.point.x);
+                x_beg.copy_from_slice(&z.x);
             } else {
                 p_sharp_beg.copy_from_slice(&z.v);
                 p_sharp_end.copy_from_slice(&z.v);
@@ -233,11 +234,11 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             let Some(h) = self.step(z, &mut lsw_init)? else {
                 return Ok(false);
             };
-            propose.point.clone_from(&z.point);
+            z.write_point(&mut propose.point);
             propose.energy = h;
             p_beg.copy_from_slice(&z.p);
             if self.displacement {
-                x_beg.copy_from_slice(&z.point.x);
+                x_beg.copy_from_slice(&z.x);
             } else {
                 p_sharp_beg.copy_from_slice(&z.v);
             }
@@ -248,12 +249,12 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             let lsw_subtree = log_add_exp(lsw_init, lsw_final);
             add_log_weight(log_sum_weight, lsw_subtree);
             if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
-                propose.point.clone_from(&z.point);
+                z.write_point(&mut propose.point);
                 propose.energy = h;
             }
             if self.displacement {
                 p_end.copy_from_slice(&z.p);
-                return Ok(no_uturn_displacement(x_beg, &z.point.x, p_beg, p_end, sign));
+                return Ok(no_uturn_displacement(x_beg, &z.x, p_beg, p_end, sign));
             }
             p_sharp_end.copy_from_slice(&z.v);
             let ends = p_end.iter_mut().zip(p_beg.iter()).zip(&z.p);
@@ -284,7 +285,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             return Ok(false);
         }
         if self.displacement {
-            level.x_init_end.copy_from_slice(&z.point.x);
+            level.x_init_end.copy_from_slice(&z.x);
         }
 
         let mut lsw_final = f64::NEG_INFINITY;
@@ -320,11 +321,11 @@ impl<T: Target + ?Sized> Builder<'_, T> {
                 sign,
             ) && no_uturn_displacement(
                 &level.x_init_end,
-                &z.point.x,
+                &z.x,
                 &level.p_init_end,
                 p_end,
                 sign,
-            ) && no_uturn_displacement(x_beg, &z.point.x, p_beg, p_end, sign));
+            ) && no_uturn_displacement(x_beg, &z.x, p_beg, p_end, sign));
         }
         // The two halves, each extended by one step into the other, then
         // the merged sub-tree.
@@ -356,20 +357,20 @@ struct Ends {
     z_bck: Phase,
     sample: Proposal,
     propose: Proposal,
-    p_fwd_fwd: Vec<f64>,
-    p_fwd_bck: Vec<f64>,
-    p_bck_fwd: Vec<f64>,
-    p_bck_bck: Vec<f64>,
-    ps_fwd_fwd: Vec<f64>,
-    ps_fwd_bck: Vec<f64>,
-    ps_bck_fwd: Vec<f64>,
-    ps_bck_bck: Vec<f64>,
-    rho: Vec<f64>,
-    rho_fwd: Vec<f64>,
-    rho_bck: Vec<f64>,
-    x_fwd_bck: Vec<f64>,
-    x_bck_fwd: Vec<f64>,
-    x_old_end: Vec<f64>,
+    p_fwd_fwd: AlignedVec,
+    p_fwd_bck: AlignedVec,
+    p_bck_fwd: AlignedVec,
+    p_bck_bck: AlignedVec,
+    ps_fwd_fwd: AlignedVec,
+    ps_fwd_bck: AlignedVec,
+    ps_bck_fwd: AlignedVec,
+    ps_bck_bck: AlignedVec,
+    rho: AlignedVec,
+    rho_fwd: AlignedVec,
+    rho_bck: AlignedVec,
+    x_fwd_bck: AlignedVec,
+    x_bck_fwd: AlignedVec,
+    x_old_end: AlignedVec,
 }
 
 /// The state NUTS keeps between transitions: its buffers, so a transition
@@ -383,8 +384,8 @@ pub(crate) struct NutsWorkspace {
 impl NutsWorkspace {
     pub(crate) fn new(point: &Point, metric: &Metric, max_depth: usize) -> Self {
         let d = point.x.len();
-        let phase = Phase::new(point.clone(), vec![0.0; d], metric);
-        let zeros = vec![0.0; d];
+        let phase = Phase::new(point, &vec![0.0; d], metric);
+        let zeros = AlignedVec::zeros(d);
         let level = Level {
             rho_init: zeros.clone(),
             rho_final: zeros.clone(),
@@ -466,7 +467,7 @@ impl Nuts {
             x_bck_fwd,
             x_old_end,
         } = ends;
-        z0.point.clone_from(current);
+        z0.set_point(current);
         metric.sample_momentum(rng, &mut z0.p);
         z0.refresh_velocity(metric);
         let h0 = z0.energy();
@@ -510,11 +511,7 @@ impl Nuts {
             let mut lsw_subtree = f64::NEG_INFINITY;
             let forward = rng.random::<bool>();
             if builder.displacement {
-                x_old_end.copy_from_slice(if forward {
-                    &z_fwd.point.x
-                } else {
-                    &z_bck.point.x
-                });
+                x_old_end.copy_from_slice(if forward { &z_fwd.x } else { &z_bck.x });
             }
             let valid = if forward {
                 rho_bck.copy_from_slice(rho);
@@ -572,32 +569,14 @@ impl Nuts {
             let persist = if builder.displacement {
                 // Trajectory order: the whole, then old and new sub-trees
                 // each extended by one point into the other.
-                let whole = no_uturn_displacement(
-                    &z_bck.point.x,
-                    &z_fwd.point.x,
-                    p_bck_bck,
-                    p_fwd_fwd,
-                    1.0,
-                );
+                let whole = no_uturn_displacement(&z_bck.x, &z_fwd.x, p_bck_bck, p_fwd_fwd, 1.0);
                 whole
                     && if forward {
-                        no_uturn_displacement(x_old_end, &z_fwd.point.x, p_bck_fwd, p_fwd_fwd, 1.0)
-                            && no_uturn_displacement(
-                                &z_bck.point.x,
-                                x_fwd_bck,
-                                p_bck_bck,
-                                p_fwd_bck,
-                                1.0,
-                            )
+                        no_uturn_displacement(x_old_end, &z_fwd.x, p_bck_fwd, p_fwd_fwd, 1.0)
+                            && no_uturn_displacement(&z_bck.x, x_fwd_bck, p_bck_bck, p_fwd_bck, 1.0)
                     } else {
-                        no_uturn_displacement(&z_bck.point.x, x_old_end, p_bck_bck, p_fwd_bck, 1.0)
-                            && no_uturn_displacement(
-                                x_bck_fwd,
-                                &z_fwd.point.x,
-                                p_bck_fwd,
-                                p_fwd_fwd,
-                                1.0,
-                            )
+                        no_uturn_displacement(&z_bck.x, x_old_end, p_bck_bck, p_fwd_bck, 1.0)
+                            && no_uturn_displacement(x_bck_fwd, &z_fwd.x, p_bck_fwd, p_fwd_fwd, 1.0)
                     }
             } else {
                 no_uturn(ps_bck_bck, ps_fwd_fwd, rho, None)
