@@ -9,13 +9,17 @@
 //! the cost of the density is identical and the comparison measures the
 //! samplers. Efficiency is the minimum over parameters of the rank-normalised
 //! bulk effective sample size (`diagnostics::ess_bulk`, which matches ArviZ),
-//! per second of wall time and per gradient evaluation after warm-up.
+//! per second of wall time, per second of the sampling thread's CPU time
+//! (which a loaded machine does not inflate), and per gradient evaluation
+//! after warm-up.
 //! Agreement is the largest difference of posterior means between the two
 //! samplers in units of the posterior standard deviation.
 //!
 //! Run with `cargo bench -p sobolev-benches --bench mcmc_nuts_rs` (set
-//! `MCMC_SEED=<u64>` to repeat it on other seeds; both samplers take it); the table
-//! goes to stdout and the peers JSON (ARCHITECTURE.md format) to
+//! `MCMC_SEED=<u64>` to repeat it on other seeds; both samplers take it;
+//! `MCMC_SKIP_STAN=1` leaves out the Stan-window run and `MCMC_CASES=funnel,logistic`
+//! picks posteriors). The table, with the gradient evaluations spent in
+//! warm-up and after it, goes to stdout and the peers JSON (ARCHITECTURE.md format) to
 //! `target/peers/mcmc-nuts-rs.json`.
 
 use std::collections::HashMap;
@@ -38,6 +42,28 @@ fn seed() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(DEFAULT_SEED)
+}
+
+/// Whether `MCMC_SKIP_STAN=1` asks to leave out our run on Stan's windows.
+fn skip_stan() -> bool {
+    std::env::var("MCMC_SKIP_STAN").is_ok_and(|s| s == "1")
+}
+
+/// Which of the three posteriors to run: `MCMC_CASES` lists any of
+/// `gaussian`, `funnel`, `logistic` (comma-separated); all by default.
+fn case_selected(case: &str) -> bool {
+    std::env::var("MCMC_CASES").map_or(true, |s| s.split(',').any(|c| c.trim() == case))
+}
+
+/// CPU time of the calling thread in seconds, from the scheduler's
+/// statistics (`/proc/thread-self/schedstat`, nanoseconds on a core; NaN
+/// where it cannot be read). Unlike wall time it leaves out the time the
+/// thread waited for a core, so the comparison holds on a loaded machine.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns * 1e-9)
 }
 
 const N_CHAINS: usize = 4;
@@ -98,8 +124,10 @@ impl<T: Target> CpuLogpFunc for NutsRsDensity<'_, T> {
 /// The kept draws of one sampler, `[chain][draw][dim]`, with its cost.
 struct Run {
     seconds: f64,
+    cpu_seconds: f64,
     values: Vec<f64>,
     gradients: usize,
+    warmup_gradients: usize,
     divergences: usize,
 }
 
@@ -155,11 +183,18 @@ fn run_ours<T: Target>(target: &T, schedule: mcmc::WarmupSchedule) -> BoxResult<
     );
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let start = Instant::now();
-    let draws = pool.install(|| mcmc::sample(target, &settings, None))?;
+    let (draws, cpu_seconds) = pool.install(|| {
+        let cpu = thread_cpu_seconds();
+        let draws = mcmc::sample(target, &settings, None);
+        (draws, thread_cpu_seconds() - cpu)
+    });
+    let draws = draws?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Run {
         seconds,
+        cpu_seconds,
         gradients: draws.gradient_evaluations(),
+        warmup_gradients: draws.warmup_gradients,
         divergences: draws.divergences(),
         values: draws.values,
     })
@@ -176,8 +211,9 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
         ..Default::default()
     };
     let mut values = Vec::with_capacity(N_CHAINS * N_DRAWS * d);
-    let (mut gradients, mut divergences) = (0u64, 0usize);
+    let (mut gradients, mut warmup_gradients, mut divergences) = (0u64, 0u64, 0usize);
     let start = Instant::now();
+    let cpu = thread_cpu_seconds();
     for c in 0..N_CHAINS {
         let mut rng = StdRng::seed_from_u64(seed() ^ ((c as u64 + 1) << 32));
         let math = CpuMath::new(NutsRsDensity { target });
@@ -191,14 +227,19 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
                 values.extend_from_slice(&x);
                 gradients += progress.num_gradients;
                 divergences += usize::from(progress.diverging);
+            } else {
+                warmup_gradients += progress.num_gradients;
             }
         }
     }
+    let cpu_seconds = thread_cpu_seconds() - cpu;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Run {
         seconds,
+        cpu_seconds,
         values,
         gradients: gradients as usize,
+        warmup_gradients: warmup_gradients as usize,
         divergences,
     })
 }
@@ -218,42 +259,72 @@ fn compare<T: Target>(
     exact: Option<Moments>,
 ) -> BoxResult<serde_json::Value> {
     let d = target.dim();
+    // nuts-rs runs first on odd seeds, so that neither sampler always meets
+    // the machine in the same state.
+    let peer_first = seed() % 2 == 1;
+    let early_peer = if peer_first {
+        Some(run_nuts_rs(target)?)
+    } else {
+        None
+    };
     let ours = run_ours(target, mcmc::WarmupSchedule::Nutpie)?;
-    let ours_stan = run_ours(target, mcmc::WarmupSchedule::Stan)?;
-    let peer = run_nuts_rs(target)?;
+    let peer = match early_peer {
+        Some(peer) => peer,
+        None => run_nuts_rs(target)?,
+    };
+    let ours_stan = if skip_stan() {
+        None
+    } else {
+        Some(run_ours(target, mcmc::WarmupSchedule::Stan)?)
+    };
     let mut rows = Vec::new();
     for (label, run) in [
-        ("ours", &ours),
-        ("nuts-rs", &peer),
-        ("ours-stan", &ours_stan),
+        ("ours", Some(&ours)),
+        ("nuts-rs", Some(&peer)),
+        ("ours-stan", ours_stan.as_ref()),
     ] {
+        let Some(run) = run else { continue };
         let ess = run.min_ess_bulk(d);
         println!(
-            "{name:<22} {label:<8} {:>9.3} {:>10.1} {:>10.1} {:>12.5} {:>6}",
+            "{name:<22} {label:<9} {:>8.3} {:>8.3} {:>9.1} {:>10.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4}",
             run.seconds,
+            run.cpu_seconds,
             ess,
             ess / run.seconds,
+            ess / run.cpu_seconds,
             ess / run.gradients as f64,
+            run.warmup_gradients,
+            run.gradients,
             run.divergences
         );
-        rows.push((ess, run));
+        rows.push(ess);
     }
-    let (ess_ours, ess_peer) = (rows[0].0, rows[1].0);
+    let (ess_ours, ess_peer) = (rows[0], rows[1]);
     let ours_s = ours.seconds / ess_ours;
     let peer_s = peer.seconds / ess_peer;
     let speedup = peer_s / ours_s;
-    println!("{name:<22} ESS/s ratio ours/nuts-rs = {speedup:.3}");
+    let cpu_speedup = (ess_ours / ours.cpu_seconds) / (ess_peer / peer.cpu_seconds);
+    println!(
+        "{name:<22} ESS/s ratio ours/nuts-rs = {speedup:.3} (wall), {cpu_speedup:.3} (thread CPU time)"
+    );
 
     let (mean_ours, sd_ours) = ours.mean_sd(d);
     let (mean_peer, sd_peer) = peer.mean_sd(d);
     let max_err = (0..d)
         .map(|j| (mean_ours[j] - mean_peer[j]).abs() / (0.5 * (sd_ours[j] + sd_peer[j])))
         .fold(0.0, f64::max);
+    let stan_note = match (&ours_stan, rows.get(2)) {
+        (Some(run), Some(ess)) => {
+            format!(", ours on Stan's windows {:.5}", ess / run.gradients as f64)
+        }
+        _ => String::new(),
+    };
     let mut notes = format!(
-        "min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}, ours on Stan's windows {:.5}; gradients after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
+        "ESS per thread CPU second, ours/nuts-rs: {cpu_speedup:.3}; min bulk ESS per gradient: ours {:.5}, nuts-rs {:.5}{stan_note}; gradients in warm-up: ours {}, nuts-rs {}; after warm-up: ours {}, nuts-rs {}; divergences: ours {}, nuts-rs {}; max_err = max |mean difference| / posterior sd",
         ess_ours / ours.gradients as f64,
         ess_peer / peer.gradients as f64,
-        rows[2].0 / ours_stan.gradients as f64,
+        ours.warmup_gradients,
+        peer.warmup_gradients,
         ours.gradients,
         peer.gradients,
         ours.divergences,
@@ -283,8 +354,18 @@ fn main() -> BoxResult<()> {
         "{N_CHAINS} chains x {N_WARMUP} warm-up x {N_DRAWS} draws, diagonal metric, one thread"
     );
     println!(
-        "{:<22} {:<8} {:>9} {:>10} {:>10} {:>12} {:>6}",
-        "target", "sampler", "seconds", "min ESS", "ESS/s", "ESS/grad", "div"
+        "{:<22} {:<9} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>4}",
+        "target",
+        "sampler",
+        "seconds",
+        "cpu s",
+        "min ESS",
+        "ESS/s",
+        "ESS/cpu-s",
+        "ESS/grad",
+        "wu grads",
+        "grads",
+        "div"
     );
     let gaussian = CorrelatedGaussian::new(50, 1e4, 3)?;
     let funnel = Funnel {
@@ -292,15 +373,24 @@ fn main() -> BoxResult<()> {
         centred: false,
     };
     let logistic = LogisticRegression::synthetic(1000, 25, 5)?;
-    let cases = vec![
-        compare(
+    let mut cases = Vec::new();
+    if case_selected("gaussian") {
+        cases.push(compare(
             "correlated_gaussian_50",
             &gaussian,
             Some(gaussian.moments()),
-        )?,
-        compare("funnel_10_noncentred", &funnel, Some(funnel.moments()))?,
-        compare("logistic_1000x25", &logistic, None)?,
-    ];
+        )?);
+    }
+    if case_selected("funnel") {
+        cases.push(compare(
+            "funnel_10_noncentred",
+            &funnel,
+            Some(funnel.moments()),
+        )?);
+    }
+    if case_selected("logistic") {
+        cases.push(compare("logistic_1000x25", &logistic, None)?);
+    }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/peers");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("mcmc-nuts-rs.json");

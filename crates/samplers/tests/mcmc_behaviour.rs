@@ -1,7 +1,9 @@
 //! Reproducibility, resumption, other kernels and bad input.
 
 use sobolev_samplers::Error;
-use sobolev_samplers::mcmc::{Chain, FnTarget, Kernel, MetricKind, Settings, Target, sample};
+use sobolev_samplers::mcmc::{
+    Chain, FnTarget, Kernel, MetricKind, Nuts, Settings, Target, UTurnCriterion, sample,
+};
 use sobolev_samplers::posteriors::{HierarchicalNormal, StdNormal};
 
 fn small(kernel: Kernel) -> Settings {
@@ -32,8 +34,17 @@ fn draws_do_not_depend_on_thread_count() {
 
 #[test]
 fn resumed_chain_is_bit_identical() {
+    for uturn in [UTurnCriterion::Displacement, UTurnCriterion::MomentumSum] {
+        resume_bit_identical(uturn);
+    }
+}
+
+fn resume_bit_identical(uturn: UTurnCriterion) {
     let t = StdNormal { d: 3 };
-    let s = small(Kernel::Nuts(Default::default()));
+    let s = small(Kernel::Nuts(Nuts {
+        uturn,
+        ..Default::default()
+    }));
     let mut straight = Chain::new(&t, &s, vec![0.5, -0.5, 1.0], 0).unwrap();
     let mut first = Chain::new(&t, &s, vec![0.5, -0.5, 1.0], 0).unwrap();
     for _ in 0..200 {
@@ -65,6 +76,10 @@ fn every_kernel_recovers_a_gaussian_mean() {
         Kernel::Mala,
         Kernel::Hmc { n_steps: 10 },
         Kernel::Nuts(Default::default()),
+        Kernel::Nuts(Nuts {
+            uturn: UTurnCriterion::MomentumSum,
+            ..Default::default()
+        }),
     ] {
         let s = Settings {
             n_warmup: 1000,

@@ -274,7 +274,7 @@ impl Chain {
             let d = self.point.x.len();
             let mut p = vec![0.0; d];
             self.metric.sample_momentum(rng, &mut p);
-            let mut z = Phase::new(self.point.clone(), p, &self.metric);
+            let mut z = Phase::new(&self.point, &p, &self.metric);
             let h0 = z.energy();
             let h = if z.leapfrog(target, &self.metric, eps)? {
                 z.energy()
@@ -323,6 +323,9 @@ pub struct Draws {
     pub stats: Vec<DrawStats>,
     /// The chains' states after the last draw (resume from these).
     pub chains: Vec<Chain>,
+    /// Gradient evaluations spent in warm-up, all chains together.
+    #[serde(default)]
+    pub warmup_gradients: usize,
 }
 
 impl Draws {
@@ -357,7 +360,7 @@ impl Draws {
 }
 
 /// One chain's kept draws, statistics and final state.
-type ChainRun = (Vec<f64>, Vec<DrawStats>, Chain);
+type ChainRun = (Vec<f64>, Vec<DrawStats>, Chain, usize);
 
 /// Runs `settings.n_chains` chains in parallel from `inits` (one initial
 /// point per chain), or from points drawn uniformly in `[-2, 2]^d` from each
@@ -396,8 +399,9 @@ pub fn sample<T: Target + ?Sized>(
                 }
             };
             let mut chain = Chain::new(target, settings, x0, c as u64)?;
+            let mut warmup_gradients = 0;
             for _ in 0..settings.n_warmup {
-                chain.step(target)?;
+                warmup_gradients += chain.step(target)?.info.n_steps;
             }
             let mut values = Vec::with_capacity(settings.n_draws * d);
             let mut stats = Vec::with_capacity(settings.n_draws);
@@ -405,7 +409,7 @@ pub fn sample<T: Target + ?Sized>(
                 stats.push(chain.step(target)?);
                 values.extend_from_slice(&chain.point.x);
             }
-            Ok((values, stats, chain))
+            Ok((values, stats, chain, warmup_gradients))
         })
         .collect();
     let mut draws = Draws {
@@ -415,9 +419,11 @@ pub fn sample<T: Target + ?Sized>(
         values: Vec::with_capacity(settings.n_chains * settings.n_draws * d),
         stats: Vec::with_capacity(settings.n_chains * settings.n_draws),
         chains: Vec::with_capacity(settings.n_chains),
+        warmup_gradients: 0,
     };
     for run in runs {
-        let (v, s, c) = run?;
+        let (v, s, c, w) = run?;
+        draws.warmup_gradients += w;
         draws.values.extend(v);
         draws.stats.extend(s);
         draws.chains.push(c);

@@ -154,7 +154,7 @@ fn hmc<T: Target + ?Sized, R: Rng + ?Sized>(
     let d = current.x.len();
     let mut p = vec![0.0; d];
     metric.sample_momentum(rng, &mut p);
-    let start = Phase::new(current.clone(), p, metric);
+    let start = Phase::new(current, &p, metric);
     let h0 = start.energy();
     let mut z = start.clone();
     let mut finite = true;
@@ -172,7 +172,7 @@ fn hmc<T: Target + ?Sized, R: Rng + ?Sized>(
     let next = if accepted { z } else { start };
     Ok(Transition {
         energy: next.energy(),
-        point: next.point,
+        point: next.to_point(),
         info: TransitionInfo {
             accept_stat,
             accept_stat_symmetric,

@@ -28,5 +28,5 @@ pub use adapt::{Adaptation, DualAveraging, MetricKind, WarmupSchedule};
 pub use chain::{Chain, DrawStats, Draws, Settings, sample};
 pub use kernel::{Kernel, Transition, TransitionInfo};
 pub use metric::Metric;
-pub use nuts::Nuts;
+pub use nuts::{Nuts, UTurnCriterion};
 pub use target::{FnTarget, Point, Target};

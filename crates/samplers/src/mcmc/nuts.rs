@@ -1,23 +1,58 @@
-//! The No-U-Turn Sampler with multinomial sampling and the generalised
-//! U-turn criterion.
+//! The No-U-Turn Sampler with multinomial sampling and a choice of U-turn
+//! criterion.
 //!
 //! Each transition draws a momentum and doubles a leapfrog trajectory
 //! forwards or backwards at random until the trajectory turns back on
-//! itself (the generalised criterion on summed momenta `rho`, checked over
-//! every balanced sub-tree and, as in Stan since 2.26, across the two halves
-//! of each merge), a leapfrog step diverges (energy error above
-//! `max_energy_error`), or the tree reaches `max_depth`. The next state is
-//! drawn from the whole trajectory with weights `exp(-H)`: progressively
-//! within sub-trees and biased towards the newest half at the top level
-//! (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
+//! itself, a leapfrog step diverges (energy error above
+//! `max_energy_error`), or the tree reaches `max_depth`. The U-turn check
+//! runs over every balanced sub-tree and, as in Stan since 2.26, across the
+//! two halves of each merge (each half extended by one point into the
+//! other). It is either the displacement criterion `(x+ - x-) . p± >= 0`
+//! (Hoffman & Gelman 2014, eq. 9; with the momenta `p` it equals the
+//! criterion in the coordinates that whiten the metric, as nutpie and
+//! nuts-rs apply it) or Betancourt's generalised criterion on the summed
+//! momenta, `rho . M^{-1} p± > 0` (Betancourt 2017, appendix A.4.2). The
+//! next state is drawn from the whole trajectory with weights `exp(-H)`:
+//! progressively within sub-trees and biased towards the newest half at the
+//! top level (Hoffman & Gelman 2014; Betancourt 2017, appendix A).
 
-use super::hamiltonian::{Phase, projections};
+use super::hamiltonian::{AlignedVec, Phase, displacement_projections, projections};
 use super::kernel::{Transition, TransitionInfo, acceptance};
 use super::metric::Metric;
 use super::target::{Point, Target};
 use crate::{Error, Result};
 use rand::Rng;
 use sobolev_special::logaddexp as log_add_exp;
+
+/// When a NUTS trajectory counts as turning back on itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum UTurnCriterion {
+    /// Stop when the displacement between the ends of a (sub-)trajectory
+    /// has a negative projection on the momentum at either end,
+    /// `(x+ - x-) . p < 0` (Hoffman & Gelman 2014, eq. 9): the criterion of
+    /// nutpie and nuts-rs. On the posterior suite's correlated Gaussian,
+    /// non-centred funnel and logistic regression (6 seeds, 4 chains x 1000
+    /// draws) it spends 2.7%, 0.3% and 5.4% fewer gradients after warm-up
+    /// than [`UTurnCriterion::MomentumSum`], and its bulk ESS per gradient
+    /// is the same within the seed-to-seed spread on the Gaussian
+    /// (0.00271 vs 0.00274, se 0.00006) and higher on the funnel (0.270 vs
+    /// 0.261) and the logistic regression (0.0711 vs 0.0646, se 0.003).
+    #[default]
+    Displacement,
+    /// Stop when the summed momentum `rho` has a non-positive projection on
+    /// the velocity `M^{-1} p` at either end (Betancourt 2017, appendix
+    /// A.4.2; Stan's criterion). Its sums weigh the end points fully where
+    /// the displacement weighs them by half, so trajectories run slightly
+    /// longer.
+    MomentumSum,
+}
+
+impl UTurnCriterion {
+    /// The criterion of checkpoints written before the choice existed.
+    fn before_choice() -> Self {
+        Self::MomentumSum
+    }
+}
 
 /// NUTS settings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -26,6 +61,10 @@ pub struct Nuts {
     pub max_depth: usize,
     /// Energy error above which a step counts as divergent.
     pub max_energy_error: f64,
+    /// The U-turn criterion. Serialised settings without this field resume
+    /// with [`UTurnCriterion::MomentumSum`], the criterion they ran with.
+    #[serde(default = "UTurnCriterion::before_choice")]
+    pub uturn: UTurnCriterion,
 }
 
 impl Default for Nuts {
@@ -33,19 +72,25 @@ impl Default for Nuts {
         Self {
             max_depth: 10,
             max_energy_error: 1000.0,
+            uturn: UTurnCriterion::default(),
         }
     }
 }
 
-/// Per-depth buffers, so building a tree allocates nothing per step.
+/// Per-depth buffers, so building a tree allocates nothing per step. The
+/// summed momenta and velocities serve [`UTurnCriterion::MomentumSum`], the
+/// positions [`UTurnCriterion::Displacement`]; all are cache-line aligned
+/// (see [`AlignedVec`]) for the U-turn checks' vectorised passes.
 #[derive(Debug, Clone)]
 struct Level {
-    rho_init: Vec<f64>,
-    rho_final: Vec<f64>,
-    p_sharp_init_end: Vec<f64>,
-    p_sharp_final_beg: Vec<f64>,
-    p_init_end: Vec<f64>,
-    p_final_beg: Vec<f64>,
+    rho_init: AlignedVec,
+    rho_final: AlignedVec,
+    p_sharp_init_end: AlignedVec,
+    p_sharp_final_beg: AlignedVec,
+    p_init_end: AlignedVec,
+    p_final_beg: AlignedVec,
+    x_init_end: AlignedVec,
+    x_final_beg: AlignedVec,
     propose_final: Proposal,
 }
 
@@ -60,14 +105,14 @@ struct Proposal {
 impl Proposal {
     fn new(z: &Phase) -> Self {
         Self {
-            point: z.point.clone(),
+            point: z.to_point(),
             energy: z.energy(),
         }
     }
 
     /// Takes the position of `z`, copying into the existing buffers.
     fn set(&mut self, z: &Phase) {
-        self.point.clone_from(&z.point);
+        z.write_point(&mut self.point);
         self.energy = z.energy();
     }
 }
@@ -83,6 +128,8 @@ struct Builder<'a, T: ?Sized> {
     sum_accept: f64,
     sum_accept_symmetric: f64,
     diverged: bool,
+    /// Whether the criterion is [`UTurnCriterion::Displacement`].
+    displacement: bool,
 }
 
 /// Whether a trajectory segment with end velocities `a` (start) and `b`
@@ -90,6 +137,32 @@ struct Builder<'a, T: ?Sized> {
 fn no_uturn(a: &[f64], b: &[f64], rho: &[f64], extra: Option<&[f64]>) -> bool {
     let (da, db) = projections(a, b, rho, extra);
     da > 0.0 && db > 0.0
+}
+
+/// Whether a segment from `x_beg` to `x_end` (in build order; `sign` is
+/// `-1` when it was built backwards in time) with end momenta `p_beg`,
+/// `p_end` has not yet turned back: its displacement in time order projects
+/// non-negatively on both end momenta.
+fn no_uturn_displacement(
+    x_beg: &[f64],
+    x_end: &[f64],
+    p_beg: &[f64],
+    p_end: &[f64],
+    sign: f64,
+) -> bool {
+    let (da, db) = displacement_projections(x_beg, x_end, p_beg, p_end);
+    sign * da >= 0.0 && sign * db >= 0.0
+}
+
+/// `total = log(e^total + e^w)`. The first term of a sum (`total = -inf`)
+/// is stored as it is, which is what `logaddexp` returns for it, without
+/// the `exp` and `log1p`: half of all the sums a tree makes.
+fn add_log_weight(total: &mut f64, w: f64) {
+    *total = if *total == f64::NEG_INFINITY {
+        w
+    } else {
+        log_add_exp(*total, w)
+    };
 }
 
 impl<T: Target + ?Sized> Builder<'_, T> {
@@ -105,7 +178,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         if h - self.h0 > self.max_energy_error {
             self.diverged = true;
         }
-        *log_sum_weight = log_add_exp(*log_sum_weight, self.h0 - h);
+        add_log_weight(log_sum_weight, self.h0 - h);
         let (accept, accept_symmetric) = acceptance(self.h0 - h);
         self.sum_accept += accept;
         self.sum_accept_symmetric += accept_symmetric;
@@ -129,45 +202,59 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         rho: &mut [f64],
         p_beg: &mut [f64],
         p_end: &mut [f64],
+        x_beg: &mut [f64],
         log_sum_weight: &mut f64,
         rng: &mut R,
     ) -> Result<bool> {
+        let sign = self.eps.signum();
         if depth == 0 {
             let Some(h) = self.step(z, log_sum_weight)? else {
                 return Ok(false);
             };
-            propose.point.clone_from(&z.point);
+            z.write_point(&mut propose.point);
             propose.energy = h;
-            p_sharp_beg.copy_from_slice(&z.v);
-            p_sharp_end.copy_from_slice(&z.v);
-            rho.copy_from_slice(&z.p);
             p_beg.copy_from_slice(&z.p);
             p_end.copy_from_slice(&z.p);
+            if self.displacement {
+                x_beg.copy_from_slice(&z.x);
+            } else {
+                p_sharp_beg.copy_from_slice(&z.v);
+                p_sharp_end.copy_from_slice(&z.v);
+                rho.copy_from_slice(&z.p);
+            }
             return Ok(true);
         }
         if depth == 1 {
-            // Two leaves: with `p1, p2` and `v1, v2` the momenta and
-            // velocities after each step, both cross-half checks and the
-            // merged check project `v1, v2` on the same `p1 + p2`, so one
-            // pass decides all three, and each leaf writes straight into
-            // the outputs.
+            // Two leaves: both cross-half checks coincide with the merged
+            // one (with `p1, p2` and `v1, v2` the momenta and velocities
+            // after each step, the momentum-sum checks all project `v1, v2`
+            // on `p1 + p2`), so one check decides all three, and each leaf
+            // writes straight into the outputs.
             let mut lsw_init = f64::NEG_INFINITY;
             let Some(h) = self.step(z, &mut lsw_init)? else {
                 return Ok(false);
             };
-            propose.point.clone_from(&z.point);
+            z.write_point(&mut propose.point);
             propose.energy = h;
-            p_sharp_beg.copy_from_slice(&z.v);
             p_beg.copy_from_slice(&z.p);
+            if self.displacement {
+                x_beg.copy_from_slice(&z.x);
+            } else {
+                p_sharp_beg.copy_from_slice(&z.v);
+            }
             let mut lsw_final = f64::NEG_INFINITY;
             let Some(h) = self.step(z, &mut lsw_final)? else {
                 return Ok(false);
             };
             let lsw_subtree = log_add_exp(lsw_init, lsw_final);
-            *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
+            add_log_weight(log_sum_weight, lsw_subtree);
             if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
-                propose.point.clone_from(&z.point);
+                z.write_point(&mut propose.point);
                 propose.energy = h;
+            }
+            if self.displacement {
+                p_end.copy_from_slice(&z.p);
+                return Ok(no_uturn_displacement(x_beg, &z.x, p_beg, p_end, sign));
             }
             p_sharp_end.copy_from_slice(&z.v);
             let ends = p_end.iter_mut().zip(p_beg.iter()).zip(&z.p);
@@ -191,10 +278,14 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             &mut level.rho_init,
             p_beg,
             &mut level.p_init_end,
+            x_beg,
             &mut lsw_init,
             rng,
         )? {
             return Ok(false);
+        }
+        if self.displacement {
+            level.x_init_end.copy_from_slice(&z.x);
         }
 
         let mut lsw_final = f64::NEG_INFINITY;
@@ -208,6 +299,7 @@ impl<T: Target + ?Sized> Builder<'_, T> {
             &mut level.rho_final,
             &mut level.p_final_beg,
             p_end,
+            &mut level.x_final_beg,
             &mut lsw_final,
             rng,
         )? {
@@ -215,11 +307,26 @@ impl<T: Target + ?Sized> Builder<'_, T> {
         }
 
         let lsw_subtree = log_add_exp(lsw_init, lsw_final);
-        *log_sum_weight = log_add_exp(*log_sum_weight, lsw_subtree);
+        add_log_weight(log_sum_weight, lsw_subtree);
         if rng.random::<f64>() < (lsw_final - lsw_subtree).exp() {
             std::mem::swap(propose, &mut level.propose_final);
         }
 
+        if self.displacement {
+            return Ok(no_uturn_displacement(
+                x_beg,
+                &level.x_final_beg,
+                p_beg,
+                &level.p_final_beg,
+                sign,
+            ) && no_uturn_displacement(
+                &level.x_init_end,
+                &z.x,
+                &level.p_init_end,
+                p_end,
+                sign,
+            ) && no_uturn_displacement(x_beg, &z.x, p_beg, p_end, sign));
+        }
         // The two halves, each extended by one step into the other, then
         // the merged sub-tree.
         let halves_persist = no_uturn(
@@ -250,17 +357,20 @@ struct Ends {
     z_bck: Phase,
     sample: Proposal,
     propose: Proposal,
-    p_fwd_fwd: Vec<f64>,
-    p_fwd_bck: Vec<f64>,
-    p_bck_fwd: Vec<f64>,
-    p_bck_bck: Vec<f64>,
-    ps_fwd_fwd: Vec<f64>,
-    ps_fwd_bck: Vec<f64>,
-    ps_bck_fwd: Vec<f64>,
-    ps_bck_bck: Vec<f64>,
-    rho: Vec<f64>,
-    rho_fwd: Vec<f64>,
-    rho_bck: Vec<f64>,
+    p_fwd_fwd: AlignedVec,
+    p_fwd_bck: AlignedVec,
+    p_bck_fwd: AlignedVec,
+    p_bck_bck: AlignedVec,
+    ps_fwd_fwd: AlignedVec,
+    ps_fwd_bck: AlignedVec,
+    ps_bck_fwd: AlignedVec,
+    ps_bck_bck: AlignedVec,
+    rho: AlignedVec,
+    rho_fwd: AlignedVec,
+    rho_bck: AlignedVec,
+    x_fwd_bck: AlignedVec,
+    x_bck_fwd: AlignedVec,
+    x_old_end: AlignedVec,
 }
 
 /// The state NUTS keeps between transitions: its buffers, so a transition
@@ -274,8 +384,8 @@ pub(crate) struct NutsWorkspace {
 impl NutsWorkspace {
     pub(crate) fn new(point: &Point, metric: &Metric, max_depth: usize) -> Self {
         let d = point.x.len();
-        let phase = Phase::new(point.clone(), vec![0.0; d], metric);
-        let zeros = vec![0.0; d];
+        let phase = Phase::new(point, &vec![0.0; d], metric);
+        let zeros = AlignedVec::zeros(d);
         let level = Level {
             rho_init: zeros.clone(),
             rho_final: zeros.clone(),
@@ -283,6 +393,8 @@ impl NutsWorkspace {
             p_sharp_final_beg: zeros.clone(),
             p_init_end: zeros.clone(),
             p_final_beg: zeros.clone(),
+            x_init_end: zeros.clone(),
+            x_final_beg: zeros.clone(),
             propose_final: Proposal::new(&phase),
         };
         let ends = Ends {
@@ -301,7 +413,10 @@ impl NutsWorkspace {
             ps_bck_bck: zeros.clone(),
             rho: zeros.clone(),
             rho_fwd: zeros.clone(),
-            rho_bck: zeros,
+            rho_bck: zeros.clone(),
+            x_fwd_bck: zeros.clone(),
+            x_bck_fwd: zeros.clone(),
+            x_old_end: zeros,
         };
         Self {
             levels: vec![level; max_depth.max(1)],
@@ -348,8 +463,11 @@ impl Nuts {
             rho,
             rho_fwd,
             rho_bck,
+            x_fwd_bck,
+            x_bck_fwd,
+            x_old_end,
         } = ends;
-        z0.point.clone_from(current);
+        z0.set_point(current);
         metric.sample_momentum(rng, &mut z0.p);
         z0.refresh_velocity(metric);
         let h0 = z0.energy();
@@ -386,11 +504,16 @@ impl Nuts {
             sum_accept: 0.0,
             sum_accept_symmetric: 0.0,
             diverged: false,
+            displacement: self.uturn == UTurnCriterion::Displacement,
         };
         let mut depth = 0;
         while depth < self.max_depth {
             let mut lsw_subtree = f64::NEG_INFINITY;
-            let valid = if rng.random::<bool>() {
+            let forward = rng.random::<bool>();
+            if builder.displacement {
+                x_old_end.copy_from_slice(if forward { &z_fwd.x } else { &z_bck.x });
+            }
+            let valid = if forward {
                 rho_bck.copy_from_slice(rho);
                 p_bck_fwd.copy_from_slice(p_fwd_fwd);
                 ps_bck_fwd.copy_from_slice(ps_fwd_fwd);
@@ -405,6 +528,7 @@ impl Nuts {
                     rho_fwd,
                     p_fwd_bck,
                     p_fwd_fwd,
+                    x_fwd_bck,
                     &mut lsw_subtree,
                     rng,
                 )?
@@ -423,6 +547,7 @@ impl Nuts {
                     rho_bck,
                     p_bck_fwd,
                     p_bck_bck,
+                    x_bck_fwd,
                     &mut lsw_subtree,
                     rng,
                 )?
@@ -441,9 +566,23 @@ impl Nuts {
             for ((r, b), f) in rho.iter_mut().zip(rho_bck.iter()).zip(rho_fwd.iter()) {
                 *r = b + f;
             }
-            let persist = no_uturn(ps_bck_bck, ps_fwd_fwd, rho, None)
-                && no_uturn(ps_bck_bck, ps_fwd_bck, rho_bck, Some(p_fwd_bck))
-                && no_uturn(ps_bck_fwd, ps_fwd_fwd, rho_fwd, Some(p_bck_fwd));
+            let persist = if builder.displacement {
+                // Trajectory order: the whole, then old and new sub-trees
+                // each extended by one point into the other.
+                let whole = no_uturn_displacement(&z_bck.x, &z_fwd.x, p_bck_bck, p_fwd_fwd, 1.0);
+                whole
+                    && if forward {
+                        no_uturn_displacement(x_old_end, &z_fwd.x, p_bck_fwd, p_fwd_fwd, 1.0)
+                            && no_uturn_displacement(&z_bck.x, x_fwd_bck, p_bck_bck, p_fwd_bck, 1.0)
+                    } else {
+                        no_uturn_displacement(&z_bck.x, x_old_end, p_bck_bck, p_fwd_bck, 1.0)
+                            && no_uturn_displacement(x_bck_fwd, &z_fwd.x, p_bck_fwd, p_fwd_fwd, 1.0)
+                    }
+            } else {
+                no_uturn(ps_bck_bck, ps_fwd_fwd, rho, None)
+                    && no_uturn(ps_bck_bck, ps_fwd_bck, rho_bck, Some(p_fwd_bck))
+                    && no_uturn(ps_bck_fwd, ps_fwd_fwd, rho_fwd, Some(p_bck_fwd))
+            };
             if !persist {
                 break;
             }
@@ -460,5 +599,70 @@ impl Nuts {
                 diverged: builder.diverged,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A point of the unit-frequency oscillator `x = (cos t, sin t)`, with
+    /// momentum `p = dx/dt` (identity metric).
+    fn orbit(t: f64) -> ([f64; 2], [f64; 2]) {
+        ([t.cos(), t.sin()], [-t.sin(), t.cos()])
+    }
+
+    #[test]
+    fn displacement_criterion_turns_after_half_a_period() {
+        // `(x(T) - x(0)) . p(0) = (x(T) - x(0)) . p(T) = sin T`: the segment
+        // turns back exactly when it spans more than half a period.
+        for (span, expected) in [(0.5, true), (3.0, true), (3.2, false), (5.0, false)] {
+            let (x0, p0) = orbit(0.3);
+            let (x1, p1) = orbit(0.3 + span);
+            assert_eq!(
+                no_uturn_displacement(&x0, &x1, &p0, &p1, 1.0),
+                expected,
+                "forward, span {span}"
+            );
+            // The same segment built backwards in time from its far end.
+            assert_eq!(
+                no_uturn_displacement(&x1, &x0, &p1, &p0, -1.0),
+                expected,
+                "backward, span {span}"
+            );
+        }
+    }
+
+    #[test]
+    fn criteria_agree_on_a_short_and_a_long_orbit_segment() {
+        // Summed momenta of points spaced 0.01 apart along the orbit: the
+        // momentum-sum criterion and the displacement one agree away from
+        // the half period.
+        for (span, expected) in [(1.0, true), (4.0, false)] {
+            let n = (span / 0.01) as usize;
+            let mut rho = [0.0; 2];
+            for k in 0..=n {
+                let (_, p) = orbit(k as f64 * 0.01);
+                rho[0] += p[0];
+                rho[1] += p[1];
+            }
+            let (x0, p0) = orbit(0.0);
+            let (x1, p1) = orbit(n as f64 * 0.01);
+            assert_eq!(no_uturn(&p0, &p1, &rho, None), expected);
+            assert_eq!(no_uturn_displacement(&x0, &x1, &p0, &p1, 1.0), expected);
+        }
+    }
+
+    #[test]
+    fn settings_without_a_criterion_keep_the_momentum_sum() {
+        let old = r#"{"max_depth":10,"max_energy_error":1000.0}"#;
+        let nuts: Nuts = serde_json::from_str(old).unwrap();
+        assert_eq!(nuts.uturn, UTurnCriterion::MomentumSum);
+        assert_eq!(Nuts::default().uturn, UTurnCriterion::Displacement);
+        let json = serde_json::to_string(&Nuts::default()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Nuts>(&json).unwrap(),
+            Nuts::default()
+        );
     }
 }
