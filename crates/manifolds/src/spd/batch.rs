@@ -108,7 +108,7 @@ mod fixed {
                 return Err(Error::NonFinite("Spd batch: matrix function overflowed"));
             }
         }
-        Ok(dense::colour(l, &dense::spectral_sum(&vecs, &fv)))
+        Ok(dense::colour_spectral(l, &vecs, &fv))
     }
 
     /// `exp_P(V) = L exp(W) L^T`; `exp(W)` by scaling and squaring, or
@@ -146,7 +146,7 @@ mod fixed {
                 }
                 *fk = lam.ln();
             }
-            let m = dense::colour(&ls[k], &dense::spectral_sum(&vecs[k], &fv));
+            let m = dense::colour_spectral(&ls[k], &vecs[k], &fv);
             dense::store_symmetrised(&m, o);
         }
         Ok(())
