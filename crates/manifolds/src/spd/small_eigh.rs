@@ -27,6 +27,14 @@
 //!   square-root-free QL of Pal, Walker and Kahan on the squared
 //!   off-diagonal (`O(n^2)` after the `4/3 n^3` reduction).
 //!
+//! The QL sweeps are a serial chain of square roots and divisions, which
+//! leaves most of the processor idle. The batched kernels therefore solve
+//! [`LANES`] matrices together: with eigenvectors by interleaving the
+//! matrices' rotations one by one (the out-of-order core overlaps their
+//! chains), for eigenvalues only in SIMD lanes with masks. Both give
+//! exactly the results of the one-matrix solvers. The reduction's loops run
+//! over whole rows of fixed length, so they vectorise.
+//!
 //! The input is scaled by its largest entry first, so no intermediate
 //! overflows and the squares in the rotations need no `hypot`.
 //!
@@ -545,13 +553,10 @@ pub(crate) type EigenLanes<const N: usize> = ([[f64; N]; LANES], [[[f64; N]; N];
 
 /// [`sym_eigh`] on [`LANES`] matrices at once, with the same results bit
 /// for bit. The QL sweeps, whose serial chain of square roots and divisions
-/// bounds the single-matrix solver, run in lockstep: every quantity is a
-/// vector of one value per matrix, each matrix with its own shift and
-/// deflation point; a matrix that has deflated (or whose sweep is shorter)
-/// is masked, its rotation replaced by the identity (`c = 1, s = 0`, which
-/// leaves its entries exactly unchanged). The sweep over a block then costs
-/// about as much as one matrix's, and its arithmetic is vectorised across
-/// the matrices. `None` if any matrix fails as in [`sym_eigh`].
+/// bounds the single-matrix solver, are interleaved (see
+/// [`ql_interleaved`]): each matrix follows its own iteration, and the
+/// processor overlaps the chains of the different matrices. `None` if any
+/// matrix fails as in [`sym_eigh`].
 #[inline(always)]
 pub(crate) fn sym_eigh_lanes<const N: usize>(a: &[[[f64; N]; N]; LANES]) -> Option<EigenLanes<N>> {
     let mut vals = [[0.0; N]; LANES];
@@ -562,36 +567,28 @@ pub(crate) fn sym_eigh_lanes<const N: usize>(a: &[[[f64; N]; N]; LANES]) -> Opti
         }
         return Some((vals, vecs));
     }
-    let mut d = [[0.0; LANES]; N];
-    let mut e = [[0.0; LANES]; N];
-    let mut z = [[[0.0; LANES]; N]; N];
+    let mut d = [[0.0; N]; LANES];
+    let mut e = [[0.0; N]; LANES];
     let mut scales = [0.0; LANES];
     for k in 0..LANES {
         let (mut s, scale) = scaled(&a[k])?;
         scales[k] = scale;
-        let (dk, ek, zk) = tridiagonalise::<N, true>(&mut s);
-        for i in 0..N {
-            d[i][k] = dk[i];
-            e[i][k] = ek[i];
-            for j in 0..N {
-                z[i][j][k] = zk[i][j];
-            }
-        }
+        (d[k], e[k], vecs[k]) = tridiagonalise::<N, true>(&mut s);
     }
-    ql_lanes(&mut d, &mut e, &mut z)?;
+    ql_interleaved(&mut d, &mut e, &mut vecs)?;
     for k in 0..LANES {
         for i in 0..N {
-            vals[k][i] = d[i][k] * scales[k];
-            for j in 0..N {
-                vecs[k][i][j] = z[i][j][k];
-            }
+            vals[k][i] = d[k][i] * scales[k];
         }
     }
     Some((vals, vecs))
 }
 
-/// [`sym_eigvals`] on [`LANES`] matrices at once, bit for bit, with the
-/// square-root-free QL run in lockstep as in [`sym_eigh_lanes`].
+/// [`sym_eigvals`] on [`LANES`] matrices at once, bit for bit. The
+/// square-root-free QL runs in lockstep: every quantity is a vector of one
+/// value per matrix, each matrix with its own shift and deflation point,
+/// and a matrix that has deflated (or whose sweep is shorter) is masked, so
+/// the sweeps' arithmetic is vectorised across the matrices.
 #[inline(always)]
 pub(crate) fn sym_eigvals_lanes<const N: usize>(
     a: &[[[f64; N]; N]; LANES],
@@ -650,103 +647,124 @@ fn deflation_index_lane<const N: usize, const SQUARED: bool>(
     m
 }
 
+/// Where one matrix of [`ql_interleaved`] stands: at eigenvalue `l`,
+/// between sweeps or at rotation `i` of the sweep over `l..m`, with the
+/// running quantities of that sweep.
+#[derive(Clone, Copy)]
+struct QlState {
+    l: usize,
+    m: usize,
+    i: usize,
+    iter: usize,
+    s: f64,
+    c: f64,
+    g: f64,
+    shift: f64,
+    sweeping: bool,
+    done: bool,
+}
+
 /// The implicit QL of [`ql_eigh`] on [`LANES`] tridiagonal matrices
-/// (`d[i][k]`, `e[i][k]` for matrix `k`) with their rotations applied to
-/// the rows of `z[i][j][k]`, in lockstep. `None` if a matrix does not
-/// converge or ends non-finite.
+/// (`d[k]`, `e[k]`, rotations applied to the rows of `z[k]`), interleaved:
+/// each round advances every unfinished matrix by one rotation, so the
+/// serial chains of square roots and divisions of the matrices overlap in
+/// the processor while each matrix follows exactly its own iteration (no
+/// matrix waits for the others, none does extra work). `None` if a matrix
+/// does not converge or ends non-finite.
 #[inline(always)]
-fn ql_lanes<const N: usize>(
-    d: &mut [Lanes; N],
-    e: &mut [Lanes; N],
-    z: &mut [[Lanes; N]; N],
+fn ql_interleaved<const N: usize>(
+    d: &mut [[f64; N]; LANES],
+    e: &mut [[f64; N]; LANES],
+    z: &mut [[[f64; N]; N]; LANES],
 ) -> Option<()> {
-    for l in 0..N {
-        let mut iter = 0;
-        loop {
-            // Each matrix's deflation point; `m[k] == l`: matrix k is done.
-            let mut m = [l; LANES];
-            for k in 0..LANES {
-                m[k] = deflation_index_lane::<N, false>(d, e, l, k);
+    let start = QlState {
+        l: 0,
+        m: 0,
+        i: 0,
+        iter: 0,
+        s: 1.0,
+        c: 1.0,
+        g: 0.0,
+        shift: 0.0,
+        sweeping: false,
+        done: N == 0,
+    };
+    let mut states = [start; LANES];
+    loop {
+        let mut busy = false;
+        for (k, t) in states.iter_mut().enumerate() {
+            if t.done {
+                continue;
             }
-            let top = m.iter().copied().max().unwrap_or(l);
-            if top == l {
-                break;
-            }
-            iter += 1;
-            if iter > QL_MAX_ITER {
-                return None;
-            }
-            let mut g = [0.0; LANES];
-            for k in 0..LANES {
-                // A masked lane's shift is never used.
-                let dm = d[m[k]][k];
-                let gk = (d[l + 1][k] - d[l][k]) / (2.0 * e[l][k]);
-                let r = (gk * gk + 1.0).sqrt();
-                g[k] = dm - d[l][k] + e[l][k] / (gk + if gk >= 0.0 { r } else { -r });
-            }
-            let (mut s, mut c, mut shift) = ([1.0; LANES], [1.0; LANES], [0.0; LANES]);
-            // Lanes still sweeping (not masked by deflation or underflow).
-            let mut live = [false; LANES];
-            for k in 0..LANES {
-                live[k] = m[k] > l;
-            }
-            let mut underflow = [false; LANES];
-            for i in (l..top).rev() {
-                let (mut rc, mut rs) = ([1.0; LANES], [0.0; LANES]);
-                let mut next_e = e[i + 1];
-                let mut next_d = d[i + 1];
-                for k in 0..LANES {
-                    let act = live[k] && i < m[k];
-                    let f = s[k] * e[i][k];
-                    let b = c[k] * e[i][k];
-                    let r = (f * f + g[k] * g[k]).sqrt();
-                    let vanished = act && r == 0.0;
-                    let sk = f / r;
-                    let ck = g[k] / r;
-                    let gk = d[i + 1][k] - shift[k];
-                    let t = (d[i][k] - gk) * sk + 2.0 * ck * b;
-                    let shift_k = sk * t;
-                    let go = act && !vanished;
-                    if act {
-                        next_e[k] = r;
-                    }
-                    if vanished {
-                        // The bulge vanished: deflate and restart.
-                        next_d[k] = d[i + 1][k] - shift[k];
-                        underflow[k] = true;
-                        live[k] = false;
-                    }
-                    if go {
-                        next_d[k] = gk + shift_k;
-                        shift[k] = shift_k;
-                        g[k] = ck * t - b;
-                        s[k] = sk;
-                        c[k] = ck;
-                        rc[k] = ck;
-                        rs[k] = sk;
-                    }
+            busy = true;
+            let (d, e, z) = (&mut d[k], &mut e[k], &mut z[k]);
+            if !t.sweeping {
+                // The next sweep at `l`, or the next eigenvalue.
+                let l = t.l;
+                let m = deflation_index(d, e, l);
+                if m == l {
+                    t.l += 1;
+                    t.iter = 0;
+                    t.done = t.l >= N;
+                    continue;
                 }
-                e[i + 1] = next_e;
-                d[i + 1] = next_d;
-                let (lo, hi) = z.split_at_mut(i + 1);
-                let (zi, zi1) = (&mut lo[i], &mut hi[0]);
-                for (x, y) in zi.iter_mut().zip(zi1.iter_mut()) {
-                    for k in 0..LANES {
-                        let (xk, yk) = (x[k], y[k]);
-                        y[k] = rs[k] * xk + rc[k] * yk;
-                        x[k] = rc[k] * xk - rs[k] * yk;
-                    }
+                t.iter += 1;
+                if t.iter > QL_MAX_ITER {
+                    return None;
                 }
+                // Wilkinson-type shift from the leading 2x2 block.
+                let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+                let r = (g * g + 1.0).sqrt();
+                g = d[m] - d[l] + e[l] / (g + if g >= 0.0 { r } else { -r });
+                *t = QlState {
+                    m,
+                    i: m - 1,
+                    s: 1.0,
+                    c: 1.0,
+                    g,
+                    shift: 0.0,
+                    sweeping: true,
+                    ..*t
+                };
             }
-            for k in 0..LANES {
-                if underflow[k] {
-                    e[m[k]][k] = 0.0;
-                } else if m[k] > l {
-                    d[l][k] -= shift[k];
-                    e[l][k] = g[k];
-                    e[m[k]][k] = 0.0;
-                }
+            let i = t.i;
+            let f = t.s * e[i];
+            let b = t.c * e[i];
+            let r = (f * f + t.g * t.g).sqrt();
+            e[i + 1] = r;
+            if r == 0.0 {
+                // The bulge vanished: deflate and restart.
+                d[i + 1] -= t.shift;
+                e[t.m] = 0.0;
+                t.sweeping = false;
+                continue;
             }
+            let s = f / r;
+            let c = t.g / r;
+            let g = d[i + 1] - t.shift;
+            let tt = (d[i] - g) * s + 2.0 * c * b;
+            t.shift = s * tt;
+            d[i + 1] = g + t.shift;
+            t.g = c * tt - b;
+            t.s = s;
+            t.c = c;
+            let (lo, hi) = z.split_at_mut(i + 1);
+            for (x, y) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
+                let (xi, yi) = (*x, *y);
+                *y = s * xi + c * yi;
+                *x = c * xi - s * yi;
+            }
+            if i == t.l {
+                d[t.l] -= t.shift;
+                e[t.l] = t.g;
+                e[t.m] = 0.0;
+                t.sweeping = false;
+            } else {
+                t.i = i - 1;
+            }
+        }
+        if !busy {
+            break;
         }
     }
     d.iter().flatten().all(|x| x.is_finite()).then_some(())
