@@ -246,6 +246,77 @@ fn spd_batches_on_nearly_equal_pairs() {
 }
 
 #[test]
+fn spd_batch_results_do_not_depend_on_the_batch_layout() {
+    // Pairs are solved in groups of four (the last group padded): each
+    // pair of a batch of 7 gets exactly what it gets in a batch of one.
+    for n in [3, 4, 16] {
+        let m = Spd::<AffineInvariant>::new(n).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(70 + n as u64);
+        let ps: Vec<_> = (0..7).map(|_| m.random_point(&mut rng)).collect();
+        let qs: Vec<_> = (0..7).map(|_| m.random_point(&mut rng)).collect();
+        let (a, b) = (flat(&ps), flat(&qs));
+        let nn = n * n;
+        let mut d = vec![0.0; 7];
+        m.dist_batch(&a, &b, &mut d).unwrap();
+        let mut l = vec![0.0; a.len()];
+        m.log_batch(&a, &b, &mut l).unwrap();
+        let mut e = vec![0.0; a.len()];
+        m.exp_batch(&a, &l, &mut e).unwrap();
+        for i in 0..7 {
+            let (x, y) = (&a[i * nn..(i + 1) * nn], &b[i * nn..(i + 1) * nn]);
+            let mut d1 = [0.0];
+            m.dist_batch(x, y, &mut d1).unwrap();
+            assert_eq!(d1[0], d[i], "dist n={n}");
+            let mut l1 = vec![0.0; nn];
+            m.log_batch(x, y, &mut l1).unwrap();
+            assert_eq!(l1, l[i * nn..(i + 1) * nn], "log n={n}");
+            let mut e1 = vec![0.0; nn];
+            m.exp_batch(x, &l1, &mut e1).unwrap();
+            assert_eq!(e1, e[i * nn..(i + 1) * nn], "exp n={n}");
+            // exp after log comes back to Q.
+            for k in 0..nn {
+                assert!(close(e[i * nn + k], y[k], 1e-12), "exp(log) n={n}");
+            }
+        }
+    }
+}
+
+#[test]
+fn spd_batched_exp_over_a_range_of_tangent_lengths() {
+    // Whitened tangents from 1e-12 to 40 in norm: no scaling, a few and
+    // several squarings of the Pade approximant; against the single-pair
+    // exp (spectral).
+    for n in [2, 5, 16] {
+        let m = Spd::<AffineInvariant>::new(n).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(90 + n as u64);
+        for len in [1e-12, 1e-4, 0.5, 3.0, 10.0, 40.0] {
+            let ps: Vec<_> = (0..8).map(|_| m.random_point(&mut rng)).collect();
+            let vs: Vec<_> = ps
+                .iter()
+                .map(|p| {
+                    let mut v = m.random_tangent(p, &mut rng).unwrap();
+                    let norm = m.norm(p, &v).unwrap();
+                    v.scale(len / norm);
+                    v
+                })
+                .collect();
+            let (a, v) = (flat(&ps), flat(&vs));
+            let mut e = vec![0.0; a.len()];
+            m.exp_batch(&a, &v, &mut e).unwrap();
+            let nn = n * n;
+            for i in 0..8 {
+                let want = m.exp(&ps[i], &vs[i]).unwrap().to_flat();
+                let scale = want.iter().fold(0.0_f64, |s, x| s.max(x.abs()));
+                for k in 0..nn {
+                    let err = (e[i * nn + k] - want[k]).abs() / scale;
+                    assert!(err <= 1e-13 * (1.0 + len), "n={n} len={len}: {err:e}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn grassmann_principal_angles_closed_form() {
     // span(e1, e2) against span(cos a e1 + sin a e3, cos b e2 + sin b e4).
     let g = Grassmann::new(4, 2).unwrap();

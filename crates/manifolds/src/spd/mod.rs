@@ -31,6 +31,7 @@ pub mod log_cholesky;
 pub mod normal;
 pub mod pullback;
 pub mod riemannian_normal;
+mod small_dense;
 mod small_eigh;
 mod trace_weights;
 

@@ -27,6 +27,14 @@
 //!   square-root-free QL of Pal, Walker and Kahan on the squared
 //!   off-diagonal (`O(n^2)` after the `4/3 n^3` reduction).
 //!
+//! The QL sweeps are a serial chain of square roots and divisions, which
+//! leaves most of the processor idle. The batched kernels therefore solve
+//! [`LANES`] matrices together: with eigenvectors by interleaving the
+//! matrices' rotations one by one (the out-of-order core overlaps their
+//! chains), for eigenvalues only in SIMD lanes with masks. Both give
+//! exactly the results of the one-matrix solvers. The reduction's loops run
+//! over whole rows of fixed length, so they vectorise.
+//!
 //! The input is scaled by its largest entry first, so no intermediate
 //! overflows and the squares in the rotations need no `hypot`.
 //!
@@ -46,6 +54,7 @@ const QL_MAX_ITER: usize = 60;
 /// `a v_k = l_k v_k` with `v_k = vecs[k]`, orthonormal. Eigenvalues are not
 /// sorted. `None` if `a` holds a non-finite value or the QL iteration does
 /// not converge.
+#[inline(always)]
 pub(crate) fn sym_eigh<const N: usize>(a: &[[f64; N]; N]) -> Option<([f64; N], [[f64; N]; N])> {
     let (mut s, scale) = scaled(a)?;
     let mut vals = [0.0; N];
@@ -88,6 +97,7 @@ pub(crate) fn sym_eigh<const N: usize>(a: &[[f64; N]; N]) -> Option<([f64; N], [
 
 /// Eigenvalues of the symmetric matrix `a`, unsorted; `None` as for
 /// [`sym_eigh`].
+#[inline(always)]
 pub(crate) fn sym_eigvals<const N: usize>(a: &[[f64; N]; N]) -> Option<[f64; N]> {
     if N == 3 {
         // The closed form needs one eigenvector anyway.
@@ -105,6 +115,7 @@ pub(crate) fn sym_eigvals<const N: usize>(a: &[[f64; N]; N]) -> Option<[f64; N]>
 }
 
 /// `a / max |a_ij|` and the scale; `None` if an entry is not finite.
+#[inline(always)]
 fn scaled<const N: usize>(a: &[[f64; N]; N]) -> Option<([[f64; N]; N], f64)> {
     let mut scale = 0.0_f64;
     for row in a {
@@ -130,6 +141,7 @@ fn scaled<const N: usize>(a: &[[f64; N]; N]) -> Option<([[f64; N]; N], f64)> {
 /// The Jacobi rotation that diagonalises `[[a, b], [b, c]]`:
 /// `(l0, l1, cos, sin)` with eigenvectors `(cos, -sin)` for `l0` and
 /// `(sin, cos)` for `l1`.
+#[inline(always)]
 fn jacobi2(a: f64, b: f64, c: f64) -> (f64, f64, f64, f64) {
     if b == 0.0 {
         return (a, c, 1.0, 0.0);
@@ -146,25 +158,7 @@ fn jacobi2(a: f64, b: f64, c: f64) -> (f64, f64, f64, f64) {
     (a - t * b, c + t * b, cs, t * cs)
 }
 
-/// `x . y` with four interleaved partial sums, so the additions do not
-/// form one serial chain (`x` and `y` have the same length).
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
-    let tail: f64 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    for (a, b) in xc.zip(yc) {
-        for k in 0..4 {
-            acc[k] += a[k] * b[k];
-        }
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
+#[inline(always)]
 fn cross(x: &[f64; 3], y: &[f64; 3]) -> [f64; 3] {
     [
         x[1] * y[2] - x[2] * y[1],
@@ -173,10 +167,12 @@ fn cross(x: &[f64; 3], y: &[f64; 3]) -> [f64; 3] {
     ]
 }
 
+#[inline(always)]
 fn dot3(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     x[0] * y[0] + x[1] * y[1] + x[2] * y[2]
 }
 
+#[inline(always)]
 fn mat_vec3(m: &[[f64; 3]; 3], x: &[f64; 3]) -> [f64; 3] {
     [dot3(&m[0], x), dot3(&m[1], x), dot3(&m[2], x)]
 }
@@ -184,6 +180,7 @@ fn mat_vec3(m: &[[f64; 3]; 3], x: &[f64; 3]) -> [f64; 3] {
 /// Closed-form eigenpairs of a symmetric 3x3 matrix with entries of size at
 /// most one; `None` when the isolated eigenvector cannot be formed (all
 /// rows of `B - beta I` parallel), for the caller to fall back to QL.
+#[inline(always)]
 fn eigh3(a: &[[f64; 3]; 3]) -> Option<([f64; 3], [[f64; 3]; 3])> {
     let off = a[0][1] * a[0][1] + a[0][2] * a[0][2] + a[1][2] * a[1][2];
     if off == 0.0 {
@@ -276,81 +273,11 @@ fn eigh3(a: &[[f64; 3]; 3]) -> Option<([f64; 3], [[f64; 3]; 3])> {
 /// at most one) symmetric matrix `a`, which is overwritten. With `VECTORS`
 /// the eigenvectors are the rows of the second array; without, that array
 /// is left at zero.
+#[inline(always)]
 fn ql_eigh<const N: usize, const VECTORS: bool>(
     a: &mut [[f64; N]; N],
 ) -> Option<([f64; N], [[f64; N]; N])> {
-    let mut d = [0.0; N];
-    // e[k] couples d[k] and d[k + 1]; e[N - 1] = 0.
-    let mut e = [0.0; N];
-    // Householder vectors (v, tau) of the reflections H_k = I - tau v v^T
-    // acting on indices k+1..N; v is stored in row k of `a` right of the
-    // diagonal once the row is reduced.
-    let mut taus = [0.0; N];
-    let mut p = [0.0; N];
-    for k in 0..N.saturating_sub(2) {
-        let x = &a[k][k + 1..];
-        let tail: f64 = x[1..].iter().map(|t| t * t).sum();
-        d[k] = a[k][k];
-        if tail == 0.0 {
-            e[k] = x[0];
-            taus[k] = 0.0;
-            continue;
-        }
-        let norm = (x[0] * x[0] + tail).sqrt();
-        let alpha = if x[0] > 0.0 { -norm } else { norm };
-        let mut v = [0.0; N];
-        v[k + 1..].copy_from_slice(x);
-        v[k + 1] -= alpha;
-        let vv = v[k + 1] * v[k + 1] + tail;
-        let tau = 2.0 / vv;
-        e[k] = alpha;
-        taus[k] = tau;
-        // p = tau A22 v, w = p - (tau / 2) (p . v) v, A22 -= v w^T + w v^T.
-        let mut pv = 0.0;
-        for i in k + 1..N {
-            p[i] = tau * dot(&a[i][k + 1..], &v[k + 1..]);
-            pv += p[i] * v[i];
-        }
-        let h = 0.5 * tau * pv;
-        for i in k + 1..N {
-            p[i] -= h * v[i];
-        }
-        for i in k + 1..N {
-            let (vi, wi) = (v[i], p[i]);
-            for j in k + 1..N {
-                a[i][j] -= vi * p[j] + wi * v[j];
-            }
-        }
-        a[k][k + 1..].copy_from_slice(&v[k + 1..]);
-    }
-    if N >= 2 {
-        d[N - 2] = a[N - 2][N - 2];
-        e[N - 2] = a[N - 2][N - 1];
-    }
-    d[N - 1] = a[N - 1][N - 1];
-
-    // Z^T = Q^T = H_{N-3} ... H_0, built from the back: each reflection
-    // touches the trailing block only. Row r of Z^T is column r of Q.
-    let mut z = [[0.0; N]; N];
-    if VECTORS {
-        for (k, row) in z.iter_mut().enumerate() {
-            row[k] = 1.0;
-        }
-        for k in (0..N.saturating_sub(2)).rev() {
-            let tau = taus[k];
-            if tau == 0.0 {
-                continue;
-            }
-            let v = &a[k][k + 1..];
-            for row in z[k + 1..].iter_mut() {
-                let s = tau * dot(&row[k + 1..], v);
-                for (x, y) in row[k + 1..].iter_mut().zip(v) {
-                    *x -= s * y;
-                }
-            }
-        }
-    }
-
+    let (mut d, mut e, mut z) = tridiagonalise::<N, VECTORS>(a);
     if !VECTORS {
         return root_free_ql(d, e).map(|d| (d, z));
     }
@@ -359,14 +286,7 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
     for l in 0..N {
         let mut iter = 0;
         loop {
-            let mut m = l;
-            while m + 1 < N {
-                let dd = d[m].abs() + d[m + 1].abs();
-                if e[m].abs() <= f64::EPSILON * dd || e[m].abs() < f64::MIN_POSITIVE {
-                    break;
-                }
-                m += 1;
-            }
+            let m = deflation_index(&d, &e, l);
             if m == l {
                 break;
             }
@@ -421,6 +341,130 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
     Some((d, z))
 }
 
+/// The first `m >= l` at which the tridiagonal matrix `(d, e)` splits
+/// (`|e_m| <= eps (|d_m| + |d_m+1|)`, or `m = N - 1`).
+#[inline(always)]
+fn deflation_index<const N: usize>(d: &[f64; N], e: &[f64; N], l: usize) -> usize {
+    let mut m = l;
+    while m + 1 < N {
+        let dd = d[m].abs() + d[m + 1].abs();
+        if e[m].abs() <= f64::EPSILON * dd || e[m].abs() < f64::MIN_POSITIVE {
+            break;
+        }
+        m += 1;
+    }
+    m
+}
+
+/// Householder reduction of the symmetric `a` (overwritten) to the
+/// tridiagonal `(d, e)`, `e[k]` coupling `d[k]` and `d[k + 1]`; with
+/// `VECTORS` also `Z^T = Q^T` (rows are the columns of `Q`, `A = Q T Q^T`),
+/// else a zero array.
+#[inline(always)]
+fn tridiagonalise<const N: usize, const VECTORS: bool>(
+    a: &mut [[f64; N]; N],
+) -> ([f64; N], [f64; N], [[f64; N]; N]) {
+    let mut d = [0.0; N];
+    // e[k] couples d[k] and d[k + 1]; e[N - 1] = 0.
+    let mut e = [0.0; N];
+    // Householder vectors (v, tau) of the reflections H_k = I - tau v v^T
+    // acting on indices k+1..N; v is stored in row k of `a` right of the
+    // diagonal once the row is reduced.
+    let mut taus = [0.0; N];
+    for k in 0..N.saturating_sub(2) {
+        let x = &a[k][k + 1..];
+        let tail: f64 = x[1..].iter().map(|t| t * t).sum();
+        d[k] = a[k][k];
+        if tail == 0.0 {
+            e[k] = x[0];
+            taus[k] = 0.0;
+            continue;
+        }
+        let norm = (x[0] * x[0] + tail).sqrt();
+        let alpha = if x[0] > 0.0 { -norm } else { norm };
+        let mut v = [0.0; N];
+        v[k + 1..].copy_from_slice(x);
+        v[k + 1] -= alpha;
+        let vv = v[k + 1] * v[k + 1] + tail;
+        let tau = 2.0 / vv;
+        e[k] = alpha;
+        taus[k] = tau;
+        // p = tau A22 v, w = p - (tau / 2) (p . v) v, A22 -= v w^T + w v^T.
+        // A22 is symmetric, so A22 v is a sum of its rows; the loops run
+        // over whole rows (fixed length, so they vectorise): `v` and `p`
+        // vanish at indices <= k, where the rows are left exactly as they
+        // are.
+        let mut p = [0.0; N];
+        for j in k + 1..N {
+            let vj = v[j];
+            for (pi, aj) in p.iter_mut().zip(&a[j]) {
+                *pi += vj * aj;
+            }
+        }
+        let mut pv = 0.0;
+        for i in 0..N {
+            p[i] = if i > k { tau * p[i] } else { 0.0 };
+            pv += p[i] * v[i];
+        }
+        let h = 0.5 * tau * pv;
+        for i in k + 1..N {
+            p[i] -= h * v[i];
+        }
+        for i in k + 1..N {
+            let (vi, wi) = (v[i], p[i]);
+            for j in 0..N {
+                a[i][j] -= vi * p[j] + wi * v[j];
+            }
+        }
+        a[k][k + 1..].copy_from_slice(&v[k + 1..]);
+    }
+    if N >= 2 {
+        d[N - 2] = a[N - 2][N - 2];
+        e[N - 2] = a[N - 2][N - 1];
+    }
+    d[N - 1] = a[N - 1][N - 1];
+
+    // Q = H_0 ... H_{N-3}, built from the back (Q <- H_k Q = Q - tau v
+    // (v^T Q), a sum of rows and a rank-one row update, on whole rows);
+    // each reflection touches the trailing rows only. Returned transposed:
+    // row r of Z^T is column r of Q, the layout the QL rotations want.
+    let mut z = [[0.0; N]; N];
+    if VECTORS {
+        let mut q = [[0.0; N]; N];
+        for (k, row) in q.iter_mut().enumerate() {
+            row[k] = 1.0;
+        }
+        for k in (0..N.saturating_sub(2)).rev() {
+            let tau = taus[k];
+            if tau == 0.0 {
+                continue;
+            }
+            let mut v = [0.0; N];
+            v[k + 1..].copy_from_slice(&a[k][k + 1..]);
+            let mut u = [0.0; N];
+            for j in k + 1..N {
+                let vj = v[j];
+                for (ui, qj) in u.iter_mut().zip(&q[j]) {
+                    *ui += vj * qj;
+                }
+            }
+            for i in k + 1..N {
+                let f = tau * v[i];
+                for (qi, ui) in q[i].iter_mut().zip(&u) {
+                    *qi -= f * ui;
+                }
+            }
+        }
+        for i in 0..N {
+            for j in 0..N {
+                z[j][i] = q[i][j];
+            }
+        }
+    }
+
+    (d, e, z)
+}
+
 /// Eigenvalues of the symmetric tridiagonal matrix with diagonal `d` and
 /// off-diagonal `e` (`e[k]` couples `k` and `k + 1`) by the square-root-free
 /// QL iteration of Pal, Walker and Kahan (Parlett, The Symmetric
@@ -429,19 +473,13 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
 /// the serial chain of each sweep. 2x2 blocks are finished by a Jacobi
 /// rotation; the shift and the deflation test are those of the QL with
 /// vectors.
+#[inline(always)]
 fn root_free_ql<const N: usize>(mut d: [f64; N], e: [f64; N]) -> Option<[f64; N]> {
     let mut e2 = e.map(|x| x * x);
     for l in 0..N {
         let mut iter = 0;
         loop {
-            let mut m = l;
-            while m + 1 < N {
-                let dd = d[m].abs() + d[m + 1].abs();
-                if e2[m] <= (f64::EPSILON * dd) * (f64::EPSILON * dd) || e2[m] < f64::MIN_POSITIVE {
-                    break;
-                }
-                m += 1;
-            }
+            let m = deflation_index_squared(&d, &e2, l);
             if m == l {
                 break;
             }
@@ -487,6 +525,325 @@ fn root_free_ql<const N: usize>(mut d: [f64; N], e: [f64; N]) -> Option<[f64; N]
         }
     }
     d.iter().all(|x| x.is_finite()).then_some(d)
+}
+
+/// [`deflation_index`] on the squared off-diagonal `e2`.
+#[inline(always)]
+fn deflation_index_squared<const N: usize>(d: &[f64; N], e2: &[f64; N], l: usize) -> usize {
+    let mut m = l;
+    while m + 1 < N {
+        let dd = d[m].abs() + d[m + 1].abs();
+        if e2[m] <= (f64::EPSILON * dd) * (f64::EPSILON * dd) || e2[m] < f64::MIN_POSITIVE {
+            break;
+        }
+        m += 1;
+    }
+    m
+}
+
+/// Matrices solved side by side by the lockstep solvers.
+pub(crate) const LANES: usize = 4;
+
+/// One value per lane.
+type Lanes = [f64; LANES];
+
+/// The eigenvalues and eigenvectors (rows) of [`LANES`] matrices of order
+/// `N`.
+pub(crate) type EigenLanes<const N: usize> = ([[f64; N]; LANES], [[[f64; N]; N]; LANES]);
+
+/// [`sym_eigh`] on [`LANES`] matrices at once, with the same results bit
+/// for bit. The QL sweeps, whose serial chain of square roots and divisions
+/// bounds the single-matrix solver, are interleaved (see
+/// [`ql_interleaved`]): each matrix follows its own iteration, and the
+/// processor overlaps the chains of the different matrices. `None` if any
+/// matrix fails as in [`sym_eigh`].
+#[inline(always)]
+pub(crate) fn sym_eigh_lanes<const N: usize>(a: &[[[f64; N]; N]; LANES]) -> Option<EigenLanes<N>> {
+    let mut vals = [[0.0; N]; LANES];
+    let mut vecs = [[[0.0; N]; N]; LANES];
+    if N < 4 {
+        for k in 0..LANES {
+            (vals[k], vecs[k]) = sym_eigh(&a[k])?;
+        }
+        return Some((vals, vecs));
+    }
+    let mut d = [[0.0; N]; LANES];
+    let mut e = [[0.0; N]; LANES];
+    let mut scales = [0.0; LANES];
+    for k in 0..LANES {
+        let (mut s, scale) = scaled(&a[k])?;
+        scales[k] = scale;
+        (d[k], e[k], vecs[k]) = tridiagonalise::<N, true>(&mut s);
+    }
+    ql_interleaved(&mut d, &mut e, &mut vecs)?;
+    for k in 0..LANES {
+        for i in 0..N {
+            vals[k][i] = d[k][i] * scales[k];
+        }
+    }
+    Some((vals, vecs))
+}
+
+/// [`sym_eigvals`] on [`LANES`] matrices at once, bit for bit. The
+/// square-root-free QL runs in lockstep: every quantity is a vector of one
+/// value per matrix, each matrix with its own shift and deflation point,
+/// and a matrix that has deflated (or whose sweep is shorter) is masked, so
+/// the sweeps' arithmetic is vectorised across the matrices.
+#[inline(always)]
+pub(crate) fn sym_eigvals_lanes<const N: usize>(
+    a: &[[[f64; N]; N]; LANES],
+) -> Option<[[f64; N]; LANES]> {
+    let mut vals = [[0.0; N]; LANES];
+    if N < 4 {
+        for k in 0..LANES {
+            vals[k] = sym_eigvals(&a[k])?;
+        }
+        return Some(vals);
+    }
+    let mut d = [[0.0; LANES]; N];
+    let mut e2 = [[0.0; LANES]; N];
+    let mut scales = [0.0; LANES];
+    for k in 0..LANES {
+        let (mut s, scale) = scaled(&a[k])?;
+        scales[k] = scale;
+        let (dk, ek, _) = tridiagonalise::<N, false>(&mut s);
+        for i in 0..N {
+            d[i][k] = dk[i];
+            e2[i][k] = ek[i] * ek[i];
+        }
+    }
+    root_free_ql_lanes(&mut d, &mut e2)?;
+    for k in 0..LANES {
+        for i in 0..N {
+            vals[k][i] = d[i][k] * scales[k];
+        }
+    }
+    Some(vals)
+}
+
+/// [`deflation_index`] (or, with `SQUARED`, [`deflation_index_squared`])
+/// of lane `k` of the lane-major `d`, `e`.
+#[inline(always)]
+fn deflation_index_lane<const N: usize, const SQUARED: bool>(
+    d: &[Lanes; N],
+    e: &[Lanes; N],
+    l: usize,
+    k: usize,
+) -> usize {
+    let mut m = l;
+    while m + 1 < N {
+        let tol = f64::EPSILON * (d[m][k].abs() + d[m + 1][k].abs());
+        let x = e[m][k];
+        let small = if SQUARED {
+            x <= tol * tol || x < f64::MIN_POSITIVE
+        } else {
+            x.abs() <= tol || x.abs() < f64::MIN_POSITIVE
+        };
+        if small {
+            break;
+        }
+        m += 1;
+    }
+    m
+}
+
+/// Where one matrix of [`ql_interleaved`] stands: at eigenvalue `l`,
+/// between sweeps or at rotation `i` of the sweep over `l..m`, with the
+/// running quantities of that sweep.
+#[derive(Clone, Copy)]
+struct QlState {
+    l: usize,
+    m: usize,
+    i: usize,
+    iter: usize,
+    s: f64,
+    c: f64,
+    g: f64,
+    shift: f64,
+    sweeping: bool,
+    done: bool,
+}
+
+/// The implicit QL of [`ql_eigh`] on [`LANES`] tridiagonal matrices
+/// (`d[k]`, `e[k]`, rotations applied to the rows of `z[k]`), interleaved:
+/// each round advances every unfinished matrix by one rotation, so the
+/// serial chains of square roots and divisions of the matrices overlap in
+/// the processor while each matrix follows exactly its own iteration (no
+/// matrix waits for the others, none does extra work). `None` if a matrix
+/// does not converge or ends non-finite.
+#[inline(always)]
+fn ql_interleaved<const N: usize>(
+    d: &mut [[f64; N]; LANES],
+    e: &mut [[f64; N]; LANES],
+    z: &mut [[[f64; N]; N]; LANES],
+) -> Option<()> {
+    let start = QlState {
+        l: 0,
+        m: 0,
+        i: 0,
+        iter: 0,
+        s: 1.0,
+        c: 1.0,
+        g: 0.0,
+        shift: 0.0,
+        sweeping: false,
+        done: N == 0,
+    };
+    let mut states = [start; LANES];
+    loop {
+        let mut busy = false;
+        for (k, t) in states.iter_mut().enumerate() {
+            if t.done {
+                continue;
+            }
+            busy = true;
+            let (d, e, z) = (&mut d[k], &mut e[k], &mut z[k]);
+            if !t.sweeping {
+                // The next sweep at `l`, or the next eigenvalue.
+                let l = t.l;
+                let m = deflation_index(d, e, l);
+                if m == l {
+                    t.l += 1;
+                    t.iter = 0;
+                    t.done = t.l >= N;
+                    continue;
+                }
+                t.iter += 1;
+                if t.iter > QL_MAX_ITER {
+                    return None;
+                }
+                // Wilkinson-type shift from the leading 2x2 block.
+                let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+                let r = (g * g + 1.0).sqrt();
+                g = d[m] - d[l] + e[l] / (g + if g >= 0.0 { r } else { -r });
+                *t = QlState {
+                    m,
+                    i: m - 1,
+                    s: 1.0,
+                    c: 1.0,
+                    g,
+                    shift: 0.0,
+                    sweeping: true,
+                    ..*t
+                };
+            }
+            let i = t.i;
+            let f = t.s * e[i];
+            let b = t.c * e[i];
+            let r = (f * f + t.g * t.g).sqrt();
+            e[i + 1] = r;
+            if r == 0.0 {
+                // The bulge vanished: deflate and restart.
+                d[i + 1] -= t.shift;
+                e[t.m] = 0.0;
+                t.sweeping = false;
+                continue;
+            }
+            let s = f / r;
+            let c = t.g / r;
+            let g = d[i + 1] - t.shift;
+            let tt = (d[i] - g) * s + 2.0 * c * b;
+            t.shift = s * tt;
+            d[i + 1] = g + t.shift;
+            t.g = c * tt - b;
+            t.s = s;
+            t.c = c;
+            let (lo, hi) = z.split_at_mut(i + 1);
+            for (x, y) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
+                let (xi, yi) = (*x, *y);
+                *y = s * xi + c * yi;
+                *x = c * xi - s * yi;
+            }
+            if i == t.l {
+                d[t.l] -= t.shift;
+                e[t.l] = t.g;
+                e[t.m] = 0.0;
+                t.sweeping = false;
+            } else {
+                t.i = i - 1;
+            }
+        }
+        if !busy {
+            break;
+        }
+    }
+    d.iter().flatten().all(|x| x.is_finite()).then_some(())
+}
+
+/// The square-root-free QL of [`root_free_ql`] on [`LANES`] tridiagonal
+/// matrices (diagonal `d[i][k]`, squared off-diagonal `e2[i][k]`) in
+/// lockstep; the eigenvalues overwrite `d`.
+#[inline(always)]
+fn root_free_ql_lanes<const N: usize>(d: &mut [Lanes; N], e2: &mut [Lanes; N]) -> Option<()> {
+    for l in 0..N {
+        let mut iter = 0;
+        loop {
+            let mut m = [l; LANES];
+            for k in 0..LANES {
+                m[k] = deflation_index_lane::<N, true>(d, e2, l, k);
+                if m[k] == l + 1 {
+                    // A 2x2 block is finished by a Jacobi rotation.
+                    let (a, c, _, _) = jacobi2(d[l][k], e2[l][k].sqrt(), d[l + 1][k]);
+                    d[l][k] = a;
+                    d[l + 1][k] = c;
+                    e2[l][k] = 0.0;
+                    m[k] = l;
+                }
+            }
+            let top = m.iter().copied().max().unwrap_or(l);
+            if top == l {
+                break;
+            }
+            iter += 1;
+            if iter > QL_MAX_ITER {
+                return None;
+            }
+            let (mut sigma, mut gamma, mut p) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+            for k in 0..LANES {
+                let rte = e2[l][k].sqrt();
+                let g = (d[l + 1][k] - d[l][k]) / (2.0 * rte);
+                let r = (g * g + 1.0).sqrt();
+                sigma[k] = d[l][k] - rte / (g + if g >= 0.0 { r } else { -r });
+                gamma[k] = d[m[k]][k] - sigma[k];
+                p[k] = gamma[k] * gamma[k];
+            }
+            let (mut c, mut s) = ([1.0; LANES], [0.0; LANES]);
+            for i in (l..top).rev() {
+                let mut next_e2 = e2[i + 1];
+                let mut next_d = d[i + 1];
+                for k in 0..LANES {
+                    let act = i < m[k];
+                    let bb = e2[i][k];
+                    let r = p[k] + bb;
+                    if act && i + 1 != m[k] {
+                        next_e2[k] = s[k] * r;
+                    }
+                    let ck = p[k] / r;
+                    let sk = bb / r;
+                    let alpha = d[i][k];
+                    let gk = ck * (alpha - sigma[k]) - sk * gamma[k];
+                    let dk = gamma[k] + (alpha - gk);
+                    let pk = if ck != 0.0 { gk * gk / ck } else { c[k] * bb };
+                    if act {
+                        next_d[k] = dk;
+                        c[k] = ck;
+                        s[k] = sk;
+                        gamma[k] = gk;
+                        p[k] = pk;
+                    }
+                }
+                e2[i + 1] = next_e2;
+                d[i + 1] = next_d;
+            }
+            for k in 0..LANES {
+                if m[k] > l {
+                    e2[l][k] = s[k] * p[k];
+                    d[l][k] = sigma[k] + gamma[k];
+                }
+            }
+        }
+    }
+    d.iter().flatten().all(|x| x.is_finite()).then_some(())
 }
 
 #[cfg(test)]
@@ -649,6 +1006,54 @@ mod tests {
             let want = 2.0 - 2.0 * ((k + 1) as f64 * std::f64::consts::PI / 9.0).cos();
             assert!((x - want).abs() < 1e-15, "{x} vs {want}");
         }
+    }
+
+    /// Matrices whose QL iterations run for different lengths: random,
+    /// diagonal (nothing to do), clustered and graded.
+    fn mixed_lanes<const N: usize>(rng: &mut ChaCha8Rng, trial: usize) -> [[[f64; N]; N]; LANES] {
+        std::array::from_fn(|k| match (trial + k) % 4 {
+            0 => random_symmetric::<N>(rng),
+            1 => {
+                let mut a = [[0.0; N]; N];
+                for (i, row) in a.iter_mut().enumerate() {
+                    row[i] = i as f64 - 2.5;
+                }
+                a
+            }
+            2 => with_spectrum(rng, &std::array::from_fn(|i| 1.0 + 1e-9 * i as f64)),
+            _ => with_spectrum(
+                rng,
+                &std::array::from_fn(|i| 10f64.powf(i as f64 - N as f64 / 2.0)),
+            ),
+        })
+    }
+
+    fn lockstep_is_bitwise<const N: usize>(rng: &mut ChaCha8Rng) {
+        for trial in 0..40 {
+            let a = mixed_lanes::<N>(rng, trial);
+            let (vals, vecs) = sym_eigh_lanes(&a).unwrap();
+            let only = sym_eigvals_lanes(&a).unwrap();
+            for k in 0..LANES {
+                let (v1, u1) = sym_eigh(&a[k]).unwrap();
+                assert_eq!(vals[k], v1, "N = {N}, lane {k}");
+                assert_eq!(vecs[k], u1, "N = {N}, lane {k}");
+                assert_eq!(only[k], sym_eigvals(&a[k]).unwrap(), "N = {N}, lane {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn lockstep_solvers_match_the_single_matrix_ones_bit_for_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        lockstep_is_bitwise::<2>(&mut rng);
+        lockstep_is_bitwise::<3>(&mut rng);
+        lockstep_is_bitwise::<4>(&mut rng);
+        lockstep_is_bitwise::<7>(&mut rng);
+        lockstep_is_bitwise::<16>(&mut rng);
+        let mut bad = mixed_lanes::<5>(&mut rng, 0);
+        bad[2][1][1] = f64::NAN;
+        assert!(sym_eigh_lanes(&bad).is_none());
+        assert!(sym_eigvals_lanes(&bad).is_none());
     }
 
     #[test]
