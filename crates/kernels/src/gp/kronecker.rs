@@ -111,16 +111,18 @@ const CHUNK: usize = 512;
 /// split into column chunks run in parallel (coarse tasks, no barriers).
 fn kron_apply(factors: &[MatRef<'_, f64>], x: &[f64]) -> Vec<f64> {
     let mut cur = x.to_vec();
+    let mut next = Vec::new();
     for a in factors.iter().rev() {
         let (m, n) = (a.nrows(), a.ncols());
         let p = cur.len() / n;
-        let mut next = vec![0.0; p * m];
+        next.clear();
+        next.resize(p * m, 0.0);
         let rhs = MatRef::from_column_major_slice(&cur, n, p);
         let dst = MatMut::from_column_major_slice_mut(&mut next, p, m).transpose_mut();
         dst.par_col_chunks_mut(CHUNK)
             .zip(rhs.par_col_chunks(CHUNK))
             .for_each(|(d, r)| matmul(d, Accum::Replace, *a, r, 1.0, Par::Seq));
-        cur = next;
+        std::mem::swap(&mut cur, &mut next);
     }
     cur
 }
@@ -296,6 +298,9 @@ fn lml_and_grad<K: Kernel>(
     let lml = -0.5 * fit - 0.5 * plan.log_det(noise_variance) - 0.5 * n as f64 * LN_2PI;
     let lams = &plan.lam;
     let mut grad = Vec::new();
+    // The tensor with one axis moved to the slowest position, reused.
+    let mut x = vec![0.0; n];
+    let mut beta = vec![0.0; n];
     for (i, (q, dks)) in plan.q.iter().zip(&derivatives).enumerate() {
         let ni = axes[i].len();
         let w_pre = kron_vectors(lams[..i].iter().map(Vec::as_slice));
@@ -305,23 +310,25 @@ fn lml_and_grad<K: Kernel>(
         // x = a~, beta = a~ times the other axes' eigenvalues, and t the
         // marginal sum of c with the same weights.
         let rest = n / ni;
-        let mut x = vec![0.0; n];
-        let mut beta = vec![0.0; n];
-        let mut t = vec![0.0; ni];
-        for (pre, &wp) in w_pre.iter().enumerate() {
-            for (a, ta) in t.iter_mut().enumerate() {
-                let src = (pre * ni + a) * post;
-                let dst = a * rest + pre * post;
+        let t: Vec<f64> = x
+            .par_chunks_mut(rest)
+            .zip(beta.par_chunks_mut(rest))
+            .enumerate()
+            .map(|(a, (xa, ba))| {
                 let mut acc = 0.0;
-                for (r, &wq) in w_post.iter().enumerate() {
-                    let w = wp * wq;
-                    x[dst + r] = a_tilde[src + r];
-                    beta[dst + r] = a_tilde[src + r] * w;
-                    acc += c[src + r] * w;
+                for (pre, &wp) in w_pre.iter().enumerate() {
+                    let src = (pre * ni + a) * post;
+                    let dst = pre * post;
+                    for (r, &wq) in w_post.iter().enumerate() {
+                        let w = wp * wq;
+                        xa[dst + r] = a_tilde[src + r];
+                        ba[dst + r] = a_tilde[src + r] * w;
+                        acc += c[src + r] * w;
+                    }
                 }
-                *ta += acc;
-            }
-        }
+                acc
+            })
+            .collect();
         // W = sum over the other indices of a~[.., a, ..] beta[.., b, ..]:
         // one product of the mode-i unfoldings.
         let w = unfolding_gram(&x, &beta, rest, ni);
