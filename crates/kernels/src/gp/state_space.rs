@@ -29,9 +29,10 @@
 //! `d lml / d log s^2 + d lml / d log s_n^2 = (y^T (K + s_n^2 I)^{-1} y - N) / 2`,
 //! and the quadratic form is the sum of the filter's normalised squared
 //! innovations. The two directions run as two filter passes side by side
-//! (rayon), each about three times the cost of the plain filter; on a
-//! million irregular time points a Matern 5/2 gradient takes about 0.12 s
-//! of CPU time per pass pair (`cargo xtask peers kernels`).
+//! (rayon), each about three times the cost of the plain filter; a Matern
+//! 5/2 gradient on a million irregular time points costs about 0.13 s of
+//! CPU time in all, and the `cargo xtask peers kernels` case (21 L-BFGS
+//! iterations, then prediction at a million new points) about 4 s.
 //!
 //! Predictions run one forward filter over the observations and one RTS
 //! sweep backwards; a test input between observations `t_k <= t_* < t_{k+1}`
