@@ -1,7 +1,8 @@
 //! Criterion benchmarks for sobolev-kernels: dense Gram matrices (closed-form
 //! and Bessel-function Matern), matrix-free Gaussian kernel sums, exact- and
-//! sparse-GP log marginal likelihood with gradient, and the state-space GP's
-//! Kalman filter.
+//! sparse-GP log marginal likelihood with gradient, the state-space GP's
+//! Kalman filter (gradient) and RTS smoother (prediction), and the Kronecker
+//! GP's likelihood gradient and grid prediction.
 
 // criterion_group! expands to an undocumented public function.
 #![allow(missing_docs)]
@@ -10,7 +11,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use sobolev_kernels::gp::MaternOrder;
 use sobolev_kernels::kernel::{Gaussian, Matern, Matern52, Stationary};
 use sobolev_kernels::{
-    ExactGp, GaussianProcess, Jitter, Points, SparseGp, StateSpaceGp, StationaryOperator, gram,
+    ExactGp, GaussianProcess, Jitter, KroneckerGp, Points, SparseGp, StateSpaceGp,
+    StationaryOperator, gram,
 };
 use std::hint::black_box;
 
@@ -89,6 +91,30 @@ fn benches(c: &mut Criterion) {
             let gp = StateSpaceGp::new(MaternOrder::FiveHalves, 1.0, 1.0, 0.1, &pt, &ty).unwrap();
             gp.log_marginal_likelihood_gradient().unwrap()
         })
+    });
+    let ss = StateSpaceGp::new(MaternOrder::FiveHalves, 1.0, 1.0, 0.1, &pt, &ty).unwrap();
+    let shifted: Vec<f64> = t.iter().map(|s| s + 0.005).collect();
+    let ps = Points::from_1d(&shifted).unwrap();
+    c.bench_function("state_space_matern52_predict_n100000", |b| {
+        b.iter(|| ss.predict(black_box(&ps)).unwrap())
+    });
+    let axis: Vec<f64> = (0..50).map(|i| i as f64 / 49.0).collect();
+    let gy: Vec<f64> = uniform(50 * 50 * 50, 9);
+    let gk = || Stationary::new(Matern52, 1.0, 0.3).unwrap();
+    let kron = KroneckerGp::new(
+        vec![gk(), gk(), gk()],
+        vec![axis.clone(), axis.clone(), axis.clone()],
+        0.1,
+        gy,
+    )
+    .unwrap();
+    c.bench_function("kronecker_gp_lml_grad_50x50x50", |b| {
+        b.iter(|| kron.log_marginal_likelihood_gradient().unwrap())
+    });
+    let mid: Vec<f64> = axis.iter().map(|v| v + 0.01).collect();
+    let test = vec![mid.clone(), mid.clone(), mid];
+    c.bench_function("kronecker_gp_predict_grid_50x50x50", |b| {
+        b.iter(|| kron.predict_grid(black_box(&test)).unwrap())
     });
 }
 

@@ -2,7 +2,7 @@
 //! kernel: log marginal likelihood, posterior means and variances.
 
 use sobolev_kernels::kernel::{ActiveDims, Gaussian, Matern32, Matern52, Product, Stationary};
-use sobolev_kernels::{Error, ExactGp, GaussianProcess, KroneckerGp, Points};
+use sobolev_kernels::{Error, ExactGp, FitOptions, GaussianProcess, KroneckerGp, Points};
 
 fn grid() -> Vec<Vec<f64>> {
     vec![
@@ -148,5 +148,158 @@ fn bad_input_gives_typed_errors() {
     assert!(matches!(
         gp.predict(&Points::from_1d(&[0.5]).unwrap()),
         Err(Error::ShapeMismatch { .. })
+    ));
+}
+
+/// The grid's points (first axis slowest) and a smooth target on them.
+fn grid_data(axes: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<f64>) {
+    grid_data_with(
+        axes,
+        |p| (p[0] * 2.0).sin() + p[1] * p[2] - 0.3 * p[1].powi(2),
+        0.1,
+    )
+}
+
+/// `f` on the grid plus uniform noise of width `noise`.
+fn grid_data_with(
+    axes: &[Vec<f64>],
+    f: impl Fn(&[f64]) -> f64,
+    noise: f64,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut pts = Vec::new();
+    for &a in &axes[0] {
+        for &b in &axes[1] {
+            for &c in &axes[2] {
+                pts.push(vec![a, b, c]);
+            }
+        }
+    }
+    let mut s: u64 = 7;
+    let y = pts
+        .iter()
+        .map(|p| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let e = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            f(p) + noise * e
+        })
+        .collect();
+    (pts, y)
+}
+
+/// The ExactGp with the same product kernel on the assembled grid.
+fn exact_twin(
+    kron: &KroneckerGp<Stationary<Matern52>>,
+    pts: &[Vec<f64>],
+    y: Vec<f64>,
+) -> ExactGp<impl sobolev_kernels::kernel::Kernel + Clone> {
+    let k = kron.kernels();
+    let product = Product::new(
+        Product::new(
+            ActiveDims::new(k[0].clone(), vec![0], 3).unwrap(),
+            ActiveDims::new(k[1].clone(), vec![1], 3).unwrap(),
+        )
+        .unwrap(),
+        ActiveDims::new(k[2].clone(), vec![2], 3).unwrap(),
+    )
+    .unwrap();
+    ExactGp::new(
+        product,
+        kron.noise_variance(),
+        Points::from_rows(pts).unwrap(),
+        y,
+    )
+    .unwrap()
+}
+
+#[test]
+fn gradient_matches_the_exact_gp() {
+    let axes = grid();
+    let (pts, y) = grid_data(&axes);
+    let k = |v: f64, l: f64| Stationary::new(Matern52, v, l).unwrap();
+    let kron = KroneckerGp::new(
+        vec![k(1.7, 0.8), k(0.9, 1.3), k(1.2, 0.6)],
+        axes,
+        0.05,
+        y.clone(),
+    )
+    .unwrap();
+    let exact = exact_twin(&kron, &pts, y);
+    assert_eq!(kron.log_params(), exact.log_params());
+    let gk = kron.log_marginal_likelihood_gradient().unwrap();
+    let ge = exact.log_marginal_likelihood_gradient();
+    assert_eq!(gk.len(), 7);
+    for (a, b) in gk.iter().zip(&ge) {
+        assert!(
+            (a - b).abs() < 1e-10 * b.abs().max(1.0),
+            "gradient {gk:?} vs exact {ge:?}"
+        );
+    }
+}
+
+#[test]
+fn fitted_likelihood_matches_the_exact_gp_at_the_optimum() {
+    let axes = grid();
+    let (pts, y) = grid_data_with(
+        &axes,
+        |p| (3.0 * p[0]).sin() * (2.5 * p[1]).cos() + (2.0 * p[2]).sin(),
+        0.3,
+    );
+    let k = |l: f64| Stationary::new(Matern52, 1.0, l).unwrap();
+    let start =
+        KroneckerGp::new(vec![k(1.0), k(1.0), k(1.0)], axes.clone(), 0.1, y.clone()).unwrap();
+    let (gp, report) = KroneckerGp::fit(
+        vec![k(1.0), k(1.0), k(1.0)],
+        axes,
+        0.1,
+        y.clone(),
+        &FitOptions::default(),
+    )
+    .unwrap();
+    assert!(gp.log_marginal_likelihood() > start.log_marginal_likelihood() + 1.0);
+    let lml = gp.log_marginal_likelihood();
+    assert!((report.log_marginal_likelihood - lml).abs() < 1e-9 * lml.abs());
+    let exact = exact_twin(&gp, &pts, y);
+    let e = exact.log_marginal_likelihood();
+    assert!((lml - e).abs() < 1e-11 * e.abs(), "lml {lml} vs exact {e}");
+    // A stationary point of the exact likelihood too.
+    let g = exact.log_marginal_likelihood_gradient();
+    assert!(g.iter().all(|v| v.abs() < 1e-3), "{g:?} after {report:?}");
+}
+
+#[test]
+fn grid_predictions_match_pointwise_predictions() {
+    let axes = grid();
+    let (_, y) = grid_data(&axes);
+    let k = |v: f64, l: f64| Stationary::new(Matern52, v, l).unwrap();
+    let gp = KroneckerGp::new(vec![k(1.7, 0.8), k(0.9, 1.3), k(1.2, 0.6)], axes, 0.05, y).unwrap();
+    let test = vec![
+        vec![-0.2, 0.7, 1.9],
+        vec![0.0, 0.33],
+        vec![0.1, 1.0, 1.5, 2.5],
+    ];
+    let (pts, _) = grid_data(&test);
+    let grid = gp.predict_grid(&test).unwrap();
+    let point = gp.predict(&Points::from_rows(&pts).unwrap()).unwrap();
+    assert_eq!(grid.mean.len(), 24);
+    for i in 0..24 {
+        assert!((grid.mean[i] - point.mean[i]).abs() < 1e-12, "mean {i}");
+        assert!(
+            (grid.variance[i] - point.variance[i]).abs() < 1e-12,
+            "var {i}"
+        );
+    }
+    assert!(matches!(
+        gp.predict_grid(&test[..2]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        gp.predict_grid(&[vec![0.0], vec![], vec![1.0]]),
+        Err(Error::Empty(_))
+    ));
+    assert!(matches!(
+        gp.predict_grid(&[vec![0.0], vec![f64::NAN], vec![1.0]]),
+        Err(Error::NonFinite(_))
     ));
 }

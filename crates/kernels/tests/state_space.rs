@@ -99,3 +99,61 @@ fn bad_input() {
     let json = serde_json::to_string(&gp).unwrap();
     assert_eq!(gp, serde_json::from_str::<StateSpaceGp>(&json).unwrap());
 }
+
+#[test]
+fn gradient_matches_central_differences() {
+    let (t, y) = data(80);
+    let x = Points::from_1d(&t).unwrap();
+    for order in [
+        MaternOrder::Half,
+        MaternOrder::ThreeHalves,
+        MaternOrder::FiveHalves,
+    ] {
+        let p = [0.7f64.ln(), 1.3f64.ln(), 0.05f64.ln()];
+        let lml = |q: &[f64]| {
+            StateSpaceGp::new(order, q[0].exp(), q[1].exp(), q[2].exp(), &x, &y)
+                .unwrap()
+                .log_marginal_likelihood()
+        };
+        let g = StateSpaceGp::new(order, p[0].exp(), p[1].exp(), p[2].exp(), &x, &y)
+            .unwrap()
+            .log_marginal_likelihood_gradient()
+            .unwrap();
+        for i in 0..3 {
+            let h = 1e-5;
+            let (mut up, mut down) = (p, p);
+            up[i] += h;
+            down[i] -= h;
+            let fd = (lml(&up) - lml(&down)) / (2.0 * h);
+            assert!(
+                (fd - g[i]).abs() < 1e-7 * g[i].abs().max(1.0),
+                "{order:?} param {i}: analytic {} vs central difference {fd}",
+                g[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn regular_grid_and_unsorted_inputs() {
+    // A regular grid (the transition is reused) given in reverse order,
+    // against ExactGp, with test inputs outside, on and between the inputs.
+    let t: Vec<f64> = (0..40).rev().map(|i| 0.25 * i as f64).collect();
+    let y: Vec<f64> = t.iter().map(|&s| (0.8 * s).cos() + 0.1 * s).collect();
+    let x = Points::from_1d(&t).unwrap();
+    let (v, l, noise) = (0.8, 1.7, 0.01);
+    let ss = StateSpaceGp::new(MaternOrder::FiveHalves, v, l, noise, &x, &y).unwrap();
+    let ex = ExactGp::new(Stationary::new(Matern52, v, l).unwrap(), noise, x, y).unwrap();
+    let mut worst = rel(ss.log_marginal_likelihood(), ex.log_marginal_likelihood());
+    let gs = ss.log_marginal_likelihood_gradient().unwrap();
+    for (a, b) in gs.iter().zip(ex.log_marginal_likelihood_gradient()) {
+        worst = worst.max(rel(*a, b));
+    }
+    let xs = Points::from_1d(&[11.0, -0.5, 0.25, 3.3, 9.75, 0.0, 3.3, 20.0]).unwrap();
+    let (ps, pe) = (ss.predict(&xs).unwrap(), ex.predict(&xs).unwrap());
+    for i in 0..xs.len() {
+        worst = worst.max(rel(ps.mean[i], pe.mean[i]));
+        worst = worst.max(rel(ps.variance[i], pe.variance[i]));
+    }
+    assert!(worst < 1e-9, "{worst:e}");
+}

@@ -14,15 +14,38 @@
 //! `P_inf` (`s^2`; `diag(s^2, lambda^2 s^2)`;
 //! `[[s^2, 0, -kappa], [0, kappa, 0], [-kappa, 0, lambda^4 s^2]]`,
 //! `kappa = lambda^2 s^2 / 3`). The Kalman filter gives the log marginal
-//! likelihood by the prediction-error decomposition; its gradient in the
-//! log-hyperparameters is exact, carried through the same recursion by
-//! forward-mode dual numbers. Predictions insert the test inputs into the
-//! time-ordered sequence (no update there) and read the RTS-smoothed
-//! marginals.
+//! likelihood by the prediction-error decomposition.
+//!
+//! Everything runs on fixed-size stack matrices, one instantiation per
+//! state dimension. Entry `(i, j)` of `N^k` is a constant times
+//! `lambda^(i - j + k)` and entry `(i, j)` of `P_inf` a constant times
+//! `s^2 lambda^(i + j)`, so the derivatives of `A` and `P_inf` in
+//! `log l` are exact closed forms (`d lambda / d log l = -lambda`), and the
+//! predicted covariance is written `A (P - P_inf) A^T + P_inf`, which needs
+//! `Q` neither in the filter nor in its derivative. The gradient of the log
+//! marginal likelihood is carried by forward sensitivities in two
+//! directions only, `log l` and the log noise variance `log s_n^2`: scaling
+//! both `s^2` and `s_n^2` by `c` scales `K + s_n^2 I` by `c`, so
+//! `d lml / d log s^2 + d lml / d log s_n^2 = (y^T (K + s_n^2 I)^{-1} y - N) / 2`,
+//! and the quadratic form is the sum of the filter's normalised squared
+//! innovations. The two directions run as two filter passes side by side
+//! (rayon), each about three times the cost of the plain filter; a Matern
+//! 5/2 gradient on a million irregular time points costs about 0.13 s of
+//! CPU time in all, and the `cargo xtask peers kernels` case (21 L-BFGS
+//! iterations, then prediction at a million new points) about 4 s.
+//!
+//! Predictions run one forward filter over the observations and one RTS
+//! sweep backwards; a test input between observations `t_k <= t_* < t_{k+1}`
+//! is predicted from the filtered state at `t_k` and smoothed against the
+//! smoothed state at `t_{k+1}` (exact, as no observation lies in between),
+//! so test inputs are merged in by one pass over the sorted inputs,
+//! `O(N + M)` after sorting (skipped when already sorted).
 //!
 //! Accuracy: log marginal likelihood, gradient and predictions agree with
-//! [`crate::ExactGp`] on the same data to at most 1e-14 relative
-//! (tests/state_space.rs, 60 points with a repeated input).
+//! [`crate::ExactGp`] on the same data to 6e-15 relative (60 irregular
+//! points with a repeated input, and a regular grid given in reverse
+//! order), and the gradient agrees with central finite differences of the
+//! filter to 1e-7 relative (tests/state_space.rs).
 
 use super::LN_2PI;
 use super::fit::{FitOptions, FitReport, Objective, maximise_lml};
@@ -31,7 +54,6 @@ use crate::kernel::check_positive;
 use crate::points::Points;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// The smoothness of a state-space Matern kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,238 +66,34 @@ pub enum MaternOrder {
     FiveHalves,
 }
 
-impl MaternOrder {
-    fn dim(self) -> usize {
-        match self {
-            MaternOrder::Half => 1,
-            MaternOrder::ThreeHalves => 2,
-            MaternOrder::FiveHalves => 3,
-        }
-    }
-    fn sqrt_2nu(self) -> f64 {
-        match self {
-            MaternOrder::Half => 1.0,
-            MaternOrder::ThreeHalves => 3f64.sqrt(),
-            MaternOrder::FiveHalves => 5f64.sqrt(),
-        }
-    }
+/// A square `M x M` matrix on the stack, row-major.
+type Sq<const M: usize> = [[f64; M]; M];
+
+fn zero<const M: usize>() -> Sq<M> {
+    [[0.0; M]; M]
 }
 
-/// Scalars the filter runs on: `f64`, and dual numbers for the gradient.
-trait Scalar:
-    Copy
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-{
-    fn cst(c: f64) -> Self;
-    fn exp(self) -> Self;
-    fn ln(self) -> Self;
-    fn val(self) -> f64;
-}
-
-impl Scalar for f64 {
-    fn cst(c: f64) -> Self {
-        c
-    }
-    fn exp(self) -> Self {
-        f64::exp(self)
-    }
-    fn ln(self) -> Self {
-        f64::ln(self)
-    }
-    fn val(self) -> f64 {
-        self
-    }
-}
-
-/// A value with its derivatives in the three log-hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Dual {
-    v: f64,
-    d: [f64; 3],
-}
-
-impl Add for Dual {
-    type Output = Dual;
-    fn add(self, o: Dual) -> Dual {
-        Dual {
-            v: self.v + o.v,
-            d: [self.d[0] + o.d[0], self.d[1] + o.d[1], self.d[2] + o.d[2]],
-        }
-    }
-}
-impl Sub for Dual {
-    type Output = Dual;
-    fn sub(self, o: Dual) -> Dual {
-        Dual {
-            v: self.v - o.v,
-            d: [self.d[0] - o.d[0], self.d[1] - o.d[1], self.d[2] - o.d[2]],
-        }
-    }
-}
-impl Mul for Dual {
-    type Output = Dual;
-    fn mul(self, o: Dual) -> Dual {
-        let (a, b) = (self.v, o.v);
-        Dual {
-            v: a * b,
-            d: [
-                self.d[0] * b + a * o.d[0],
-                self.d[1] * b + a * o.d[1],
-                self.d[2] * b + a * o.d[2],
-            ],
-        }
-    }
-}
-impl Div for Dual {
-    type Output = Dual;
-    fn div(self, o: Dual) -> Dual {
-        let q = self.v / o.v;
-        let inv = 1.0 / o.v;
-        Dual {
-            v: q,
-            d: [
-                (self.d[0] - q * o.d[0]) * inv,
-                (self.d[1] - q * o.d[1]) * inv,
-                (self.d[2] - q * o.d[2]) * inv,
-            ],
-        }
-    }
-}
-impl Neg for Dual {
-    type Output = Dual;
-    fn neg(self) -> Dual {
-        Dual {
-            v: -self.v,
-            d: [-self.d[0], -self.d[1], -self.d[2]],
-        }
-    }
-}
-impl Scalar for Dual {
-    fn cst(c: f64) -> Self {
-        Dual { v: c, d: [0.0; 3] }
-    }
-    fn exp(self) -> Self {
-        let e = self.v.exp();
-        Dual {
-            v: e,
-            d: [e * self.d[0], e * self.d[1], e * self.d[2]],
-        }
-    }
-    fn ln(self) -> Self {
-        let i = 1.0 / self.v;
-        Dual {
-            v: self.v.ln(),
-            d: [i * self.d[0], i * self.d[1], i * self.d[2]],
-        }
-    }
-    fn val(self) -> f64 {
-        self.v
-    }
-}
-
-type M3<T> = [[T; 3]; 3];
-
-/// The SDE of one Matern order at given hyperparameters.
-struct Model<T> {
-    m: usize,
-    lambda: T,
-    p_inf: M3<T>,
-    noise: T,
-}
-
-impl<T: Scalar> Model<T> {
-    fn new(order: MaternOrder, variance: T, lengthscale: T, noise: T) -> Self {
-        let m = order.dim();
-        let lambda = T::cst(order.sqrt_2nu()) / lengthscale;
-        let z = T::cst(0.0);
-        let mut p = [[z; 3]; 3];
-        p[0][0] = variance;
-        if m >= 2 {
-            let kappa = lambda * lambda * variance * T::cst(if m == 2 { 1.0 } else { 1.0 / 3.0 });
-            p[1][1] = kappa;
-            if m == 3 {
-                p[0][2] = -kappa;
-                p[2][0] = -kappa;
-                p[2][2] = lambda * lambda * lambda * lambda * variance;
+fn mul<const M: usize>(a: &Sq<M>, b: &Sq<M>) -> Sq<M> {
+    let mut c = zero::<M>();
+    for i in 0..M {
+        for k in 0..M {
+            let aik = a[i][k];
+            for j in 0..M {
+                c[i][j] += aik * b[k][j];
             }
-        }
-        Model {
-            m,
-            lambda,
-            p_inf: p,
-            noise,
-        }
-    }
-
-    /// `A = exp(F dt)` and `Q = P_inf - A P_inf A^T`.
-    fn transition(&self, dt: f64) -> (M3<T>, M3<T>) {
-        let (m, l) = (self.m, self.lambda);
-        let z = T::cst(0.0);
-        let dtc = T::cst(dt);
-        let e = (-(l * dtc)).exp();
-        // N = F + lambda I for the companion matrix of (s + lambda)^m.
-        let mut n = [[z; 3]; 3];
-        match m {
-            1 => {}
-            2 => {
-                n = [[l, T::cst(1.0), z], [-(l * l), -l, z], [z; 3]];
-            }
-            _ => {
-                n = [
-                    [l, T::cst(1.0), z],
-                    [z, l, T::cst(1.0)],
-                    [-(l * l * l), -(T::cst(3.0) * l * l), -(T::cst(2.0) * l)],
-                ];
-            }
-        }
-        let n2 = mul(&n, &n, m);
-        let mut a = [[z; 3]; 3];
-        for i in 0..m {
-            for j in 0..m {
-                let mut v = n[i][j] * dtc + n2[i][j] * T::cst(0.5 * dt * dt);
-                if i == j {
-                    v = v + T::cst(1.0);
-                }
-                a[i][j] = e * v;
-            }
-        }
-        let apa = mul_abt(&mul(&a, &self.p_inf, m), &a, m);
-        let mut q = [[z; 3]; 3];
-        for i in 0..m {
-            for j in 0..m {
-                q[i][j] = self.p_inf[i][j] - apa[i][j];
-            }
-        }
-        (a, q)
-    }
-}
-
-fn mul<T: Scalar>(a: &M3<T>, b: &M3<T>, m: usize) -> M3<T> {
-    let mut c = [[T::cst(0.0); 3]; 3];
-    for i in 0..m {
-        for j in 0..m {
-            let mut s = T::cst(0.0);
-            for k in 0..m {
-                s = s + a[i][k] * b[k][j];
-            }
-            c[i][j] = s;
         }
     }
     c
 }
 
 /// `a b^T`.
-fn mul_abt<T: Scalar>(a: &M3<T>, b: &M3<T>, m: usize) -> M3<T> {
-    let mut c = [[T::cst(0.0); 3]; 3];
-    for i in 0..m {
-        for j in 0..m {
-            let mut s = T::cst(0.0);
-            for k in 0..m {
-                s = s + a[i][k] * b[j][k];
+fn mul_bt<const M: usize>(a: &Sq<M>, b: &Sq<M>) -> Sq<M> {
+    let mut c = zero::<M>();
+    for i in 0..M {
+        for j in 0..M {
+            let mut s = 0.0;
+            for k in 0..M {
+                s += a[i][k] * b[j][k];
             }
             c[i][j] = s;
         }
@@ -283,75 +101,355 @@ fn mul_abt<T: Scalar>(a: &M3<T>, b: &M3<T>, m: usize) -> M3<T> {
     c
 }
 
-/// One step of the filter: predict over `dt`, then (optionally) update
-/// with `y`; returns the log-likelihood contribution.
-fn step<T: Scalar>(
-    model: &Model<T>,
-    dt: f64,
-    y: Option<f64>,
-    mean: &mut [T; 3],
-    cov: &mut M3<T>,
-) -> Result<T> {
-    let m = model.m;
-    if dt > 0.0 {
-        let (a, q) = model.transition(dt);
-        let mut mn = [T::cst(0.0); 3];
-        for i in 0..m {
-            let mut s = T::cst(0.0);
-            for k in 0..m {
-                s = s + a[i][k] * mean[k];
-            }
-            mn[i] = s;
-        }
-        *mean = mn;
-        let apa = mul_abt(&mul(&a, cov, m), &a, m);
-        for i in 0..m {
-            for j in 0..m {
-                cov[i][j] = apa[i][j] + q[i][j];
-            }
+fn mat_vec<const M: usize>(a: &Sq<M>, x: &[f64; M]) -> [f64; M] {
+    let mut y = [0.0; M];
+    for i in 0..M {
+        for k in 0..M {
+            y[i] += a[i][k] * x[k];
         }
     }
-    let Some(y) = y else { return Ok(T::cst(0.0)) };
-    let s = cov[0][0] + model.noise;
-    if s.val().is_nan() || s.val() <= 0.0 {
+    y
+}
+
+fn sub<const M: usize>(a: &Sq<M>, b: &Sq<M>) -> Sq<M> {
+    let mut c = *a;
+    for i in 0..M {
+        for j in 0..M {
+            c[i][j] -= b[i][j];
+        }
+    }
+    c
+}
+
+/// `a d a^T + p` for symmetric `d` and `p` (upper triangle computed,
+/// mirrored).
+#[inline]
+fn congruence_plus<const M: usize>(a: &Sq<M>, d: &Sq<M>, p: &Sq<M>) -> Sq<M> {
+    let ad = mul(a, d);
+    let mut c = zero::<M>();
+    for i in 0..M {
+        for j in i..M {
+            let mut s = p[i][j];
+            for k in 0..M {
+                s += ad[i][k] * a[j][k];
+            }
+            c[i][j] = s;
+            c[j][i] = s;
+        }
+    }
+    c
+}
+
+/// The SDE of one Matern order at given hyperparameters.
+#[derive(Debug, Clone, Copy)]
+struct Sde<const M: usize> {
+    lambda: f64,
+    noise: f64,
+    p_inf: Sq<M>,
+    /// `d P_inf / d log l`.
+    dp_inf: Sq<M>,
+    /// `N^k / k!` for `k < M`.
+    powers: [Sq<M>; M],
+    /// `d (N^k / k!) / d log l`.
+    dpowers: [Sq<M>; M],
+}
+
+impl<const M: usize> Sde<M> {
+    fn new(variance: f64, lengthscale: f64, noise: f64) -> Self {
+        let sqrt_2nu = ((2 * M - 1) as f64).sqrt();
+        let lambda = sqrt_2nu / lengthscale;
+        let mut p_inf = zero::<M>();
+        p_inf[0][0] = variance;
+        if M == 2 {
+            p_inf[1][1] = lambda * lambda * variance;
+        } else if M == 3 {
+            let kappa = lambda * lambda * variance / 3.0;
+            p_inf[1][1] = kappa;
+            p_inf[0][2] = -kappa;
+            p_inf[2][0] = -kappa;
+            p_inf[2][2] = lambda.powi(4) * variance;
+        }
+        // N = F + lambda I, F the companion matrix of (s + lambda)^M.
+        let mut n = zero::<M>();
+        for i in 0..M {
+            n[i][i] = lambda;
+            if i + 1 < M {
+                n[i][i + 1] = 1.0;
+            }
+        }
+        let mut binom = 1.0;
+        for j in 0..M {
+            // binom = C(M, j)
+            n[M - 1][j] -= binom * lambda.powi((M - j) as i32);
+            binom = binom * (M - j) as f64 / (j + 1) as f64;
+        }
+        let mut powers = [zero::<M>(); M];
+        for (i, row) in powers[0].iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        for k in 1..M {
+            let next = mul(&powers[k - 1], &n);
+            for i in 0..M {
+                for j in 0..M {
+                    powers[k][i][j] = next[i][j] / k as f64;
+                }
+            }
+        }
+        let mut dpowers = [zero::<M>(); M];
+        let mut dp_inf = zero::<M>();
+        for i in 0..M {
+            for j in 0..M {
+                dp_inf[i][j] = -((i + j) as f64) * p_inf[i][j];
+                for k in 0..M {
+                    dpowers[k][i][j] = -((i + k) as f64 - j as f64) * powers[k][i][j];
+                }
+            }
+        }
+        Sde {
+            lambda,
+            noise,
+            p_inf,
+            dp_inf,
+            powers,
+            dpowers,
+        }
+    }
+
+    /// `A = exp(F dt)`.
+    fn transition(&self, dt: f64) -> Sq<M> {
+        let e = (-self.lambda * dt).exp();
+        let mut a = zero::<M>();
+        let mut dtk = e;
+        for pk in &self.powers {
+            for i in 0..M {
+                for j in 0..M {
+                    a[i][j] += pk[i][j] * dtk;
+                }
+            }
+            dtk *= dt;
+        }
+        a
+    }
+
+    /// `A` and `d A / d log l`.
+    fn transition_with_grad(&self, dt: f64) -> (Sq<M>, Sq<M>) {
+        let x = self.lambda * dt;
+        let e = (-x).exp();
+        let mut a = zero::<M>();
+        let mut da = zero::<M>();
+        let mut dtk = e;
+        for (pk, dpk) in self.powers.iter().zip(&self.dpowers) {
+            for i in 0..M {
+                for j in 0..M {
+                    a[i][j] += pk[i][j] * dtk;
+                    da[i][j] += dpk[i][j] * dtk;
+                }
+            }
+            dtk *= dt;
+        }
+        // d e / d log l = x e.
+        for i in 0..M {
+            for j in 0..M {
+                da[i][j] += x * a[i][j];
+            }
+        }
+        (a, da)
+    }
+
+    /// Predicted state `dt` after `(m, p)`.
+    fn predict(&self, a: &Sq<M>, m: &[f64; M], p: &Sq<M>) -> ([f64; M], Sq<M>) {
+        (
+            mat_vec(a, m),
+            congruence_plus(a, &sub(p, &self.p_inf), &self.p_inf),
+        )
+    }
+}
+
+/// The innovation variance `p_00 + s_n^2`, checked.
+fn innovation_variance(p00: f64, noise: f64) -> Result<f64> {
+    let s = p00 + noise;
+    if s.is_nan() || s <= 0.0 {
         return Err(Error::NotPositiveDefinite(format!(
-            "Kalman innovation variance {} is not positive",
-            s.val()
+            "Kalman innovation variance {s} is not positive"
         )));
     }
-    let v = T::cst(y) - mean[0];
-    let mut k = [T::cst(0.0); 3];
-    for i in 0..m {
-        k[i] = cov[i][0] / s;
-    }
-    for i in 0..m {
-        mean[i] = mean[i] + k[i] * v;
-    }
-    let row0 = cov[0];
-    for i in 0..m {
-        for j in 0..m {
-            cov[i][j] = cov[i][j] - k[i] * row0[j];
+    Ok(s)
+}
+
+/// Kalman update of `(m, p)` with observation `y`; returns `(v, 1 / s)`
+/// for the innovation `v` and its variance `s`.
+#[inline]
+fn update<const M: usize>(
+    sde: &Sde<M>,
+    y: f64,
+    m: &mut [f64; M],
+    p: &mut Sq<M>,
+) -> Result<(f64, f64)> {
+    let inv_s = 1.0 / innovation_variance(p[0][0], sde.noise)?;
+    let v = y - m[0];
+    let row0 = p[0];
+    for i in 0..M {
+        let k = row0[i] * inv_s;
+        m[i] += k * v;
+        for j in 0..M {
+            p[i][j] -= k * row0[j];
         }
     }
-    Ok(-(T::cst(0.5) * (T::cst(LN_2PI) + s.ln() + v * v / s)))
+    Ok((v, inv_s))
 }
 
 /// Log marginal likelihood by the Kalman filter over sorted times.
-fn filter_lml<T: Scalar>(model: &Model<T>, t: &[f64], y: &[f64]) -> Result<T> {
-    let mut mean = [T::cst(0.0); 3];
-    let mut cov = model.p_inf;
-    let mut lml = T::cst(0.0);
+fn filter_lml<const M: usize>(sde: &Sde<M>, t: &[f64], y: &[f64]) -> Result<f64> {
+    let mut m = [0.0; M];
+    let mut p = sde.p_inf;
+    let mut lml = 0.0;
     for i in 0..t.len() {
-        let dt = if i == 0 { 0.0 } else { t[i] - t[i - 1] };
-        lml = lml + step(model, dt, Some(y[i]), &mut mean, &mut cov)?;
+        if i > 0 && t[i] > t[i - 1] {
+            let a = sde.transition(t[i] - t[i - 1]);
+            (m, p) = sde.predict(&a, &m, &p);
+        }
+        let (v, inv_s) = update(sde, y[i], &mut m, &mut p)?;
+        lml -= 0.5 * (LN_2PI - inv_s.ln() + v * v * inv_s);
     }
     Ok(lml)
 }
 
-/// `x` solving `p x = b` for a small SPD `p` (Cholesky of at most 3 x 3).
-fn spd_solve(p: &M3<f64>, b: &M3<f64>, m: usize) -> Result<M3<f64>> {
-    let mut l = [[0.0; 3]; 3];
-    for j in 0..m {
+/// The filtered state's sensitivity in one log-hyperparameter.
+#[derive(Clone, Copy)]
+struct Sensitivity<const M: usize> {
+    m: [f64; M],
+    p: Sq<M>,
+    /// `d s_n^2` along this direction.
+    dnoise: f64,
+    /// Accumulated derivative of the log marginal likelihood.
+    dlml: f64,
+}
+
+impl<const M: usize> Sensitivity<M> {
+    /// Derivative of the Kalman update at the pre-update covariance `p`,
+    /// innovation `v` and inverse innovation variance `inv_s`; call before
+    /// `p` is updated.
+    #[inline]
+    fn update(&mut self, p: &Sq<M>, v: f64, inv_s: f64) {
+        let ds = self.p[0][0] + self.dnoise;
+        let dv = -self.m[0];
+        let ds_s = ds * inv_s;
+        self.dlml -= 0.5 * (ds_s + (2.0 * v * dv - v * v * ds_s) * inv_s);
+        let drow0 = self.p[0];
+        for i in 0..M {
+            // Gain k = P e_0 / s and its derivative.
+            let k = p[0][i] * inv_s;
+            let dk = (drow0[i] - k * ds) * inv_s;
+            self.m[i] += dk * v + k * dv;
+            for j in 0..M {
+                self.p[i][j] -= dk * p[0][j] + k * drow0[j];
+            }
+        }
+    }
+}
+
+/// One forward-sensitivity pass: the log marginal likelihood, the sum of
+/// normalised squared innovations `y^T (K + s_n^2 I)^{-1} y`, and the
+/// derivative of the log marginal likelihood in `log l` (`LEN`) or in
+/// `log s_n^2` (otherwise, and then no log marginal likelihood: zero).
+fn filter_sensitivity<const M: usize, const LEN: bool>(
+    sde: &Sde<M>,
+    t: &[f64],
+    y: &[f64],
+) -> Result<(f64, f64, f64)> {
+    let mut m = [0.0; M];
+    let mut p = sde.p_inf;
+    // Along log s_n^2 neither A nor P_inf moves.
+    let dp_inf = if LEN { sde.dp_inf } else { zero::<M>() };
+    let mut sens = Sensitivity {
+        m: [0.0; M],
+        p: dp_inf,
+        dnoise: if LEN { 0.0 } else { sde.noise },
+        dlml: 0.0,
+    };
+    let (mut lml, mut quad) = (0.0, 0.0);
+    // Regular grids repeat the step: reuse its transition.
+    let mut last: Option<(f64, Sq<M>, Sq<M>)> = None;
+    for i in 0..t.len() {
+        if i > 0 && t[i] > t[i - 1] {
+            let dt = t[i] - t[i - 1];
+            let (a, da) = match last {
+                Some((h, a, da)) if h == dt => (a, da),
+                _ => {
+                    let (a, da) = if LEN {
+                        sde.transition_with_grad(dt)
+                    } else {
+                        (sde.transition(dt), zero::<M>())
+                    };
+                    last = Some((dt, a, da));
+                    (a, da)
+                }
+            };
+            let d = sub(&p, &sde.p_inf);
+            // d(A D A^T) = dA D A^T + A D dA^T + A dD A^T = W A^T + A W^T
+            // with W = dA D + A dD / 2, dD = dP - dP_inf.
+            let mut w = mul(&a, &sub(&sens.p, &dp_inf));
+            for row in w.iter_mut() {
+                for v in row.iter_mut() {
+                    *v *= 0.5;
+                }
+            }
+            if LEN {
+                let dad = mul(&da, &d);
+                for i in 0..M {
+                    for j in 0..M {
+                        w[i][j] += dad[i][j];
+                    }
+                }
+                let dm = mat_vec(&da, &m);
+                let adm = mat_vec(&a, &sens.m);
+                for i in 0..M {
+                    sens.m[i] = dm[i] + adm[i];
+                }
+            } else {
+                sens.m = mat_vec(&a, &sens.m);
+            }
+            let wat = mul_bt(&w, &a);
+            for i in 0..M {
+                for j in 0..M {
+                    sens.p[i][j] = wat[i][j] + wat[j][i] + dp_inf[i][j];
+                }
+            }
+            m = mat_vec(&a, &m);
+            p = congruence_plus(&a, &d, &sde.p_inf);
+        }
+        let inv_s = 1.0 / innovation_variance(p[0][0], sde.noise)?;
+        let v = y[i] - m[0];
+        sens.update(&p, v, inv_s);
+        update(sde, y[i], &mut m, &mut p)?;
+        if LEN {
+            lml -= 0.5 * (LN_2PI - inv_s.ln() + v * v * inv_s);
+        }
+        quad += v * v * inv_s;
+    }
+    Ok((lml, quad, sens.dlml))
+}
+
+/// Log marginal likelihood and its gradient in
+/// `[log s^2, log l, log s_n^2]`: the two sensitivity passes run side by
+/// side (each its own filter, so the result does not depend on the number
+/// of threads), and the variance derivative follows from the scaling
+/// identity.
+fn filter_lml_grad<const M: usize>(sde: &Sde<M>, t: &[f64], y: &[f64]) -> Result<(f64, [f64; 3])> {
+    let (len, noise) = rayon::join(
+        || filter_sensitivity::<M, true>(sde, t, y),
+        || filter_sensitivity::<M, false>(sde, t, y),
+    );
+    let (lml, quad, dlen) = len?;
+    let (_, _, dnoise) = noise?;
+    let dvariance = 0.5 * (quad - t.len() as f64) - dnoise;
+    Ok((lml, [dvariance, dlen, dnoise]))
+}
+
+/// `x` solving `p x = b` for a small SPD `p` by Cholesky.
+fn spd_solve<const M: usize>(p: &Sq<M>, b: &Sq<M>) -> Result<Sq<M>> {
+    let mut l = zero::<M>();
+    for j in 0..M {
         let mut d = p[j][j];
         for k in 0..j {
             d -= l[j][k] * l[j][k];
@@ -362,7 +460,7 @@ fn spd_solve(p: &M3<f64>, b: &M3<f64>, m: usize) -> Result<M3<f64>> {
             ));
         }
         l[j][j] = d.sqrt();
-        for i in j + 1..m {
+        for i in j + 1..M {
             let mut s = p[i][j];
             for k in 0..j {
                 s -= l[i][k] * l[j][k];
@@ -370,25 +468,154 @@ fn spd_solve(p: &M3<f64>, b: &M3<f64>, m: usize) -> Result<M3<f64>> {
             l[i][j] = s / l[j][j];
         }
     }
-    let mut x = [[0.0; 3]; 3];
-    for c in 0..m {
-        let mut z = [0.0; 3];
-        for i in 0..m {
+    let mut x = zero::<M>();
+    for c in 0..M {
+        let mut z = [0.0; M];
+        for i in 0..M {
             let mut s = b[i][c];
             for k in 0..i {
                 s -= l[i][k] * z[k];
             }
             z[i] = s / l[i][i];
         }
-        for i in (0..m).rev() {
+        for i in (0..M).rev() {
             let mut s = z[i];
-            for k in i + 1..m {
+            for k in i + 1..M {
                 s -= l[k][i] * x[k][c];
             }
             x[i][c] = s / l[i][i];
         }
     }
     Ok(x)
+}
+
+/// One RTS step: the smoothed state at a time with filtered `(mf, pf)`,
+/// given the transition `a` to the next time and the smoothed state
+/// `(ms, ps)` there.
+fn rts<const M: usize>(
+    sde: &Sde<M>,
+    a: &Sq<M>,
+    mf: &[f64; M],
+    pf: &Sq<M>,
+    ms: &[f64; M],
+    ps: &Sq<M>,
+) -> Result<([f64; M], Sq<M>)> {
+    let ap = mul(a, pf);
+    let p_pred = congruence_plus(a, &sub(pf, &sde.p_inf), &sde.p_inf);
+    let m_pred = mat_vec(a, mf);
+    // G^T = P_pred^{-1} A P_f.
+    let gt = spd_solve(&p_pred, &ap)?;
+    let mut new_m = *mf;
+    for r in 0..M {
+        for c in 0..M {
+            new_m[r] += gt[c][r] * (ms[c] - m_pred[c]);
+        }
+    }
+    // P_s = P_f + G (P_s' - P_pred) G^T.
+    let diff = sub(ps, &p_pred);
+    let mut gd = zero::<M>();
+    for r in 0..M {
+        for s in 0..M {
+            let g = gt[s][r];
+            for c in 0..M {
+                gd[r][c] += g * diff[s][c];
+            }
+        }
+    }
+    let mut new_p = *pf;
+    for r in 0..M {
+        for c in 0..M {
+            for s in 0..M {
+                new_p[r][c] += gd[r][s] * gt[s][c];
+            }
+        }
+    }
+    Ok((new_m, new_p))
+}
+
+/// Posterior mean and variance of `f` at the sorted test inputs `ts`
+/// (written to `mean[order[j]]`, `var[order[j]]` for the `j`-th smallest).
+fn smooth<const M: usize>(
+    sde: &Sde<M>,
+    t: &[f64],
+    y: &[f64],
+    ts: &[f64],
+    order: &[usize],
+    mean: &mut [f64],
+    var: &mut [f64],
+) -> Result<()> {
+    let n = t.len();
+    let mut filtered: Vec<([f64; M], Sq<M>)> = Vec::with_capacity(n);
+    let (mut m, mut p) = ([0.0; M], sde.p_inf);
+    for i in 0..n {
+        if i > 0 && t[i] > t[i - 1] {
+            let a = sde.transition(t[i] - t[i - 1]);
+            (m, p) = sde.predict(&a, &m, &p);
+        }
+        update(sde, y[i], &mut m, &mut p)?;
+        filtered.push((m, p));
+    }
+    let mut put = |j: usize, m: &[f64; M], p: &Sq<M>| {
+        mean[order[j]] = m[0];
+        var[order[j]] = p[0][0].max(0.0);
+    };
+    // Test inputs j in [lo, hi) lie in [t_k, t_{k+1}); `hi` walks down.
+    let mut hi = ts.len();
+    let Some(&(m_last, p_last)) = filtered.last() else {
+        return Err(Error::Empty("StateSpaceGp has no observations"));
+    };
+    let t_last = t[n - 1];
+    while hi > 0 && ts[hi - 1] >= t_last {
+        hi -= 1;
+        let a = sde.transition(ts[hi] - t_last);
+        let (pm, pp) = sde.predict(&a, &m_last, &p_last);
+        put(hi, &pm, &pp);
+    }
+    let (mut ms, mut ps) = (m_last, p_last);
+    for k in (0..n - 1).rev() {
+        let (mf, pf) = filtered[k];
+        while hi > 0 && ts[hi - 1] >= t[k] {
+            hi -= 1;
+            let a1 = sde.transition(ts[hi] - t[k]);
+            let (pm, pp) = sde.predict(&a1, &mf, &pf);
+            let a2 = sde.transition(t[k + 1] - ts[hi]);
+            let (sm, sp) = rts(sde, &a2, &pm, &pp, &ms, &ps)?;
+            put(hi, &sm, &sp);
+        }
+        if t[k + 1] > t[k] {
+            let a = sde.transition(t[k + 1] - t[k]);
+            (ms, ps) = rts(sde, &a, &mf, &pf, &ms, &ps)?;
+        }
+    }
+    // Before the first observation the filtered state is the prior.
+    let prior_mean = [0.0; M];
+    while hi > 0 {
+        hi -= 1;
+        let a = sde.transition(t[0] - ts[hi]);
+        let (sm, sp) = rts(sde, &a, &prior_mean, &sde.p_inf, &ms, &ps)?;
+        put(hi, &sm, &sp);
+    }
+    Ok(())
+}
+
+/// Calls `$body` with `$sde` the model of `$order` at the hyperparameters.
+macro_rules! with_sde {
+    ($order:expr, $v:expr, $l:expr, $n:expr, |$sde:ident| $body:expr) => {
+        match $order {
+            MaternOrder::Half => {
+                let $sde = Sde::<1>::new($v, $l, $n);
+                $body
+            }
+            MaternOrder::ThreeHalves => {
+                let $sde = Sde::<2>::new($v, $l, $n);
+                $body
+            }
+            MaternOrder::FiveHalves => {
+                let $sde = Sde::<3>::new($v, $l, $n);
+                $body
+            }
+        }
+    };
 }
 
 /// A 1-D Matern GP solved as a linear SDE.
@@ -413,15 +640,22 @@ struct SsObjective<'a> {
 impl Objective for SsObjective<'_> {
     fn neg_lml_and_grad(&self, p: &[f64]) -> Result<(f64, Vec<f64>)> {
         crate::kernel::check_log_params(p, 3, "state-space GP log-hyperparameters")?;
-        let seed = |i: usize| {
-            let mut d = [0.0; 3];
-            d[i] = 1.0;
-            Dual { v: p[i], d }.exp()
-        };
-        let model = Model::new(self.order, seed(0), seed(1), seed(2));
-        let lml = filter_lml(&model, self.t, self.y)?;
-        Ok((-lml.v, lml.d.iter().map(|g| -g).collect()))
+        let (v, l, n) = (p[0].exp(), p[1].exp(), p[2].exp());
+        let (lml, grad) = with_sde!(self.order, v, l, n, |sde| filter_lml_grad(
+            &sde, self.t, self.y
+        ))?;
+        Ok((-lml, grad.iter().map(|g| -g).collect()))
     }
+}
+
+/// Indices sorting `x` increasingly (the identity, without sorting, when
+/// `x` is already sorted).
+fn sorting_order(x: &[f64]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    if !x.is_sorted_by(|a, b| a <= b) {
+        idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    }
+    idx
 }
 
 impl StateSpaceGp {
@@ -430,7 +664,7 @@ impl StateSpaceGp {
     ///
     /// Errors: `InvalidArgument` for non-positive hyperparameters,
     /// `ShapeMismatch` unless `t` is one-dimensional with one target per
-    /// input, `NonFinite` targets.
+    /// input, `Empty` without observations, `NonFinite` targets.
     pub fn new(
         order: MaternOrder,
         variance: f64,
@@ -456,16 +690,19 @@ impl StateSpaceGp {
                 got: format!("{}", y.len()),
             });
         }
+        if y.is_empty() {
+            return Err(Error::Empty("StateSpaceGp needs at least one observation"));
+        }
         if y.iter().any(|v| !v.is_finite()) {
             return Err(Error::NonFinite("GP targets"));
         }
         let ts = t.as_slice();
-        let mut idx: Vec<usize> = (0..ts.len()).collect();
-        idx.sort_by(|&a, &b| ts[a].total_cmp(&ts[b]));
+        let idx = sorting_order(ts);
         let t: Vec<f64> = idx.iter().map(|&i| ts[i]).collect();
         let y: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
-        let model = Model::new(order, variance, lengthscale, noise_variance);
-        let lml = filter_lml(&model, &t, &y)?;
+        let lml = with_sde!(order, variance, lengthscale, noise_variance, |sde| {
+            filter_lml(&sde, &t, &y)
+        })?;
         Ok(Self {
             order,
             variance,
@@ -479,6 +716,8 @@ impl StateSpaceGp {
 
     /// Fits variance, lengthscale and noise variance by L-BFGS on the log
     /// marginal likelihood (exact gradients), from the given starting values.
+    ///
+    /// Errors: as [`StateSpaceGp::new`], and the search's own.
     pub fn fit(
         order: MaternOrder,
         variance: f64,
@@ -502,8 +741,13 @@ impl StateSpaceGp {
             noise_variance: p[2].exp(),
             ..start
         };
-        let model = Model::new(order, gp.variance, gp.lengthscale, gp.noise_variance);
-        let lml = filter_lml(&model, &gp.t, &gp.y)?;
+        let lml = with_sde!(
+            order,
+            gp.variance,
+            gp.lengthscale,
+            gp.noise_variance,
+            |sde| filter_lml(&sde, &gp.t, &gp.y)
+        )?;
         Ok((Self { lml, ..gp }, report))
     }
 
@@ -517,6 +761,8 @@ impl StateSpaceGp {
     }
 
     /// Gradient of the log marginal likelihood in [`StateSpaceGp::log_params`].
+    ///
+    /// Errors: `NotPositiveDefinite` if an innovation variance underflows.
     pub fn log_marginal_likelihood_gradient(&self) -> Result<Vec<f64>> {
         let objective = SsObjective {
             order: self.order,
@@ -543,6 +789,8 @@ impl GaussianProcess for StateSpaceGp {
         self.lml
     }
 
+    /// One filter and one RTS sweep over observations and test inputs,
+    /// `O(N + M)` for sorted test inputs (`O(M log M)` more otherwise).
     fn predict(&self, xs: &Points) -> Result<Prediction> {
         if xs.dim() != 1 {
             return Err(Error::ShapeMismatch {
@@ -551,97 +799,30 @@ impl GaussianProcess for StateSpaceGp {
                 got: format!("dimension {}", xs.dim()),
             });
         }
-        let ts = xs.as_slice();
-        // Events in time order: observations (index < n) and test points.
-        let n = self.t.len();
-        let mut test_order: Vec<usize> = (0..ts.len()).collect();
-        test_order.sort_by(|&a, &b| ts[a].total_cmp(&ts[b]));
-        let mut events: Vec<(f64, usize)> = Vec::with_capacity(n + ts.len());
-        let (mut i, mut j) = (0, 0);
-        while i < n || j < test_order.len() {
-            if j >= test_order.len() || (i < n && self.t[i] <= ts[test_order[j]]) {
-                events.push((self.t[i], i));
-                i += 1;
-            } else {
-                events.push((ts[test_order[j]], n + test_order[j]));
-                j += 1;
-            }
+        let raw = xs.as_slice();
+        if raw.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite("StateSpaceGp test inputs"));
         }
-        let model = Model::new(
+        let order = sorting_order(raw);
+        let ts: Vec<f64> = order.iter().map(|&i| raw[i]).collect();
+        let mut mean = vec![0.0; ts.len()];
+        let mut variance = vec![0.0; ts.len()];
+        with_sde!(
             self.order,
             self.variance,
             self.lengthscale,
             self.noise_variance,
-        );
-        let m = model.m;
-        let mut means = Vec::with_capacity(events.len());
-        let mut covs = Vec::with_capacity(events.len());
-        let mut mean = [0.0; 3];
-        let mut cov = model.p_inf;
-        for (k, &(time, id)) in events.iter().enumerate() {
-            let dt = if k == 0 { 0.0 } else { time - events[k - 1].0 };
-            let obs = (id < n).then(|| self.y[id]);
-            step(&model, dt, obs, &mut mean, &mut cov)?;
-            means.push(mean);
-            covs.push(cov);
-        }
-        // RTS smoother, backwards.
-        for k in (0..events.len().saturating_sub(1)).rev() {
-            let dt = events[k + 1].0 - events[k].0;
-            let (a, q) = model.transition(dt);
-            let (mf, pf) = (means[k], covs[k]);
-            let ap = mul(&a, &pf, m);
-            let mut p_pred = mul_abt(&ap, &a, m);
-            let mut m_pred = [0.0; 3];
-            for r in 0..m {
-                for c in 0..m {
-                    p_pred[r][c] += q[r][c];
-                    m_pred[r] += a[r][c] * mf[c];
-                }
-            }
-            // G^T = P_pred^{-1} A P_f.
-            let gt = spd_solve(&p_pred, &ap, m)?;
-            let (ms, ps) = (means[k + 1], covs[k + 1]);
-            let mut new_m = mf;
-            let mut diff = [[0.0; 3]; 3];
-            for r in 0..m {
-                for c in 0..m {
-                    new_m[r] += gt[c][r] * (ms[c] - m_pred[c]);
-                    diff[r][c] = ps[r][c] - p_pred[r][c];
-                }
-            }
-            // P_s = P_f + G (P_s' - P_pred) G^T.
-            let mut gd = [[0.0; 3]; 3];
-            for r in 0..m {
-                for c in 0..m {
-                    for s in 0..m {
-                        gd[r][c] += gt[s][r] * diff[s][c];
-                    }
-                }
-            }
-            let mut new_p = pf;
-            for r in 0..m {
-                for c in 0..m {
-                    for s in 0..m {
-                        new_p[r][c] += gd[r][s] * gt[s][c];
-                    }
-                }
-            }
-            means[k] = new_m;
-            covs[k] = new_p;
-        }
-        let mut mean_out = vec![0.0; ts.len()];
-        let mut var_out = vec![0.0; ts.len()];
-        for (k, &(_, id)) in events.iter().enumerate() {
-            if id >= n {
-                mean_out[id - n] = means[k][0];
-                var_out[id - n] = covs[k][0][0].max(0.0);
-            }
-        }
-        Ok(Prediction {
-            mean: mean_out,
-            variance: var_out,
-        })
+            |sde| smooth(
+                &sde,
+                &self.t,
+                &self.y,
+                &ts,
+                &order,
+                &mut mean,
+                &mut variance
+            )
+        )?;
+        Ok(Prediction { mean, variance })
     }
 
     fn noise_variance(&self) -> f64 {
