@@ -6,9 +6,12 @@
 //! mean `K(x_*, X) alpha`, variance `k(x_*, x_*) - |L^{-1} K(X, x_*)|^2`,
 //! and the gradient (eq. 5.9)
 //! `d log p / d theta_j = tr((alpha alpha^T - K_y^{-1}) dK/d theta_j) / 2`,
-//! accumulated over the lower triangle in one parallel pass that calls
-//! `Kernel::eval_with_grad`, so the `N x N x P` tensor of kernel derivatives
-//! is never stored. `K_y^{-1}` comes from faer's Cholesky inverse.
+//! accumulated over the lower triangle in one parallel pass
+//! (`Kernel::contract_gram_gradient`: for stationary kernels every
+//! hyperparameter's sum from one tile of distances and one vectorised
+//! evaluation of the profile and its derivative), so the `N x N x P`
+//! tensor of kernel derivatives is never stored. `K_y^{-1}` comes from
+//! faer's Cholesky inverse, overwritten in place by the weights.
 //!
 //! Accuracy: log marginal likelihood, gradient, predictive mean and
 //! variance agree with scikit-learn 1.9.1's `GaussianProcessRegressor` to at
@@ -85,16 +88,15 @@ pub(super) fn factor<K: Kernel>(
     policy: Jitter,
 ) -> Result<Factor> {
     let n = x.len();
-    let k = gram(kernel, x)?;
+    kernel.check_dim(x.dim())?;
     let mut a = vec![0.0; n * n];
+    kernel.gram_lower_columns(x, &mut a);
+    let mut finite = true;
     for j in 0..n {
-        for i in j..n {
-            a[j * n + i] = k[(i, j)];
-        }
         a[j * n + j] += noise;
+        finite &= a[j * n + j..(j + 1) * n].iter().all(|v| v.is_finite());
     }
-    drop(k);
-    if a.iter().any(|v| !v.is_finite()) {
+    if !finite {
         return Err(Error::NonFinite("kernel matrix"));
     }
     let jitter = cholesky_with_jitter(&mut a, n, policy, "K + noise I")?;
@@ -136,46 +138,32 @@ pub(super) fn lml_gradient<K: Kernel>(
 ) -> Vec<f64> {
     let n = x.len();
     let par = faer::get_global_parallelism();
-    let mut kinv = Mat::<f64>::zeros(n, n);
+    // K_y^{-1} into a column-major buffer (lower triangle used below).
+    let mut w = vec![0.0; n * n];
     {
         let mut mem = MemBuffer::new(inverse_scratch::<f64>(n, par));
         let stack = MemStack::new(&mut mem);
         inverse(
-            kinv.as_mut(),
+            MatMut::from_column_major_slice_mut(&mut w, n, n),
             MatRef::from_column_major_slice(&f.chol, n, n),
             par,
             stack,
         );
     }
-    let p = kernel.num_params();
     let alpha = &f.alpha;
-    let kinv = &kinv;
-    let cols: Vec<Vec<f64>> = (0..n)
-        .into_par_iter()
-        .map(|j| {
-            let mut acc = vec![0.0; p];
-            let mut g = vec![0.0; p];
-            let xj = x.row(j);
-            for i in j..n {
-                let w = alpha_weight * alpha[i] * alpha[j] - kinv[(i, j)];
-                let w = if i == j { w } else { 2.0 * w };
-                kernel.eval_with_grad(x.row(i), xj, &mut g);
-                for (a, gv) in acc.iter_mut().zip(&g) {
-                    *a += w * gv;
-                }
-            }
-            acc
-        })
-        .collect();
-    let mut grad = vec![0.0; p + 1];
-    for c in &cols {
-        for (a, v) in grad.iter_mut().zip(c) {
-            *a += 0.5 * v;
-        }
-    }
     let trace_w: f64 = (0..n)
-        .map(|i| alpha_weight * alpha[i] * alpha[i] - kinv[(i, i)])
+        .map(|i| alpha_weight * alpha[i] * alpha[i] - w[i * n + i])
         .sum();
+    // W = (w alpha alpha^T - K_y^{-1}) / 2 over the lower triangle, in place.
+    w.par_chunks_mut(n.max(1)).enumerate().for_each(|(j, col)| {
+        let aj = 0.5 * alpha_weight * alpha[j];
+        for (c, ai) in col[j..].iter_mut().zip(&alpha[j..]) {
+            *c = aj * ai - 0.5 * *c;
+        }
+    });
+    let p = kernel.num_params();
+    let mut grad = vec![0.0; p + 1];
+    kernel.contract_gram_gradient(x, &w, &mut grad[..p]);
     grad[p] = 0.5 * noise * trace_w;
     grad
 }
