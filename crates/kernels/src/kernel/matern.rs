@@ -327,28 +327,90 @@ impl Profile for Matern {
         (self.ln_norm + 2.0 * v.ln() + (v - 2.0) * z.ln() + log_bessel_k((v - 2.0).abs(), z)).exp()
     }
 
-    /// `phi` and `phi'` from one `exp(-z)` where both octaves are tabulated.
-    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], _fused: bool) {
-        for (v, g) in buf.iter_mut().zip(d1.iter_mut()) {
-            let r2 = *v;
-            if r2.is_nan() || r2 <= 0.0 {
-                *g = 0.0;
-                *v = self.value(r2);
-                continue;
+    /// Four entries at a time, their Clenshaw sums in lockstep (independent
+    /// chains the CPU overlaps); the same operations as [`Profile::value`],
+    /// so the same values.
+    fn values_in_place(&self, buf: &mut [f64]) {
+        let none = [0.0; NODES];
+        for chunk in buf.chunks_mut(LANES) {
+            let mut coeffs = [&none; LANES];
+            let (mut z, mut t) = ([0.0; LANES], [0.0; LANES]);
+            let mut tabulated = [false; LANES];
+            for (l, &r2) in chunk.iter().enumerate() {
+                if r2 > 0.0 {
+                    z[l] = self.z(r2);
+                    if let Some((k, tl)) = locate(z[l])
+                        && let Some(c) = &self.table.value[k]
+                    {
+                        (coeffs[l], t[l], tabulated[l]) = (c, tl, true);
+                    }
+                }
             }
-            let z = self.z(r2);
-            if let Some((k, t)) = locate(z)
-                && let (Some(cv), Some(cs)) = (&self.table.value[k], &self.table.slope[k])
-            {
-                let e = (-z).exp();
-                *v = (clenshaw(cv, t) * e).min(1.0);
-                *g = -clenshaw(cs, t) * e;
-            } else {
-                *v = self.value_bessel(z);
-                *g = self.d1_bessel(z);
+            let sums = clenshaw_lanes(coeffs, t);
+            for (l, v) in chunk.iter_mut().enumerate() {
+                *v = if tabulated[l] {
+                    (sums[l] * (-z[l]).exp()).min(1.0)
+                } else {
+                    self.value(*v)
+                };
             }
         }
     }
+
+    /// `phi` and `phi'` from one `exp(-z)` where both octaves are
+    /// tabulated, four entries at a time as in `values_in_place`.
+    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], _fused: bool) {
+        let none = [0.0; NODES];
+        for (chunk, slopes) in buf.chunks_mut(LANES).zip(d1.chunks_mut(LANES)) {
+            let (mut cv, mut cs) = ([&none; LANES], [&none; LANES]);
+            let (mut z, mut t) = ([0.0; LANES], [0.0; LANES]);
+            let mut tabulated = [false; LANES];
+            for (l, &r2) in chunk.iter().enumerate() {
+                if r2 > 0.0 {
+                    z[l] = self.z(r2);
+                    if let Some((k, tl)) = locate(z[l])
+                        && let (Some(a), Some(b)) = (&self.table.value[k], &self.table.slope[k])
+                    {
+                        (cv[l], cs[l], t[l], tabulated[l]) = (a, b, tl, true);
+                    }
+                }
+            }
+            let (values, minus_slopes) = (clenshaw_lanes(cv, t), clenshaw_lanes(cs, t));
+            for (l, (v, g)) in chunk.iter_mut().zip(slopes.iter_mut()).enumerate() {
+                let r2 = *v;
+                if tabulated[l] {
+                    let e = (-z[l]).exp();
+                    *v = (values[l] * e).min(1.0);
+                    *g = -minus_slopes[l] * e;
+                } else if r2 > 0.0 {
+                    // At most one of the two octaves is tabulated.
+                    *v = self.value(r2);
+                    *g = self.d1(r2);
+                } else {
+                    *v = self.value(r2);
+                    *g = 0.0;
+                }
+            }
+        }
+    }
+}
+
+/// Entries per group in the slice evaluations.
+const LANES: usize = 4;
+
+/// [`clenshaw`] for `LANES` arguments at once, each with its own
+/// coefficients, the recurrences interleaved step by step.
+#[inline(always)]
+fn clenshaw_lanes(c: [&[f64; NODES]; LANES], t: [f64; LANES]) -> [f64; LANES] {
+    let (mut b1, mut b2) = ([0.0; LANES], [0.0; LANES]);
+    for j in (1..NODES).rev() {
+        for l in 0..LANES {
+            let b0 = c[l][j] + 2.0 * t[l] * b1[l] - b2[l];
+            b2[l] = b1[l];
+            b1[l] = b0;
+        }
+    }
+    std::array::from_fn(|l| 0.5 * c[l][0] + t[l] * b1[l] - b2[l])
 }
 
 #[cfg(test)]
@@ -385,6 +447,41 @@ mod tests {
             );
             assert!(worst[0] < 4e-14 && worst[1] < 4e-14, "nu = {nu}: {worst:?}");
             assert!(nu > 5.0 || covered == 17, "nu = {nu}: {covered} octaves");
+        }
+    }
+
+    /// The slice evaluations give exactly the scalar ones, tabulated or
+    /// not, at zero, NaN and outside the table.
+    #[test]
+    fn slice_evaluations_equal_scalar_ones() {
+        for nu in [0.3, 1.7, 15.3] {
+            let m = Matern::new(nu).unwrap();
+            let mut r2: Vec<f64> = (0..203).map(|i| 1e-9 * 1.13f64.powi(i)).collect();
+            r2.extend([0.0, f64::NAN, 1e-300, 1e6, f64::INFINITY]);
+            let mut values = r2.clone();
+            m.values_in_place(&mut values);
+            let mut both = r2.clone();
+            let mut slopes = vec![f64::NAN; r2.len()];
+            m.values_and_d1_in_place(&mut both, &mut slopes, false);
+            for (i, &r) in r2.iter().enumerate() {
+                let (want, want_d1) = (m.value(r), if r > 0.0 { m.d1(r) } else { 0.0 });
+                let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+                assert!(
+                    same(values[i], want),
+                    "nu = {nu}, r2 = {r}: {} vs {want}",
+                    values[i]
+                );
+                assert!(
+                    same(both[i], want),
+                    "nu = {nu}, r2 = {r}: {} vs {want}",
+                    both[i]
+                );
+                assert!(
+                    same(slopes[i], want_d1),
+                    "nu = {nu}, r2 = {r}: {} vs {want_d1}",
+                    slopes[i]
+                );
+            }
         }
     }
 }
