@@ -22,6 +22,21 @@
 //! 1/2, 3/2, 5/2 kernels (tests/gpytorch.rs, fixtures from
 //! xtask/refdata/gp_gpytorch.py); the largest gap, Matern-1/2, is GPyTorch's
 //! rounding: a 40-digit evaluation differs from ours by 7e-16.
+//! `cargo xtask peers kernels` (ARD Matern 5/2, d = 5, N = 2000 and 5000)
+//! compares the log marginal likelihood and its gradient with GPyTorch's
+//! ExactGP: with every solve a Cholesky (`max_cholesky_size(1e9)`) they
+//! agree to 1.8e-14 relative; GPyTorch's defaults (CG solves and
+//! stochastic Lanczos log-determinants above 800 points) are off by 4.5e-2
+//! and 1.3e-1.
+//!
+//! Speed: Cholesky and inverse dominate. At N = 5000 on two threads of a
+//! shared machine the vectorised lower-triangle Gram fill took 0.09 s
+//! (0.4 to 0.9 s through the entry-wise `gram`), the Cholesky 1.35 s,
+//! faer's inverse 1.9 s and the blocked gradient contraction 0.07 s
+//! (0.25 s pair by pair through `eval_with_grad`); the whole log marginal
+//! likelihood with gradient took 3.5 s at N = 5000 and 0.33 s at N = 2000
+//! in the quietest peers run. Against scikit-learn and GPyTorch in the
+//! same runs see `docs/benchmarks.md`.
 
 use super::LN_2PI;
 use super::cholesky::{Jitter, cholesky_with_jitter};

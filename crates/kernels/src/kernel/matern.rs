@@ -31,12 +31,15 @@
 //! octave) and `z` outside the table use the Bessel path. An evaluation is
 //! then a Clenshaw sum and one `exp(-z)`, and `phi` and `phi'` share it
 //! (the hyperparameter gradient needs both, which cost two Bessel
-//! evaluations per pair before the table). Measured with criterion
-//! (`gram_matern_nu1.7_ard_n1000_d5` in `benches/benches/kernels.rs`, a
-//! 1000-point ARD Gram matrix in five dimensions, 500 500 evaluations on
-//! two threads of a shared, loaded 2-core machine): 263 ms (530 ns per
-//! evaluation) through the Bessel functions, 68 ms (140 ns) with the
-//! table; Matern 5/2 in closed form took 16 to 26 ms in the same runs.
+//! evaluations per pair before the table); the slice forms used by Gram
+//! fills and the gradient contraction run four Clenshaw sums in lockstep.
+//! Measured on a shared, loaded 2-core machine (`nu = 1.7`, `r^2` spread
+//! over `[0, 8]`): `phi` alone 470 ns per evaluation through the Bessel
+//! functions, 122 ns from the table one at a time, 48 ns in a slice;
+//! `phi` and `phi'` together 930 ns before, 80 ns in a slice (Matern 5/2
+//! in closed form: 16 ns). Criterion's `gram_matern_nu1.7_ard_n1000_d5`
+//! (`benches/benches/kernels.rs`, 500 500 entry-wise evaluations on two
+//! threads): 263 ms before, 68 ms after.
 //!
 //! The smoothness `nu` is not a hyperparameter: its gradient would need
 //! `d/d nu ln K_nu`, which is not available in closed form. For
