@@ -4,13 +4,22 @@ Reads our cases from <dir>/ours.json and the .f64 arrays, times the peers on
 the same inputs in the same run, and writes the report JSON:
 - lml_grad_*: scikit-learn GaussianProcessRegressor.log_marginal_likelihood
   with eval_gradient=True (ConstantKernel * Matern(ARD, nu=2.5) + WhiteKernel);
+  and GPyTorch's ExactGP (ScaleKernel(MaternKernel(nu=2.5, ARD)) with a
+  GaussianLikelihood): -mll(output, y) * N forward plus backward through all
+  hyperparameters, once with every solve and log-determinant a Cholesky
+  (max_cholesky_size(10**9)) and once with GPyTorch's defaults (above 800
+  points: preconditioned CG solves and stochastic Lanczos log-determinants,
+  seeded probes), each compared with our exact values;
 - gauss_sum_*: pykeops (CPU) LazyTensor reduction, and blocked NumPy
   (|x|^2 + |y|^2 - 2 x.y per block, exp, matmul) at N = 2e4;
 - state_space_*: no Python peer (ours only).
-Requirements: benches/peers/requirements-kernels.txt (numpy, scikit-learn, pykeops).
+Requirements: benches/peers/requirements-kernels.txt (numpy, scikit-learn,
+pykeops, torch, gpytorch; torch from PyPI is the CUDA build, several GB, and
+runs on the CPU here with torch.set_num_threads set to the run's thread count).
 """
 
 import json
+import os
 import sys
 import time
 
@@ -70,8 +79,90 @@ def lml_case(d, c):
     t = timed(run, 3 if n <= 2000 else 0)
     lml, grad = res["v"]
     ref = np.concatenate([[lml], grad])
-    err = float(np.max(np.abs(ours - ref) / np.maximum(np.abs(ref), 1.0)))
-    return [entry(c, f"scikit-learn {sklearn.__version__}", t, err, c["notes"] + "; err relative, max(|ref|,1)")]
+    out = [entry(c, f"scikit-learn {sklearn.__version__}", t, rel_err(ours, ref), c["notes"] + "; err relative, max(|ref|,1)")]
+    for exact in (True, False):
+        out.append(gpytorch_lml_case(c, x, y, theta, ours, exact))
+    return out
+
+
+def rel_err(ours, ref):
+    return float(np.max(np.abs(ours - ref) / np.maximum(np.abs(ref), 1.0)))
+
+
+def gpytorch_lml_case(c, x, y, theta, ours, exact):
+    """GPyTorch's -mll * N and its backward at our hyperparameters.
+
+    theta is ours: log variance, 5 log lengthscales, log noise variance. The
+    parameters are set through GPyTorch's constraints (softplus of a raw
+    parameter; the noise's GreaterThan(1e-4) adds 1e-4), and the autograd
+    gradients in the raw parameters are converted to log-hyperparameters by
+    dL/dlog(t) = t * (dL/draw) / sigmoid(raw) after timing.
+    """
+    import warnings
+
+    import gpytorch
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    torch.set_default_dtype(torch.float64)
+    torch.manual_seed(0)
+    n = c["n"]
+    xt = torch.from_numpy(x)
+    yt = torch.from_numpy(y)
+
+    class Exact(gpytorch.models.ExactGP):
+        def __init__(self, likelihood, covar):
+            super().__init__(xt, yt, likelihood)
+            self.mean_module = gpytorch.means.ZeroMean()
+            self.covar_module = covar
+
+        def forward(self, z):
+            return gpytorch.distributions.MultivariateNormal(self.mean_module(z), self.covar_module(z))
+
+    likelihood = gpytorch.likelihoods.GaussianLikelihood()
+    scale = gpytorch.kernels.ScaleKernel(gpytorch.kernels.MaternKernel(nu=2.5, ard_num_dims=5))
+    model = Exact(likelihood, scale)
+    scale.outputscale = float(np.exp(theta[0]))
+    scale.base_kernel.lengthscale = torch.from_numpy(np.exp(theta[1:6])).reshape(1, 5)
+    likelihood.noise = float(np.exp(theta[6]))
+    model.train()
+    likelihood.train()
+    mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
+    res = {}
+
+    def run():
+        model.zero_grad()
+        loss = -mll(model(xt), yt) * n
+        loss.backward()
+        res["lml"] = -loss.item()
+
+    settings = gpytorch.settings.max_cholesky_size(10**9 if exact else gpytorch.settings.max_cholesky_size.value())
+    with settings, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = timed(run, 3 if n <= 2000 else 1)
+    jitter_warnings = [str(w.message) for w in caught if "jitter" in str(w.message).lower()]
+
+    def log_gradient(constrained, raw):
+        # raw.grad is the gradient of the loss, -lml
+        return (-constrained.detach() * raw.grad / torch.sigmoid(raw.detach())).reshape(-1)
+
+    grad = torch.cat([
+        log_gradient(scale.outputscale, scale.raw_outputscale),
+        log_gradient(scale.base_kernel.lengthscale, scale.base_kernel.raw_lengthscale),
+        log_gradient(likelihood.noise, likelihood.noise_covar.raw_noise),
+    ]).numpy()
+    ref = np.concatenate([[res["lml"]], grad])
+    err = rel_err(ours, ref)
+    mode = "Cholesky (max_cholesky_size 1e9)" if exact else "defaults (CG + Lanczos above 800 points)"
+    notes = (
+        f"GPyTorch {mode}, {torch.get_num_threads()} threads, -mll*N forward + backward; "
+        f"err relative, max(|ref|,1); peer lml {res['lml']:.10e}, ours {ours[0]:.10e}"
+    )
+    if jitter_warnings:
+        notes += f"; peer warned: {jitter_warnings[0][:80]}"
+    e = entry(c, f"gpytorch {gpytorch.__version__} / torch {torch.__version__}", t, err, notes)
+    e["name"] = c["name"] + ("_vs_gpytorch_cholesky" if exact else "_vs_gpytorch_default")
+    return e
 
 
 def gauss_sum_case(d, c):
@@ -132,12 +223,14 @@ def main():
     cases = []
     for c in ours:
         if c["name"].startswith("lml_grad"):
-            cases += lml_case(d, c)
+            new = lml_case(d, c)
         elif c["name"].startswith("gauss_sum"):
-            cases += gauss_sum_case(d, c)
+            new = gauss_sum_case(d, c)
         else:
-            cases.append(entry(c, "-", None, None, c["notes"]))
-        print(json.dumps(cases[-1]), flush=True)
+            new = [entry(c, "-", None, None, c["notes"])]
+        for e in new:
+            print(json.dumps(e), flush=True)
+        cases += new
     json.dump({"area": "kernels", "cases": cases}, open(out_path, "w"), indent=2)
 
 

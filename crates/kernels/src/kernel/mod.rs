@@ -95,6 +95,66 @@ pub trait Kernel: Send + Sync + std::fmt::Debug {
             });
     }
 
+    /// The lower triangle of `K(X, X)`, diagonal included, into the
+    /// column-major `n x n` buffer `out` (`n = x.len()`); entries above the
+    /// diagonal are unspecified. The caller has checked the dimension and
+    /// `out.len()`. The default evaluates entry by entry, columns in
+    /// parallel; kernels with a vectorisable block form override it.
+    fn gram_lower_columns(&self, x: &crate::Points, out: &mut [f64]) {
+        use rayon::prelude::*;
+        let n = x.len();
+        out.par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(j, col)| {
+                let xj = x.row(j);
+                for (i, c) in col.iter_mut().enumerate().skip(j) {
+                    *c = self.eval(x.row(i), xj);
+                }
+            });
+    }
+
+    /// The contraction `g_p = sum_{i,j} W_ij dk(x_i, x_j) / d log theta_p`
+    /// of the Gram matrix's hyperparameter derivatives with a symmetric
+    /// weight matrix `W`, written to `out` (one entry per hyperparameter).
+    /// `w_lower` is `W` column-major (`n x n`, `n = x.len()`); only its lower
+    /// triangle is read. The caller has checked the dimensions, `out.len()`
+    /// and `w_lower.len()`.
+    ///
+    /// With `W = (alpha alpha^T - K_y^{-1}) / 2` this is the exact GP's
+    /// log-marginal-likelihood gradient (Rasmussen & Williams 2006, eq.
+    /// 5.9) without the `N x N x P` tensor of derivatives. The default
+    /// calls [`Kernel::eval_with_grad`] on the lower triangle, columns in
+    /// parallel, summed in column order (the result does not depend on the
+    /// number of threads); stationary kernels override it with a blocked
+    /// pass that reads each distance once for all hyperparameters.
+    fn contract_gram_gradient(&self, x: &crate::Points, w_lower: &[f64], out: &mut [f64]) {
+        use rayon::prelude::*;
+        let (n, p) = (x.len(), self.num_params());
+        let columns: Vec<Vec<f64>> = (0..n)
+            .into_par_iter()
+            .map(|j| {
+                let mut acc = vec![0.0; p];
+                let mut g = vec![0.0; p];
+                let xj = x.row(j);
+                for i in j..n {
+                    let w = w_lower[j * n + i];
+                    let w = if i == j { w } else { 2.0 * w };
+                    self.eval_with_grad(x.row(i), xj, &mut g);
+                    for (a, gv) in acc.iter_mut().zip(&g) {
+                        *a += w * gv;
+                    }
+                }
+                acc
+            })
+            .collect();
+        out.fill(0.0);
+        for c in &columns {
+            for (o, v) in out.iter_mut().zip(c) {
+                *o += v;
+            }
+        }
+    }
+
     /// `ShapeMismatch` unless points of dimension `dim` suit this kernel.
     fn check_dim(&self, dim: usize) -> Result<()> {
         match self.input_dim() {

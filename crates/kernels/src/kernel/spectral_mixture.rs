@@ -59,7 +59,7 @@ pub enum SpectralDensity {
 }
 
 /// The envelope `g(rho^2)` and its derivatives.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Envelope {
     Gaussian(Gaussian),
     Matern(Matern),
@@ -219,8 +219,8 @@ impl SpectralMixture {
         &self.scales
     }
 
-    fn envelope(&self) -> Envelope {
-        self.envelope
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
     }
 
     /// For component `q` at `tau`: `(rho^2, 2 pi mu.tau)`.

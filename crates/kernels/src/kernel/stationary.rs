@@ -52,6 +52,21 @@ pub trait Profile: Send + Sync + std::fmt::Debug + Clone {
     fn values_in_place_fused(&self, buf: &mut [f64]) {
         self.values_in_place(buf);
     }
+    /// Overwrites each `r2` in `buf` by `phi(r2)` and writes `phi'(r2)` to
+    /// the same place in `d1`, with `phi'` taken as 0 where `r2 = 0` (the
+    /// lengthscale derivatives multiply it by the zero distance there, and
+    /// it is infinite for kernels not differentiable at the origin). The
+    /// profile's fast path for hyperparameter gradients; `fused` as in
+    /// [`Profile::values_in_place_fused`].
+    #[inline(always)]
+    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], fused: bool) {
+        let _ = fused;
+        for (v, g) in buf.iter_mut().zip(d1.iter_mut()) {
+            let r2 = *v;
+            *g = if r2 > 0.0 { self.d1(r2) } else { 0.0 };
+            *v = self.value(r2);
+        }
+    }
     /// Number of shape hyperparameters.
     fn num_params(&self) -> usize {
         0
@@ -101,6 +116,18 @@ impl Profile for Gaussian {
             *v = exp_fused(-0.5 * *v);
         }
     }
+    #[inline(always)]
+    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], fused: bool) {
+        // phi' = -phi / 2 everywhere (finite at 0, where it is not used).
+        if fused {
+            self.values_in_place_fused(buf);
+        } else {
+            self.values_in_place(buf);
+        }
+        for (g, v) in d1.iter_mut().zip(buf.iter()) {
+            *g = -0.5 * v;
+        }
+    }
 }
 
 /// Matern 1/2 (exponential, Ornstein-Uhlenbeck): `phi = exp(-r)`.
@@ -134,6 +161,15 @@ impl Profile for Matern12 {
     fn values_in_place_fused(&self, buf: &mut [f64]) {
         for v in buf.iter_mut() {
             *v = exp_fused(-v.sqrt());
+        }
+    }
+    #[inline(always)]
+    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], fused: bool) {
+        for (v, g) in buf.iter_mut().zip(d1.iter_mut()) {
+            let r = v.sqrt();
+            let e = if fused { exp_fused(-r) } else { exp_fast(-r) };
+            *g = if r > 0.0 { -e / (2.0 * r) } else { 0.0 };
+            *v = e;
         }
     }
 }
@@ -176,6 +212,15 @@ impl Profile for Matern32 {
             *v = (1.0 + s) * exp_fused(-s);
         }
     }
+    #[inline(always)]
+    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], fused: bool) {
+        for (v, g) in buf.iter_mut().zip(d1.iter_mut()) {
+            let s = SQRT3 * v.sqrt();
+            let e = if fused { exp_fused(-s) } else { exp_fast(-s) };
+            *g = -1.5 * e;
+            *v = (1.0 + s) * e;
+        }
+    }
 }
 
 /// Matern 5/2: `phi = (1 + sqrt(5) r + 5 r^2 / 3) exp(-sqrt(5) r)`.
@@ -210,6 +255,15 @@ impl Profile for Matern52 {
         for v in buf.iter_mut() {
             let s = SQRT5 * v.sqrt();
             *v = (1.0 + s + s * s * (1.0 / 3.0)) * exp_fused(-s);
+        }
+    }
+    #[inline(always)]
+    fn values_and_d1_in_place(&self, buf: &mut [f64], d1: &mut [f64], fused: bool) {
+        for (v, g) in buf.iter_mut().zip(d1.iter_mut()) {
+            let s = SQRT5 * v.sqrt();
+            let e = if fused { exp_fused(-s) } else { exp_fast(-s) };
+            *g = -(5.0 / 6.0) * (1.0 + s) * e;
+            *v = (1.0 + s + s * s * (1.0 / 3.0)) * e;
         }
     }
 }
@@ -493,7 +547,13 @@ impl<P: Profile> Kernel for Stationary<P> {
     /// Scaled squared distances for a tile of rows first, then the profile
     /// over the tile in one vectorisable pass, under CPU-feature dispatch.
     fn cross_columns(&self, x: &crate::Points, y: &crate::Points, out: &mut [f64]) {
-        self.fill_cross_columns(x, y, out, fused_multiply_add_available());
+        self.fill_cross_columns(x, y, out, fused_multiply_add_available(), false);
+    }
+
+    /// The blocked fill of `cross_columns` with `Y = X`, skipping the row
+    /// tiles that lie wholly above the diagonal.
+    fn gram_lower_columns(&self, x: &crate::Points, out: &mut [f64]) {
+        self.fill_cross_columns(x, x, out, fused_multiply_add_available(), true);
     }
 
     fn num_params(&self) -> usize {
@@ -591,31 +651,36 @@ impl<P: Profile> Kernel for Stationary<P> {
     fn input_dim(&self) -> Option<usize> {
         (self.lengthscales.len() > 1).then_some(self.lengthscales.len())
     }
+
+    /// One pass over the lower triangle for all hyperparameters: per
+    /// column, tiles of scaled squared distances, the profile's `phi` and
+    /// `phi'` over the tile in one vectorisable call, then
+    /// `sum w phi` (variance), `sum w phi' d_k^2` (lengthscale `k`) from the
+    /// same tile, under CPU-feature dispatch; columns in parallel, summed in
+    /// column order.
+    fn contract_gram_gradient(&self, x: &crate::Points, w_lower: &[f64], out: &mut [f64]) {
+        self.contract_gram_gradient_with(x, w_lower, out, fused_multiply_add_available());
+    }
 }
 
 impl<P: Profile> Stationary<P> {
     /// [`Kernel::cross_columns`], with the profile's multiply-add form when
-    /// `fused`.
+    /// `fused`; when `lower` (and `y` is `x`), only the row tiles that meet
+    /// the lower triangle are filled.
     fn fill_cross_columns(
         &self,
         x: &crate::Points,
         y: &crate::Points,
         out: &mut [f64],
         fused: bool,
+        lower: bool,
     ) {
         use rayon::prelude::*;
         let (n, d) = (x.len(), x.dim());
         let inv: Vec<f64> = (0..d)
             .map(|k| 1.0 / self.lengthscales[if self.lengthscales.len() == 1 { 0 } else { k }])
             .collect();
-        // X scaled and stored dimension-major, so the distance loop runs
-        // down the rows of a column in SIMD lanes.
-        let mut xs = vec![0.0; n * d];
-        for (i, r) in x.rows().enumerate() {
-            for (k, (v, s)) in r.iter().zip(&inv).enumerate() {
-                xs[k * n + i] = v * s;
-            }
-        }
+        let xs = self.scaled_dimension_major(x);
         out.par_chunks_mut(n.max(1) * FILL_COLS)
             .enumerate()
             .for_each(|(c, cols)| {
@@ -626,6 +691,7 @@ impl<P: Profile> Stationary<P> {
                 pulp::Arch::new().dispatch(FillColumns {
                     kernel: self,
                     fused,
+                    first_lower: lower.then_some(j0),
                     xs: &xs,
                     z: &z,
                     n,
@@ -633,6 +699,176 @@ impl<P: Profile> Stationary<P> {
                     out: cols,
                 });
             });
+    }
+}
+
+impl<P: Profile> Stationary<P> {
+    /// [`Kernel::contract_gram_gradient`], with the profile's multiply-add
+    /// form when `fused`.
+    fn contract_gram_gradient_with(
+        &self,
+        x: &crate::Points,
+        w_lower: &[f64],
+        out: &mut [f64],
+        fused: bool,
+    ) {
+        use rayon::prelude::*;
+        let (n, d) = (x.len(), x.dim());
+        let np = self.profile.num_params();
+        let xs = self.scaled_dimension_major(x);
+        // Per column: sum w phi, then sum w phi' d_k^2 for each dimension,
+        // then sum w dphi/dlog(shape) for the profile's own parameters.
+        let width = 1 + d + np;
+        let columns: Vec<Vec<f64>> = (0..n)
+            .into_par_iter()
+            .map(|j| {
+                let mut acc = vec![0.0; width];
+                pulp::Arch::new().dispatch(ContractColumn {
+                    kernel: self,
+                    fused,
+                    xs: &xs,
+                    n,
+                    d,
+                    j,
+                    w: &w_lower[j * n..(j + 1) * n],
+                    acc: &mut acc,
+                });
+                acc
+            })
+            .collect();
+        let mut sums = vec![0.0; width];
+        for c in &columns {
+            for (s, v) in sums.iter_mut().zip(c) {
+                *s += v;
+            }
+        }
+        let s2 = self.variance;
+        out[0] = s2 * sums[0];
+        let nl = self.lengthscales.len();
+        if nl == 1 {
+            out[1] = -2.0 * s2 * sums[1..1 + d].iter().sum::<f64>();
+        } else {
+            for k in 0..nl {
+                out[1 + k] = -2.0 * s2 * sums[1 + k];
+            }
+        }
+        for q in 0..np {
+            out[1 + nl + q] = s2 * sums[1 + d + q];
+        }
+    }
+
+    /// The points divided by their lengthscales, stored dimension-major, so
+    /// that distance loops run down the rows of a column in SIMD lanes.
+    fn scaled_dimension_major(&self, x: &crate::Points) -> Vec<f64> {
+        let (n, d) = (x.len(), x.dim());
+        let inv: Vec<f64> = (0..d)
+            .map(|k| 1.0 / self.lengthscales[if self.lengthscales.len() == 1 { 0 } else { k }])
+            .collect();
+        let mut xs = vec![0.0; n * d];
+        for (i, r) in x.rows().enumerate() {
+            for (k, (v, s)) in r.iter().zip(&inv).enumerate() {
+                xs[k * n + i] = v * s;
+            }
+        }
+        xs
+    }
+}
+
+/// `sum_t a_t b_t` with four interleaved partial sums, so that the loop
+/// vectorises; the order is fixed, so the result is reproducible.
+#[inline(always)]
+fn dot4(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for ((l, xv), yv) in lanes.iter_mut().zip(x).zip(y) {
+            *l += xv * yv;
+        }
+    }
+    let tail: f64 = ar.iter().zip(br).map(|(x, y)| x * y).sum();
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
+/// Rows per tile of the gradient contraction.
+const CONTRACT_ROWS: usize = 256;
+
+/// Column `j` of the gradient contraction: the diagonal entry and the
+/// strict lower triangle (weights doubled for the upper one), tile by tile.
+struct ContractColumn<'a, P> {
+    kernel: &'a Stationary<P>,
+    fused: bool,
+    xs: &'a [f64],
+    n: usize,
+    d: usize,
+    j: usize,
+    /// Column `j` of the weights.
+    w: &'a [f64],
+    acc: &'a mut [f64],
+}
+
+impl<P: Profile> pulp::WithSimd for ContractColumn<'_, P> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let ContractColumn {
+            kernel,
+            fused,
+            xs,
+            n,
+            d,
+            j,
+            w,
+            acc,
+        } = self;
+        let profile = &kernel.profile;
+        let np = profile.num_params();
+        let mut g = vec![0.0; np];
+        // Diagonal: r2 = 0, phi = 1, no lengthscale term.
+        acc[0] += w[j] * profile.value(0.0);
+        if np > 0 {
+            profile.grad_log_params(0.0, &mut g);
+            for (a, gv) in acc[1 + d..].iter_mut().zip(&g) {
+                *a += w[j] * gv;
+            }
+        }
+        let z: Vec<f64> = (0..d).map(|k| xs[k * n + j]).collect();
+        let mut r2 = [0.0; CONTRACT_ROWS];
+        let mut d1 = [0.0; CONTRACT_ROWS];
+        let mut sq = [0.0; CONTRACT_ROWS];
+        for i0 in (j + 1..n).step_by(CONTRACT_ROWS) {
+            let i1 = (i0 + CONTRACT_ROWS).min(n);
+            let m = i1 - i0;
+            let (r2, d1, sq) = (&mut r2[..m], &mut d1[..m], &mut sq[..m]);
+            let wt = &w[i0..i1];
+            r2.fill(0.0);
+            for (k, &zk) in z.iter().enumerate() {
+                for (t, xv) in r2.iter_mut().zip(&xs[k * n + i0..k * n + i1]) {
+                    let diff = xv - zk;
+                    *t += diff * diff;
+                }
+            }
+            if np > 0 {
+                for (&r, &wv) in r2.iter().zip(wt) {
+                    profile.grad_log_params(r, &mut g);
+                    for (a, gv) in acc[1 + d..].iter_mut().zip(&g) {
+                        *a += 2.0 * wv * gv;
+                    }
+                }
+            }
+            profile.values_and_d1_in_place(r2, d1, fused);
+            acc[0] += 2.0 * dot4(wt, r2);
+            for (c, wv) in d1.iter_mut().zip(wt) {
+                *c *= 2.0 * wv;
+            }
+            for (k, &zk) in z.iter().enumerate() {
+                for (s, xv) in sq.iter_mut().zip(&xs[k * n + i0..k * n + i1]) {
+                    let diff = xv - zk;
+                    *s = diff * diff;
+                }
+                acc[1 + k] += dot4(d1, sq);
+            }
+        }
     }
 }
 
@@ -650,6 +886,9 @@ struct FillColumns<'a, P> {
     kernel: &'a Stationary<P>,
     /// Whether the CPU has hardware FMA (see `crate::fast_exp`).
     fused: bool,
+    /// For a lower-triangle fill, the index of the first column: row tiles
+    /// that end above a column's diagonal are skipped.
+    first_lower: Option<usize>,
     xs: &'a [f64],
     z: &'a [f64],
     n: usize,
@@ -664,6 +903,7 @@ impl<P: Profile> pulp::WithSimd for FillColumns<'_, P> {
         let FillColumns {
             kernel,
             fused,
+            first_lower,
             xs,
             z,
             n,
@@ -673,7 +913,14 @@ impl<P: Profile> pulp::WithSimd for FillColumns<'_, P> {
         let variance = kernel.variance;
         for i0 in (0..n).step_by(FILL_ROWS) {
             let i1 = (i0 + FILL_ROWS).min(n);
-            for (col, zj) in out.chunks_exact_mut(n).zip(z.chunks_exact(d.max(1))) {
+            for (c, (col, zj)) in out
+                .chunks_exact_mut(n)
+                .zip(z.chunks_exact(d.max(1)))
+                .enumerate()
+            {
+                if first_lower.is_some_and(|j0| i1 <= j0 + c) {
+                    continue;
+                }
                 let tile = &mut col[i0..i1];
                 tile.fill(0.0);
                 for (k, &zk) in zj.iter().enumerate() {
@@ -709,7 +956,7 @@ mod tests {
         let y = Points::new((0..m * d).map(|i| (i as f64 * 0.91).cos()).collect(), d).unwrap();
         for fused in [false, true] {
             let mut out = vec![0.0; n * m];
-            k.fill_cross_columns(&x, &y, &mut out, fused);
+            k.fill_cross_columns(&x, &y, &mut out, fused, false);
             for j in 0..m {
                 for i in 0..n {
                     let want = k.eval(x.row(i), y.row(j));
@@ -720,7 +967,76 @@ mod tests {
                     );
                 }
             }
+            // The lower-triangle fill of K(X, X).
+            let mut lower = vec![f64::NAN; n * n];
+            k.fill_cross_columns(&x, &x, &mut lower, fused, true);
+            for j in 0..n {
+                for i in j..n {
+                    let want = k.eval(x.row(i), x.row(j));
+                    let got = lower[j * n + i];
+                    assert!(
+                        (got - want).abs() <= 1e-14 * want.abs() + 1e-300,
+                        "lower, fused = {fused}, ({i}, {j}): {got} vs {want}"
+                    );
+                }
+            }
         }
+    }
+
+    /// The blocked gradient contraction (both arithmetic forms) against
+    /// `eval_with_grad` summed over every ordered pair, with a duplicate
+    /// point so that some off-diagonal distances are zero.
+    fn contraction_matches_pairwise<P: Profile>(k: Stationary<P>) {
+        let (n, d) = (300, 3);
+        let mut coords: Vec<f64> = (0..n * d).map(|i| (i as f64 * 0.53).sin()).collect();
+        coords.copy_within(0..d, 7 * d);
+        let x = Points::new(coords, d).unwrap();
+        let w: Vec<f64> = (0..n * n)
+            .map(|idx| {
+                let (i, j) = (idx % n, idx / n);
+                let (a, b) = (i.max(j), i.min(j));
+                ((a * 31 + b * 17) as f64 * 0.11).cos()
+            })
+            .collect();
+        let p = k.num_params();
+        let mut want = vec![0.0; p];
+        let mut g = vec![0.0; p];
+        for j in 0..n {
+            for i in 0..n {
+                k.eval_with_grad(x.row(i), x.row(j), &mut g);
+                for (a, gv) in want.iter_mut().zip(&g) {
+                    *a += w[j * n + i] * gv;
+                }
+            }
+        }
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for fused in [false, true] {
+            let mut got = vec![f64::NAN; p];
+            k.contract_gram_gradient_with(&x, &w, &mut got, fused);
+            for (a, b) in got.iter().zip(&want) {
+                assert!(
+                    (a - b).abs() <= 1e-12 * scale,
+                    "fused = {fused}: {got:?} vs {want:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gradient_contraction_matches_pairwise_sums() {
+        use super::{Matern12, Matern52, RationalQuadratic};
+        contraction_matches_pairwise(Stationary::new(Gaussian, 1.7, 0.6).unwrap());
+        contraction_matches_pairwise(Stationary::ard(Matern12, 0.8, vec![0.5, 1.2, 0.9]).unwrap());
+        contraction_matches_pairwise(Stationary::ard(Matern32, 1.1, vec![0.7, 0.4, 2.0]).unwrap());
+        contraction_matches_pairwise(Stationary::new(Matern52, 2.0, 0.8).unwrap());
+        contraction_matches_pairwise(
+            Stationary::ard(
+                RationalQuadratic::new(1.5).unwrap(),
+                1.3,
+                vec![0.6, 0.9, 1.1],
+            )
+            .unwrap(),
+        );
     }
 
     #[test]
