@@ -71,7 +71,10 @@ const PADE9: [f64; 10] = [
     90.0,
     1.0,
 ];
-const PADE13: [f64; 14] = [
+/// Numerator coefficients `b_0 .. b_13` of the `[13/13]` Padé approximant
+/// of `e^x` (the denominator is the numerator at `-x`), Higham (2005)
+/// Table 2.3; shared with the fixed-size SPD kernels of `sobolev-manifolds`.
+pub const PADE13: [f64; 14] = [
     64764752532480000.0,
     32382376266240000.0,
     7771770303897600.0,

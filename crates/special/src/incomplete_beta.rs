@@ -798,21 +798,29 @@ mod tests {
         assert!(beta_inc(a, b, 1.0 - f64::EPSILON / 2.0) < p);
     }
 
+    /// The root of `I_x(a, b) = p` lies between `down` doubles below and
+    /// `up` doubles above `x = beta_inc_inv(a, b, p)`.
+    fn assert_root_straddled(a: f64, b: f64, p: f64, down: u64, up: u64) {
+        let x = beta_inc_inv(a, b, p);
+        let below = f64::from_bits(x.to_bits() - down);
+        let above = f64::from_bits(x.to_bits() + up);
+        assert!(
+            beta_inc(a, b, below) <= p && beta_inc(a, b, above) >= p,
+            "beta_inc_inv({a:e}, {b:e}, {p:e}) = {x:e}"
+        );
+    }
+
     #[test]
     fn inverse_of_a_step_sharper_than_doubles() {
         // The standard deviation is 1e-154 of the mean: I jumps from 0 to 1
         // between neighbouring doubles, and every iterate on the upper side
         // has the same |ln I - ln p|.
-        let (a, b, p) = (
+        assert_root_straddled(
             8.391598710262892e298,
             5.542430631302e303,
             5.774084746149414e-222,
-        );
-        let x = beta_inc_inv(a, b, p);
-        let below = f64::from_bits(x.to_bits() - 1);
-        assert!(
-            beta_inc(a, b, below) <= p && beta_inc(a, b, x) >= p,
-            "{x:e}"
+            1,
+            0,
         );
     }
 
@@ -831,34 +839,23 @@ mod tests {
     fn inverse_bisects_without_underflow() {
         // The bracket [3e-215, 3e-206] has a geometric mean whose square
         // underflows.
-        let (a, b, p) = (
+        assert_root_straddled(
             1.0592587320735232e92,
             1.1411138089250749e306,
             7.292477944310083e-304,
-        );
-        let x = beta_inc_inv(a, b, p);
-        let below = f64::from_bits(x.to_bits() - 1);
-        assert!(
-            beta_inc(a, b, below) <= p && beta_inc(a, b, x) >= p,
-            "{x:e}"
+            1,
+            0,
         );
     }
 
     #[test]
     fn inverse_root_among_subnormals() {
-        let (a, b, p) = (
+        assert_root_straddled(
             1.5499999999999563e1,
             5.573226999098952e303,
             7.063274469548583e-304,
-        );
-        let x = beta_inc_inv(a, b, p);
-        let (below, above) = (
-            f64::from_bits(x.to_bits() - 4),
-            f64::from_bits(x.to_bits() + 4),
-        );
-        assert!(
-            beta_inc(a, b, below) <= p && beta_inc(a, b, above) >= p,
-            "{x:e}"
+            4,
+            4,
         );
     }
 

@@ -224,25 +224,6 @@ pub(crate) fn colour_spectral<const N: usize>(l: &Sq<N>, vecs: &Sq<N>, f: &[f64;
     m
 }
 
-/// Numerator coefficients `b_0 .. b_13` of the `[13/13]` Pade approximant
-/// of `e^x`; the denominator is `p(-x)`.
-const PADE13: [f64; 14] = [
-    64764752532480000.0,
-    32382376266240000.0,
-    7771770303897600.0,
-    1187353796428800.0,
-    129060195264000.0,
-    10559470521600.0,
-    670442572800.0,
-    33522128640.0,
-    1323241920.0,
-    40840800.0,
-    960960.0,
-    16380.0,
-    182.0,
-    1.0,
-];
-
 /// Largest `eta` for which the `[13/13]` approximant has backward error
 /// below the unit roundoff (Al-Mohy and Higham 2009, Table 3.1).
 const THETA13: f64 = 4.25;
@@ -308,7 +289,7 @@ pub(crate) fn sym_expm<const N: usize>(w: &Sq<N>) -> Option<Sq<N>> {
     let f = 0.5f64.powi(s);
     let (w, w2, w4) = (scaled(w, f), scaled(&w2, f * f), scaled(&w4, f.powi(4)));
     let w6 = mul(&w4, &w2);
-    let b = &PADE13;
+    let b = &sobolev_linalg::expm::PADE13;
     // U = W (W6 (b13 W6 + b11 W4 + b9 W2) + b7 W6 + b5 W4 + b3 W2 + b1 I),
     // V = W6 (b12 W6 + b10 W4 + b8 W2) + b6 W6 + b4 W4 + b2 W2 + b0 I.
     let mut u_inner = mul(
