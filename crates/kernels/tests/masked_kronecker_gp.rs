@@ -7,6 +7,8 @@ use sobolev_kernels::kernel::{ActiveDims, Matern52, Product, Stationary};
 use sobolev_kernels::{
     Error, ExactGp, GaussianProcess, KroneckerGp, MaskedKroneckerGp, PcgOptions, Points,
 };
+use sobolev_linalg::lanczos::Reorthogonalization;
+use sobolev_linalg::slq::SlqOptions;
 
 type Axis = Stationary<Matern52>;
 
@@ -121,6 +123,58 @@ fn matches_the_exact_gp_on_the_observed_cells() {
         .predict(&Points::from_rows(&cells(&test)).unwrap())
         .unwrap();
     assert_close(&ours, &reference.mean, 1e-9, "test-grid mean");
+}
+
+#[test]
+fn slq_log_marginal_likelihood_brackets_the_exact_one() {
+    let axes = grid();
+    let pts = cells(&axes);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mask: Vec<bool> = (0..pts.len()).map(|_| rng.random::<f64>() >= 0.3).collect();
+    let observed: Vec<Vec<f64>> = pts
+        .iter()
+        .zip(&mask)
+        .filter(|(_, m)| **m)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let y: Vec<f64> = observed.iter().map(|p| target(p)).collect();
+    let noise = 0.05;
+    let gp = MaskedKroneckerGp::new(
+        kernels(),
+        axes,
+        &mask,
+        y.clone(),
+        noise,
+        &PcgOptions::default(),
+    )
+    .unwrap();
+    let exact = ExactGp::new(
+        product(&kernels()),
+        noise,
+        Points::from_rows(&observed).unwrap(),
+        y,
+    )
+    .unwrap()
+    .log_marginal_likelihood();
+    let options = SlqOptions {
+        probes: 64,
+        steps: 40,
+        reorthogonalization: Reorthogonalization::Full,
+        seed: 11,
+    };
+    let est = gp.log_marginal_likelihood_slq(&options).unwrap();
+    eprintln!(
+        "lml: SLQ {} +- {} vs exact {exact}",
+        est.value, est.std_error
+    );
+    assert!(est.std_error > 0.0);
+    assert!(
+        (est.value - exact).abs() <= 4.0 * est.std_error,
+        "SLQ {} +- {} vs exact {exact}",
+        est.value,
+        est.std_error
+    );
+    assert!((est.value - exact).abs() <= 0.05 * exact.abs());
 }
 
 #[test]

