@@ -41,7 +41,7 @@ pub use features::{
 };
 pub use gp::{
     ClassPrediction, ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, LaplaceGpc,
-    Prediction, SparseGp, StateSpaceGp, StudentTProcess,
+    MaskedKroneckerGp, PcgOptions, Prediction, SparseGp, StateSpaceGp, StudentTProcess,
 };
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use graph::{

@@ -109,7 +109,7 @@ const CHUNK: usize = 512;
 /// `(A_1 (x) ... (x) A_d) x` (first factor slowest) by the shuffle form of
 /// the vec trick: one `m_k x n_k` by `n_k x (N / n_k)` product per factor,
 /// split into column chunks run in parallel (coarse tasks, no barriers).
-fn kron_apply(factors: &[MatRef<'_, f64>], x: &[f64]) -> Vec<f64> {
+pub(super) fn kron_apply(factors: &[MatRef<'_, f64>], x: &[f64]) -> Vec<f64> {
     let mut cur = x.to_vec();
     let mut next = Vec::new();
     for a in factors.iter().rev() {
@@ -161,14 +161,14 @@ fn unfolding_gram(x: &[f64], b: &[f64], rest: usize, n: usize) -> Mat<f64> {
 /// sequential within an axis so that results do not depend on the number
 /// of threads) and the `N` eigenvalues of their Kronecker product.
 #[derive(Debug, Clone)]
-struct GridEigen {
+pub(super) struct GridEigen {
     q: Vec<Mat<f64>>,
     lam: Vec<Vec<f64>>,
     eigenvalues: Vec<f64>,
 }
 
 impl GridEigen {
-    fn new(factors: &[Mat<f64>], noise_variance: f64) -> Result<Self> {
+    pub(super) fn new(factors: &[Mat<f64>], noise_variance: f64) -> Result<Self> {
         let decomposed: Vec<(Mat<f64>, Vec<f64>)> = factors
             .par_iter()
             .map(|k| {
@@ -216,19 +216,19 @@ impl GridEigen {
     }
 
     /// `Q^T x`.
-    fn qt_apply(&self, x: &[f64]) -> Vec<f64> {
+    pub(super) fn qt_apply(&self, x: &[f64]) -> Vec<f64> {
         let qt: Vec<MatRef<'_, f64>> = self.q.iter().map(|q| q.transpose()).collect();
         kron_apply(&qt, x)
     }
 
     /// `Q x`.
-    fn q_apply(&self, x: &[f64]) -> Vec<f64> {
+    pub(super) fn q_apply(&self, x: &[f64]) -> Vec<f64> {
         let q: Vec<MatRef<'_, f64>> = self.q.iter().map(Mat::as_ref).collect();
         kron_apply(&q, x)
     }
 
     /// `1 / (lambda_j + s^2)` for every eigenvalue.
-    fn inv_shifted(&self, noise_variance: f64) -> Vec<f64> {
+    pub(super) fn inv_shifted(&self, noise_variance: f64) -> Vec<f64> {
         self.eigenvalues
             .iter()
             .map(|l| 1.0 / (l + noise_variance))

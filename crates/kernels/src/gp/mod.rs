@@ -11,6 +11,8 @@
 //!   Kalman filtering and RTS smoothing, `O(N)`;
 //! - [`KroneckerGp`]: product kernels on full tensor grids through the
 //!   Kronecker eigendecomposition, `O(N sum n_i)`;
+//! - [`MaskedKroneckerGp`]: the same on a grid with missing cells,
+//!   posterior mean by preconditioned CG with Kronecker mat-vecs;
 //! - [`SparseGp`]: `M` inducing points, Titsias's collapsed variational
 //!   bound, `O(N M^2)` time and `O(N M)` memory, any kernel.
 //!
@@ -24,6 +26,7 @@ pub mod classification;
 pub mod exact;
 pub mod fit;
 pub mod kronecker;
+pub mod masked_kronecker;
 pub mod sparse;
 pub mod state_space;
 pub mod student_t;
@@ -40,6 +43,7 @@ pub use classification::{ClassPrediction, LaplaceGpc};
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
+pub use masked_kronecker::{MaskedKroneckerGp, PcgOptions};
 pub use sparse::SparseGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
 pub use student_t::StudentTProcess;
