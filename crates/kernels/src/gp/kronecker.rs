@@ -362,6 +362,42 @@ fn lml_and_grad<K: Kernel>(
     Ok((lml, grad))
 }
 
+/// Checks a Kronecker model's kernels, axes and noise variance (shared
+/// with the masked model); returns the grid size.
+pub(super) fn check_grid<K: Kernel>(
+    kernels: &[K],
+    axes: &[Vec<f64>],
+    noise_variance: f64,
+) -> Result<usize> {
+    if axes.is_empty() {
+        return Err(Error::Empty("Kronecker GP: no axes"));
+    }
+    if kernels.len() != axes.len() {
+        return Err(Error::ShapeMismatch {
+            context: "Kronecker GP",
+            expected: format!("{} kernels (one per axis)", axes.len()),
+            got: format!("{} kernels", kernels.len()),
+        });
+    }
+    if !(noise_variance > 0.0 && noise_variance.is_finite()) {
+        return Err(Error::InvalidArgument(format!(
+            "a Kronecker GP needs a positive finite noise variance, got {noise_variance}"
+        )));
+    }
+    let mut n = 1usize;
+    for (k, a) in kernels.iter().zip(axes) {
+        if a.is_empty() {
+            return Err(Error::Empty("Kronecker GP: an axis has no points"));
+        }
+        if a.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite("Kronecker GP axis coordinates"));
+        }
+        k.check_dim(1)?;
+        n = n.saturating_mul(a.len());
+    }
+    Ok(n)
+}
+
 /// Checks the model's inputs; returns the grid size.
 fn check_inputs<K: Kernel>(
     kernels: &[K],
@@ -369,32 +405,7 @@ fn check_inputs<K: Kernel>(
     noise_variance: f64,
     y: &[f64],
 ) -> Result<usize> {
-    if axes.is_empty() {
-        return Err(Error::Empty("KroneckerGp: no axes"));
-    }
-    if kernels.len() != axes.len() {
-        return Err(Error::ShapeMismatch {
-            context: "KroneckerGp::new",
-            expected: format!("{} kernels (one per axis)", axes.len()),
-            got: format!("{} kernels", kernels.len()),
-        });
-    }
-    if !(noise_variance > 0.0 && noise_variance.is_finite()) {
-        return Err(Error::InvalidArgument(format!(
-            "KroneckerGp needs a positive finite noise variance, got {noise_variance}"
-        )));
-    }
-    let mut n = 1usize;
-    for (k, a) in kernels.iter().zip(axes) {
-        if a.is_empty() {
-            return Err(Error::Empty("KroneckerGp: an axis has no points"));
-        }
-        if a.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("KroneckerGp axis coordinates"));
-        }
-        k.check_dim(1)?;
-        n = n.saturating_mul(a.len());
-    }
+    let n = check_grid(kernels, axes, noise_variance)?;
     if y.len() != n {
         return Err(Error::ShapeMismatch {
             context: "KroneckerGp::new",

@@ -40,7 +40,7 @@
 //! Chen and Saad, SIAM J. Matrix Anal. Appl. 38 (2017) (SLQ).
 
 use super::LN_2PI;
-use super::kronecker::{GridEigen, kron_apply};
+use super::kronecker::{GridEigen, check_grid, kron_apply};
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
 use faer::dyn_stack::{MemStack, StackReq};
@@ -229,37 +229,12 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
         noise_variance: f64,
         options: &PcgOptions,
     ) -> Result<Self> {
-        if axes.is_empty() {
-            return Err(Error::Empty("MaskedKroneckerGp: no axes"));
-        }
-        if kernels.len() != axes.len() {
-            return Err(Error::ShapeMismatch {
-                context: "MaskedKroneckerGp::new",
-                expected: format!("{} kernels (one per axis)", axes.len()),
-                got: format!("{} kernels", kernels.len()),
-            });
-        }
-        if !(noise_variance > 0.0 && noise_variance.is_finite()) {
-            return Err(Error::InvalidArgument(format!(
-                "MaskedKroneckerGp needs a positive finite noise variance, got {noise_variance}"
-            )));
-        }
+        let grid_size = check_grid(&kernels, &axes, noise_variance)?;
         if !(options.tolerance > 0.0 && options.tolerance.is_finite()) {
             return Err(Error::InvalidArgument(format!(
                 "MaskedKroneckerGp needs a positive finite CG tolerance, got {}",
                 options.tolerance
             )));
-        }
-        let mut grid_size = 1usize;
-        for (k, a) in kernels.iter().zip(&axes) {
-            if a.is_empty() {
-                return Err(Error::Empty("MaskedKroneckerGp: an axis has no points"));
-            }
-            if a.iter().any(|v| !v.is_finite()) {
-                return Err(Error::NonFinite("MaskedKroneckerGp axis coordinates"));
-            }
-            k.check_dim(1)?;
-            grid_size = grid_size.saturating_mul(a.len());
         }
         if mask.len() != grid_size {
             return Err(Error::ShapeMismatch {
