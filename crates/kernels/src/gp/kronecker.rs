@@ -398,6 +398,39 @@ pub(super) fn check_grid<K: Kernel>(
     Ok(n)
 }
 
+/// The per-axis cross-covariances `K_i(test_i, axis_i)` for a test grid,
+/// after checking it: as many axes as the model, none empty, all finite.
+pub(super) fn cross_factors<K: Kernel>(
+    kernels: &[K],
+    axes: &[Vec<f64>],
+    test_axes: &[Vec<f64>],
+    context: &'static str,
+) -> Result<Vec<Mat<f64>>> {
+    if test_axes.len() != axes.len() {
+        return Err(Error::ShapeMismatch {
+            context,
+            expected: format!("{} axes", axes.len()),
+            got: format!("{} axes", test_axes.len()),
+        });
+    }
+    for a in test_axes {
+        if a.is_empty() {
+            return Err(Error::Empty(
+                "Kronecker GP prediction: a test axis has no points",
+            ));
+        }
+        if a.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite("Kronecker GP test coordinates"));
+        }
+    }
+    Ok(kernels
+        .iter()
+        .zip(axes)
+        .zip(test_axes)
+        .map(|((k, a), t)| Mat::from_fn(t.len(), a.len(), |r, c| k.eval(&[t[r]], &[a[c]])))
+        .collect())
+}
+
 /// Checks the model's inputs; returns the grid size.
 fn check_inputs<K: Kernel>(
     kernels: &[K],
@@ -547,30 +580,12 @@ impl<K: Kernel> KroneckerGp<K> {
     /// `ShapeMismatch` for a number of axes other than the model's;
     /// `Empty` for an empty axis; `NonFinite` coordinates.
     pub fn predict_grid(&self, test_axes: &[Vec<f64>]) -> Result<Prediction> {
-        if test_axes.len() != self.axes.len() {
-            return Err(Error::ShapeMismatch {
-                context: "KroneckerGp::predict_grid",
-                expected: format!("{} axes", self.axes.len()),
-                got: format!("{} axes", test_axes.len()),
-            });
-        }
-        for a in test_axes {
-            if a.is_empty() {
-                return Err(Error::Empty(
-                    "KroneckerGp::predict_grid: an axis has no points",
-                ));
-            }
-            if a.iter().any(|v| !v.is_finite()) {
-                return Err(Error::NonFinite("KroneckerGp::predict_grid coordinates"));
-            }
-        }
-        let cross: Vec<Mat<f64>> = self
-            .kernels
-            .iter()
-            .zip(&self.axes)
-            .zip(test_axes)
-            .map(|((k, a), t)| Mat::from_fn(t.len(), a.len(), |r, c| k.eval(&[t[r]], &[a[c]])))
-            .collect();
+        let cross = cross_factors(
+            &self.kernels,
+            &self.axes,
+            test_axes,
+            "KroneckerGp::predict_grid",
+        )?;
         let squared: Vec<Mat<f64>> = cross
             .iter()
             .zip(&self.plan.q)

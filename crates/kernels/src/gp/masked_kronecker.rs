@@ -40,7 +40,7 @@
 //! Chen and Saad, SIAM J. Matrix Anal. Appl. 38 (2017) (SLQ).
 
 use super::LN_2PI;
-use super::kronecker::{GridEigen, check_grid, kron_apply};
+use super::kronecker::{GridEigen, check_grid, cross_factors, kron_apply};
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
 use faer::dyn_stack::{MemStack, StackReq};
@@ -376,32 +376,12 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
     /// `ShapeMismatch` for a number of axes other than the model's;
     /// `Empty` for an empty axis; `NonFinite` coordinates.
     pub fn predict_mean_grid(&self, test_axes: &[Vec<f64>]) -> Result<Vec<f64>> {
-        if test_axes.len() != self.axes.len() {
-            return Err(Error::ShapeMismatch {
-                context: "MaskedKroneckerGp::predict_mean_grid",
-                expected: format!("{} axes", self.axes.len()),
-                got: format!("{} axes", test_axes.len()),
-            });
-        }
-        for a in test_axes {
-            if a.is_empty() {
-                return Err(Error::Empty(
-                    "MaskedKroneckerGp::predict_mean_grid: an axis has no points",
-                ));
-            }
-            if a.iter().any(|v| !v.is_finite()) {
-                return Err(Error::NonFinite(
-                    "MaskedKroneckerGp::predict_mean_grid coordinates",
-                ));
-            }
-        }
-        let cross: Vec<Mat<f64>> = self
-            .kernels
-            .iter()
-            .zip(&self.axes)
-            .zip(test_axes)
-            .map(|((k, a), t)| Mat::from_fn(t.len(), a.len(), |r, c| k.eval(&[t[r]], &[a[c]])))
-            .collect();
+        let cross = cross_factors(
+            &self.kernels,
+            &self.axes,
+            test_axes,
+            "MaskedKroneckerGp::predict_mean_grid",
+        )?;
         let cross: Vec<MatRef<'_, f64>> = cross.iter().map(Mat::as_ref).collect();
         let mut full = vec![0.0; self.grid_size];
         for (&c, &a) in self.observed.iter().zip(&self.alpha) {
