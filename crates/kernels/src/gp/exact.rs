@@ -325,8 +325,23 @@ impl<K: Kernel + Clone> ExactGp<K> {
     }
 
     /// Joint posterior samples of `f` at `xs`: a `len(xs) x n_samples`
-    /// matrix. The posterior covariance is factored with jitter escalation;
-    /// the jitter used is returned alongside.
+    /// matrix, one draw per column, and the jitter used.
+    ///
+    /// Algorithm: the posterior covariance
+    /// `K(xs, xs) - V^T V`, `V = L^{-1} K(X, xs)`, is factored by Cholesky
+    /// with jitter escalation (from `1e-12` to `1e-3` of its mean diagonal,
+    /// only when the plain factorisation fails: posterior covariances at
+    /// nearby inputs are often numerically singular) and each column is
+    /// `mean + L_post z` for standard normal `z` drawn from `rng` (Rasmussen
+    /// & Williams 2006, sec. A.2). `O(N M^2 + M^3)` for `M = len(xs)`.
+    ///
+    /// Checked (tests/gp_sampling.rs): sample means, variances and a few
+    /// covariances of 4000 draws lie within 5 Monte Carlo standard errors
+    /// of [`GaussianProcess::predict`] and of the dense posterior
+    /// covariance.
+    ///
+    /// Errors: `ShapeMismatch` for inputs of another dimension;
+    /// `NotPositiveDefinite` if even the largest jitter does not help.
     pub fn sample_posterior<R: Rng + ?Sized>(
         &self,
         xs: &Points,
@@ -334,29 +349,17 @@ impl<K: Kernel + Clone> ExactGp<K> {
         rng: &mut R,
     ) -> Result<(Mat<f64>, f64)> {
         let (mean, v) = self.posterior_parts(xs)?;
-        let kss = gram(&self.kernel, xs)?;
-        let m = xs.len();
-        let vtv = v.transpose() * &v;
-        let mut cov: Vec<f64> = (0..m * m)
-            .map(|idx| {
-                let (i, j) = (idx % m, idx / m);
-                kss[(i, j)] - vtv[(i, j)]
-            })
-            .collect();
-        let jitter = cholesky_with_jitter(
-            &mut cov,
-            m,
-            Jitter::Escalate {
-                relative: 1e-12,
-                max_relative: 1e-3,
-            },
-            "posterior covariance",
-        )?;
-        Ok((draw(&cov, &mean, n_samples, rng), jitter))
+        let cov = posterior_covariance(&self.kernel, xs, &v, None)?;
+        sample_gaussian(&mean, cov, n_samples, rng, "posterior covariance")
     }
 
     /// Joint samples of the prior `GP(0, k)` at `xs` (`len(xs) x n_samples`)
-    /// and the jitter used to factor `K(xs, xs)`.
+    /// and the jitter used to factor `K(xs, xs)` (escalated as in
+    /// [`ExactGp::sample_posterior`]).
+    ///
+    /// Errors: `ShapeMismatch` when the kernel rejects the inputs'
+    /// dimension; `NonFinite` kernel values; `NotPositiveDefinite` if even
+    /// the largest jitter does not help.
     pub fn sample_prior<R: Rng + ?Sized>(
         kernel: &K,
         xs: &Points,
@@ -365,18 +368,49 @@ impl<K: Kernel + Clone> ExactGp<K> {
     ) -> Result<(Mat<f64>, f64)> {
         let k = gram(kernel, xs)?;
         let m = xs.len();
-        let mut cov: Vec<f64> = (0..m * m).map(|idx| k[(idx % m, idx / m)]).collect();
-        let jitter = cholesky_with_jitter(
-            &mut cov,
-            m,
-            Jitter::Escalate {
-                relative: 1e-12,
-                max_relative: 1e-3,
-            },
-            "prior covariance",
-        )?;
-        Ok((draw(&cov, &vec![0.0; m], n_samples, rng), jitter))
+        let cov: Vec<f64> = (0..m * m).map(|idx| k[(idx % m, idx / m)]).collect();
+        sample_gaussian(&vec![0.0; m], cov, n_samples, rng, "prior covariance")
     }
+}
+
+/// Jitter escalation for the covariances that samples are drawn from.
+const SAMPLE_JITTER: Jitter = Jitter::Escalate {
+    relative: 1e-12,
+    max_relative: 1e-3,
+};
+
+/// The column-major posterior covariance `K(xs, xs) - V^T V + U^T U`
+/// (`U` only for the sparse model's correction).
+pub(super) fn posterior_covariance<K: Kernel>(
+    kernel: &K,
+    xs: &Points,
+    v: &Mat<f64>,
+    u: Option<&Mat<f64>>,
+) -> Result<Vec<f64>> {
+    let m = xs.len();
+    let mut cov = gram(kernel, xs)?;
+    cov -= v.transpose() * v;
+    if let Some(u) = u {
+        cov += u.transpose() * u;
+    }
+    Ok((0..m * m).map(|idx| cov[(idx % m, idx / m)]).collect())
+}
+
+/// Factors the column-major covariance `cov` in place (jitter escalated
+/// and returned) and draws `n_samples` columns `mean + L z`.
+pub(super) fn sample_gaussian<R: Rng + ?Sized>(
+    mean: &[f64],
+    mut cov: Vec<f64>,
+    n_samples: usize,
+    rng: &mut R,
+    context: &str,
+) -> Result<(Mat<f64>, f64)> {
+    let m = mean.len();
+    if cov.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite("covariance to sample from"));
+    }
+    let jitter = cholesky_with_jitter(&mut cov, m, SAMPLE_JITTER, context)?;
+    Ok((draw(&cov, mean, n_samples, rng), jitter))
 }
 
 /// `mean + L z` for standard normal `z`, one column per sample.

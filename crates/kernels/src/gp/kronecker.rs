@@ -62,7 +62,11 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rand::Rng;
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::HashMap;
 
 /// A GP on a tensor grid with a product of one-dimensional kernels.
 #[derive(Debug, Clone)]
@@ -717,5 +721,285 @@ impl<K: Kernel> GaussianProcess for KroneckerGp<K> {
 
     fn noise_variance(&self) -> f64 {
         self.noise_variance
+    }
+}
+
+/// Largest eigenvalue below zero, relative to the largest, that a factor
+/// of a prior covariance may have from rounding; it is then taken as zero.
+const SQRT_NEGATIVE_TOL: f64 = 1e-8;
+
+/// `S = Q diag(sqrt(lambda))` with `S S^T = K` for one axis's symmetric
+/// positive semi-definite kernel matrix (faer's eigendecomposition,
+/// sequential so that results do not depend on the number of threads;
+/// eigenvalues within rounding of zero are taken as zero).
+fn axis_sqrt(k: &Mat<f64>) -> Result<Mat<f64>> {
+    if k.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+        return Err(Error::NonFinite("KroneckerGp axis kernel matrix"));
+    }
+    let n = k.nrows();
+    let mut q = Mat::zeros(n, n);
+    let mut s = Diag::zeros(n);
+    let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        evd::ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    ));
+    evd::self_adjoint_evd(
+        k.as_ref(),
+        s.as_mut(),
+        Some(q.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|e| {
+        Error::InvalidArgument(format!("KroneckerGp: eigendecomposition failed: {e:?}"))
+    })?;
+    let lam: Vec<f64> = s.column_vector().iter().copied().collect();
+    let top = lam.iter().fold(0.0f64, |m, &v| m.max(v));
+    let low = lam.iter().fold(0.0f64, |m, &v| m.min(v));
+    if low < -SQRT_NEGATIVE_TOL * top {
+        return Err(Error::NotPositiveDefinite(format!(
+            "KroneckerGp: an axis kernel matrix has eigenvalue {low:e} (largest {top:e})"
+        )));
+    }
+    for (j, l) in lam.iter().enumerate() {
+        let r = l.max(0.0).sqrt();
+        for v in q.col_mut(j).iter_mut() {
+            *v *= r;
+        }
+    }
+    Ok(q)
+}
+
+/// The product of the axis lengths, or `InvalidArgument` when it
+/// overflows.
+fn grid_size(lengths: impl IntoIterator<Item = usize>) -> Result<usize> {
+    lengths
+        .into_iter()
+        .try_fold(1usize, |n, len| n.checked_mul(len))
+        .ok_or_else(|| Error::InvalidArgument("Kronecker GP: the grid is too large".into()))
+}
+
+/// A standard normal vector of length `n` from `rng`.
+fn normals<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<f64> {
+    (0..n).map(|_| rng.sample(StandardNormal)).collect()
+}
+
+/// The points of `a` followed by those of `t` not already present
+/// (compared bit for bit, with `-0.0` as `0.0`), and the position of each
+/// point of `t` in that union.
+fn union_axis(a: &[f64], t: &[f64]) -> (Vec<f64>, Vec<usize>) {
+    let key = |v: f64| (v + 0.0).to_bits();
+    let mut union = a.to_vec();
+    let mut index: HashMap<u64, usize> = HashMap::with_capacity(a.len() + t.len());
+    for (i, &v) in a.iter().enumerate() {
+        index.entry(key(v)).or_insert(i);
+    }
+    let positions = t
+        .iter()
+        .map(|&v| {
+            *index.entry(key(v)).or_insert_with(|| {
+                union.push(v);
+                union.len() - 1
+            })
+        })
+        .collect();
+    (union, positions)
+}
+
+impl<K: Kernel> KroneckerGp<K> {
+    /// Joint samples of the prior `GP(0, k_1 ... k_d)` at every point of the
+    /// tensor grid `test_axes` (first axis slowest): a `prod m_i x n_samples`
+    /// matrix, one draw per column.
+    ///
+    /// Algorithm: with `K_i = Q_i L_i Q_i^T` on test axis `i` and
+    /// `S_i = Q_i L_i^{1/2}`, `(S_1 (x) ... (x) S_d) z` for standard normal
+    /// `z` has covariance `K_1 (x) ... (x) K_d`; one Kronecker matvec per
+    /// draw, `O(M sum m_i)` for `M = prod m_i` points (after `O(sum m_i^3)`
+    /// for the eigendecompositions), exact in law. Eigenvalues within
+    /// rounding of zero (above `-1e-8` of the largest) are taken as zero,
+    /// so no jitter is needed. Saatci (2012), sec. 5.2.
+    ///
+    /// Checked (tests/gp_sampling.rs): sample variances and covariances of
+    /// 4000 draws within 5 Monte Carlo standard errors of the product
+    /// kernel.
+    ///
+    /// # Errors
+    /// `Empty` without axes or for an empty axis; `ShapeMismatch` when the
+    /// numbers of kernels and axes differ or a kernel rejects
+    /// one-dimensional inputs; `NonFinite` coordinates or kernel values;
+    /// `NotPositiveDefinite` when an axis kernel matrix has a clearly
+    /// negative eigenvalue; `InvalidArgument` when the grid size overflows.
+    pub fn sample_prior<R: Rng + ?Sized>(
+        kernels: &[K],
+        test_axes: &[Vec<f64>],
+        n_samples: usize,
+        rng: &mut R,
+    ) -> Result<Mat<f64>> {
+        if kernels.is_empty() {
+            return Err(Error::Empty("KroneckerGp::sample_prior: no kernels"));
+        }
+        if kernels.len() != test_axes.len() {
+            return Err(Error::ShapeMismatch {
+                context: "KroneckerGp::sample_prior",
+                expected: format!("{} axes (one per kernel)", kernels.len()),
+                got: format!("{} axes", test_axes.len()),
+            });
+        }
+        for k in kernels {
+            k.check_dim(1)?;
+        }
+        let factors = cross_factors(kernels, test_axes, test_axes, "KroneckerGp::sample_prior")?;
+        let m = grid_size(test_axes.iter().map(Vec::len))?;
+        let roots: Vec<Mat<f64>> = factors.iter().map(axis_sqrt).collect::<Result<_>>()?;
+        let roots: Vec<MatRef<'_, f64>> = roots.iter().map(Mat::as_ref).collect();
+        let mut out = Mat::zeros(m, n_samples);
+        for c in 0..n_samples {
+            let f = kron_apply(&roots, &normals(m, rng));
+            out.col_mut(c).iter_mut().zip(&f).for_each(|(o, v)| *o = *v);
+        }
+        Ok(out)
+    }
+
+    /// Joint posterior samples of `f` at every point of the tensor grid
+    /// `test_axes` (first axis slowest; pass [`KroneckerGp::axes`] for the
+    /// training grid): a `prod m_i x n_samples` matrix, one draw per column.
+    ///
+    /// Algorithm: Matheron's rule (pathwise conditioning; Wilson et al.,
+    /// *Efficiently sampling functions from Gaussian process posteriors*,
+    /// ICML 2020): with a joint prior draw `(f_X, f_T)` at the training
+    /// grid `X` and the test grid `T` and noise `e ~ N(0, s^2 I)`,
+    /// `f_T + K_TX (K + s^2 I)^{-1} (y - f_X - e)` has exactly the posterior
+    /// law. The joint prior draw lives on the union grid
+    /// `U = (A_1 u T_1) x ... x (A_d u T_d)` (the per-axis unions; `U = X`
+    /// when the test grid is the training grid): with `S_i` the square
+    /// root of the union axis's kernel matrix (as in
+    /// [`KroneckerGp::sample_prior`]), `f_X` and `f_T` are the Kronecker
+    /// products of the rows of `S_i` at the training and test points
+    /// applied to one `z`. The solve is the model's eigen-solve
+    /// `Q diag(1 / (lambda + s^2)) Q^T`, the update one Kronecker matvec
+    /// with `K_i(T_i, A_i)`. Per draw `O(|U| sum |U_i| + N sum n_i)`; no
+    /// matrix larger than one axis's is formed and no jitter is needed.
+    /// Random numbers per draw: the `|U|` normals of `z`, then the `N` of `e`.
+    ///
+    /// Checked (tests/gp_sampling.rs), on the training grid and on an
+    /// overlapping test grid: sample means, variances and covariances of
+    /// 4000 draws within 5 Monte Carlo standard errors of
+    /// [`KroneckerGp::predict_grid`] and of [`super::ExactGp`]'s dense
+    /// posterior on the same data with the product kernel.
+    ///
+    /// # Errors
+    /// As [`KroneckerGp::predict_grid`]; `NotPositiveDefinite` when a union
+    /// axis's kernel matrix has a clearly negative eigenvalue;
+    /// `InvalidArgument` when the union grid's size overflows.
+    pub fn sample_posterior<R: Rng + ?Sized>(
+        &self,
+        test_axes: &[Vec<f64>],
+        n_samples: usize,
+        rng: &mut R,
+    ) -> Result<Mat<f64>> {
+        let cross = cross_factors(
+            &self.kernels,
+            &self.axes,
+            test_axes,
+            "KroneckerGp::sample_posterior",
+        )?;
+        let m = grid_size(test_axes.iter().map(Vec::len))?;
+        let on_training_grid = test_axes == self.axes.as_slice();
+        let mut train_roots = Vec::with_capacity(self.axes.len());
+        let mut test_roots = Vec::with_capacity(self.axes.len());
+        for ((k, a), t) in self.kernels.iter().zip(&self.axes).zip(test_axes) {
+            let (union, positions) = union_axis(a, t);
+            let ku = Mat::from_fn(union.len(), union.len(), |i, j| {
+                k.eval(&[union[i]], &[union[j]])
+            });
+            let root = axis_sqrt(&ku)?;
+            // The training points come first in the union.
+            train_roots.push(root.subrows(0, a.len()).to_owned());
+            test_roots.push(Mat::from_fn(positions.len(), union.len(), |r, c| {
+                root[(positions[r], c)]
+            }));
+        }
+        let u = grid_size(train_roots.iter().map(Mat::ncols))?;
+        let train_roots: Vec<MatRef<'_, f64>> = train_roots.iter().map(Mat::as_ref).collect();
+        let test_roots: Vec<MatRef<'_, f64>> = test_roots.iter().map(Mat::as_ref).collect();
+        let cross: Vec<MatRef<'_, f64>> = cross.iter().map(Mat::as_ref).collect();
+        let sd = self.noise_variance.sqrt();
+        let mut out = Mat::zeros(m, n_samples);
+        for c in 0..n_samples {
+            let z = normals(u, rng);
+            let e = normals(self.y.len(), rng);
+            let f_train = kron_apply(&train_roots, &z);
+            let residual: Vec<f64> = self
+                .y
+                .iter()
+                .zip(&f_train)
+                .zip(&e)
+                .map(|((y, f), e)| y - f - sd * e)
+                .collect();
+            let scaled: Vec<f64> = self
+                .plan
+                .qt_apply(&residual)
+                .iter()
+                .zip(&self.inv_shifted)
+                .map(|(v, c)| v * c)
+                .collect();
+            let weights = self.plan.q_apply(&scaled);
+            let update = kron_apply(&cross, &weights);
+            let f_test = if on_training_grid {
+                f_train
+            } else {
+                kron_apply(&test_roots, &z)
+            };
+            out.col_mut(c)
+                .iter_mut()
+                .zip(f_test.iter().zip(&update))
+                .for_each(|(o, (f, d))| *o = f + d);
+        }
+        Ok(out)
+    }
+}
+
+/// What a fitted [`KroneckerGp`] is stored as: its kernels, grid, noise
+/// variance and targets; the eigendecompositions are rebuilt on loading
+/// (deterministically, so predictions are identical).
+#[derive(Serialize)]
+struct KroneckerGpRef<'a, K> {
+    kernels: &'a [K],
+    axes: &'a [Vec<f64>],
+    noise_variance: f64,
+    y: &'a [f64],
+}
+
+/// The owned form of [`KroneckerGpRef`], read back.
+#[derive(Deserialize)]
+struct KroneckerGpData<K> {
+    kernels: Vec<K>,
+    axes: Vec<Vec<f64>>,
+    noise_variance: f64,
+    y: Vec<f64>,
+}
+
+impl<K: Kernel + Serialize> Serialize for KroneckerGp<K> {
+    /// Writes the kernels, axes, noise variance and targets.
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        KroneckerGpRef {
+            kernels: &self.kernels,
+            axes: &self.axes,
+            noise_variance: self.noise_variance,
+            y: &self.y,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de, K: Kernel + Deserialize<'de>> Deserialize<'de> for KroneckerGp<K> {
+    /// Reads what [`Serialize`] wrote and conditions again through
+    /// [`KroneckerGp::new`], whose checks apply to the stored data.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let d = KroneckerGpData::<K>::deserialize(deserializer)?;
+        Self::new(d.kernels, d.axes, d.noise_variance, d.y).map_err(serde::de::Error::custom)
     }
 }
