@@ -12,6 +12,7 @@
 
 use faer::Mat;
 use faer::linalg::solvers::Solve;
+use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sobolev_kernels::gp::MaternOrder;
@@ -551,4 +552,37 @@ fn fitted_models_round_trip_through_serde() {
         back.sample_posterior(&xs, 2, &mut rng(82)).unwrap(),
         sp.sample_posterior(&xs, 2, &mut rng(82)).unwrap()
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Permuting the sample inputs permutes the rows of the draws (same
+    /// seed): the sampler works in time order whatever the input order,
+    /// and repeated inputs get the same value in every draw.
+    #[test]
+    fn state_space_draws_follow_the_inputs_order(
+        times in proptest::collection::vec(-5.0f64..5.0, 2..15),
+        at in proptest::collection::vec(-6.0f64..6.0, 1..8),
+        shift in 0usize..8,
+        seed in 0u64..1000,
+    ) {
+        let y: Vec<f64> = times.iter().map(|t| (1.3 * t).cos()).collect();
+        let gp = StateSpaceGp::new(
+            MaternOrder::ThreeHalves, 1.0, 0.7, 0.05, &points_1d(&times), &y,
+        ).unwrap();
+        // A rotation of the inputs, with the first repeated at the end.
+        let m = at.len();
+        let mut rotated: Vec<f64> = (0..m).map(|i| at[(i + shift) % m]).collect();
+        rotated.push(at[shift % m]);
+        let a = gp.sample_posterior(&points_1d(&at), 3, &mut rng(seed)).unwrap();
+        let b = gp.sample_posterior(&points_1d(&rotated), 3, &mut rng(seed)).unwrap();
+        for c in 0..3 {
+            for i in 0..m {
+                prop_assert_eq!(b[(i, c)], a[((i + shift) % m, c)]);
+            }
+            prop_assert_eq!(b[(m, c)], b[(0, c)]);
+            prop_assert!(a.col(c).iter().all(|v| v.is_finite()));
+        }
+    }
 }

@@ -27,7 +27,9 @@
 //! the finite-difference and mpmath checks confirm it), accumulated in one
 //! parallel pass of `Kernel::eval_with_grad` over all pairs (no
 //! `N x N x P` array).
-//! Fitting runs the same L-BFGS as [`super::ExactGp`].
+//! Fitting runs the same L-BFGS as [`super::ExactGp`]. Latent posterior
+//! samples are joint draws from the Laplace Gaussian at the test inputs
+//! ([`LaplaceGpc::sample_posterior`]).
 //!
 //! Accuracy (tests/gp_classification.rs, against a 40-digit mpmath fixture
 //! from the plain Newton iteration and eq. 3.32, xtask/refdata/gpc_laplace.py,

@@ -20,6 +20,26 @@
 //! scale mixture of GPs) is [`StudentTProcess`]; binary classification
 //! with a logistic likelihood by the Laplace approximation is
 //! [`LaplaceGpc`].
+//!
+//! Samples. Every model draws joint samples of `f` from its prior and its
+//! posterior with a caller-seeded [`rand::Rng`], by inherent methods with
+//! one name and argument order: `sample_prior(<prior>, inputs, n_samples,
+//! rng)`, an associated function whose first arguments define the prior
+//! (the kernel; for the Student-t process also its degrees of freedom; for
+//! the state-space model order, variance and lengthscale), and
+//! `sample_posterior(&self, inputs, n_samples, rng)`; both return one draw
+//! per column of a `len(inputs) x n_samples` matrix. They are not part of
+//! [`GaussianProcess`] because no one signature fits: [`KroneckerGp`]
+//! samples on a tensor grid rather than at scattered points, and the
+//! models that factor a dense joint covariance ([`ExactGp`],
+//! [`SparseGp`], [`StudentTProcess`], [`LaplaceGpc`]: `O(M^3)` for `M`
+//! inputs, jitter escalated only when the plain Cholesky fails) return the
+//! jitter they used alongside the draws, while the structured samplers
+//! are exact in law and need none: [`KroneckerGp`] applies per-axis
+//! eigen-square-roots and Matheron's rule (`O(M sum m_i)` per draw), and
+//! [`StateSpaceGp`] runs forward filtering, backward sampling (`O(N + M)`
+//! per draw). tests/gp_sampling.rs checks every sampler's sample moments
+//! against the model's `predict` and an independent dense posterior.
 
 mod cholesky;
 pub mod classification;

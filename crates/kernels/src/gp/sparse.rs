@@ -33,6 +33,9 @@
 //! same L-BFGS as [`super::ExactGp`], with the inducing inputs fixed
 //! ([`SparseGp::fit`]) or optimised too ([`SparseGp::fit_with_inducing`]).
 //!
+//! Joint samples of `q(f_*)` come from the same two triangular solves and
+//! a Cholesky factor of its `M x M` covariance ([`SparseGp::sample_posterior`]).
+//!
 //! Accuracy (tests/sparse_gp.rs): with `Z = X` the bound equals
 //! [`super::ExactGp`]'s log marginal likelihood to 1.2e-14 relative, its
 //! gradient to 2e-13 and the predictive mean and variance to 3e-15; with 12

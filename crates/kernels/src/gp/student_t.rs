@@ -19,7 +19,11 @@
 //! shared with [`super::ExactGp`]), and for `c = nu - 2`
 //! `d log p / d log c = c (-N/(2c) + (psi((nu + N)/2) - psi(nu/2))/2
 //! - log(1 + beta/c)/2 + (nu + N) beta / (2 c (c + beta)))`.
-//! As `nu -> inf` the model tends to the GP.
+//! As `nu -> inf` the model tends to the GP. Samples use the mixture
+//! directly: a Gaussian draw with the posterior (or prior) covariance,
+//! scaled by the square root of an inverse-gamma variate
+//! `(nu' - 2) / chi^2_{nu'}` with the posterior degrees of freedom
+//! `nu' = nu + N` (or `nu` for the prior).
 //!
 //! Accuracy (tests/student_t_process.rs, against a 40-digit mpmath
 //! evaluation of the formulas above by determinant and LU solve,
