@@ -45,7 +45,8 @@
 //! eigen-solve above: both exact in law, one or a few Kronecker matvecs per
 //! draw. A fitted model serialises as its kernels, axes, noise variance and
 //! targets, and deserialising repeats the (deterministic) conditioning, so
-//! predictions and samples after a round trip are bit-identical.
+//! predictions and samples after a round trip are bit-identical (given a
+//! format that reads floating-point numbers back exactly).
 //!
 //! Observations are indexed with the first axis slowest, matching the
 //! Kronecker order: `y[i_1 n_2 ... n_d + ... + i_d]` is observed at
@@ -835,8 +836,10 @@ impl<K: Kernel> KroneckerGp<K> {
     /// so no jitter is needed. Saatci (2012), sec. 5.2.
     ///
     /// Checked (tests/gp_sampling.rs): sample variances and covariances of
-    /// 4000 draws within 5 Monte Carlo standard errors of the product
-    /// kernel.
+    /// 4000 draws on a 4 x 3 grid within 5 Monte Carlo standard errors of
+    /// the product kernel (largest |z| 2.3 over 90 statistics). Measured:
+    /// 0.05 s per draw on a 100^3 grid (release build, shared 2-core
+    /// machine at load average 5).
     ///
     /// # Errors
     /// `Empty` without axes or for an empty axis; `ShapeMismatch` when the
@@ -896,11 +899,16 @@ impl<K: Kernel> KroneckerGp<K> {
     /// matrix larger than one axis's is formed and no jitter is needed.
     /// Random numbers per draw: the `|U|` normals of `z`, then the `N` of `e`.
     ///
-    /// Checked (tests/gp_sampling.rs), on the training grid and on an
-    /// overlapping test grid: sample means, variances and covariances of
-    /// 4000 draws within 5 Monte Carlo standard errors of
+    /// Checked (tests/gp_sampling.rs), on the 5 x 4 training grid and on an
+    /// overlapping 4 x 3 test grid: sample means, variances and covariances
+    /// of 4000 draws within 5 Monte Carlo standard errors of
     /// [`KroneckerGp::predict_grid`] and of [`super::ExactGp`]'s dense
-    /// posterior on the same data with the product kernel.
+    /// posterior on the same data with the product kernel (largest |z| 4.2
+    /// over 230 statistics and 2.4 over 90; over twelve other seeds per
+    /// grid the largest was 2.2 to 4.1). Measured with Matern 5/2 factors on a
+    /// 100^3 grid (release build, shared 2-core machine at load average
+    /// 5): 0.23 s per draw on the training grid, 0.77 s on a shifted
+    /// 100^3 test grid (a 200^3 union grid).
     ///
     /// # Errors
     /// As [`KroneckerGp::predict_grid`]; `NotPositiveDefinite` when a union
