@@ -538,6 +538,21 @@ fn fitted_models_round_trip_through_serde() {
         back.sample_posterior(&xs, 2, &mut rng(81)).unwrap(),
         tp.sample_posterior(&xs, 2, &mut rng(81)).unwrap()
     );
+    let ex = ExactGp::new(kernel.clone(), 0.1, x.clone(), y[..10].to_vec()).unwrap();
+    let back: ExactGp<Stationary<Gaussian>> =
+        serde_json::from_str(&serde_json::to_string(&ex).unwrap()).unwrap();
+    assert_eq!(
+        back.sample_posterior(&xs, 2, &mut rng(83)).unwrap(),
+        ex.sample_posterior(&xs, 2, &mut rng(83)).unwrap()
+    );
+    let labels: Vec<bool> = y[..10].iter().map(|v| *v > 0.0).collect();
+    let gpc = LaplaceGpc::new(kernel.clone(), x.clone(), labels).unwrap();
+    let back: LaplaceGpc<Stationary<Gaussian>> =
+        serde_json::from_str(&serde_json::to_string(&gpc).unwrap()).unwrap();
+    assert_eq!(
+        back.sample_posterior(&xs, 2, &mut rng(84)).unwrap(),
+        gpc.sample_posterior(&xs, 2, &mut rng(84)).unwrap()
+    );
     let sp = SparseGp::new(
         kernel,
         0.1,
