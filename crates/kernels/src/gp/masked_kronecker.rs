@@ -43,7 +43,7 @@
 //!   `U_k = (K + s^2 I)^{-1} (R xi_k + s zeta_k)`, give `U_k^T dK U_k`,
 //!   whose mean `tr((K + s^2 I)^{-1} dK)` is known exactly in the
 //!   eigenbasis; it serves as a control variate (regression coefficient
-//!   fitted over the probes), which removes the estimator's error
+//!   fitted over the probes, a bias of order `1 / probes`), which removes the estimator's error
 //!   entirely when no cell is missing and most of it when few are. Every
 //!   component comes with its standard error;
 //! - hyperparameters are fitted by Adam (Kingma and Ba) ascending that
@@ -608,7 +608,8 @@ fn estimate(offset: f64, samples: &[f64]) -> Estimate {
 /// mean `tr(C^{-1} dC)` ([`full_grid_traces`]) and is strongly correlated
 /// with `t_k` when few cells are missing (equal when none is), so each
 /// component uses the control variate `t_k - beta (T_k - tr(C^{-1} dC))`
-/// with the regression coefficient `beta` fitted over the probes.
+/// with the regression coefficient `beta` fitted over the probes (which
+/// adds a bias of order `1 / probes`, below the standard error).
 fn gradient_estimates(
     op: &Restricted<'_>,
     derivatives: &[Vec<Mat<f64>>],
