@@ -107,7 +107,7 @@ fn contract(v: &[f64], w: &[f64]) -> Vec<f64> {
 }
 
 /// The Kronecker product of vectors (first factor slowest).
-fn kron_vectors<'a>(vectors: impl Iterator<Item = &'a [f64]>) -> Vec<f64> {
+pub(super) fn kron_vectors<'a>(vectors: impl Iterator<Item = &'a [f64]>) -> Vec<f64> {
     let mut out = vec![1.0];
     for v in vectors {
         out = out
@@ -179,8 +179,8 @@ fn unfolding_gram(x: &[f64], b: &[f64], rest: usize, n: usize) -> Mat<f64> {
 /// of threads) and the `N` eigenvalues of their Kronecker product.
 #[derive(Debug, Clone)]
 pub(super) struct GridEigen {
-    q: Vec<Mat<f64>>,
-    lam: Vec<Vec<f64>>,
+    pub(super) q: Vec<Mat<f64>>,
+    pub(super) lam: Vec<Vec<f64>>,
     eigenvalues: Vec<f64>,
 }
 
@@ -272,7 +272,7 @@ impl GridEigen {
 
 /// The kernel matrix on one axis and its derivatives in each of the
 /// kernel's log-hyperparameters.
-fn axis_matrices<K: Kernel>(kernel: &K, axis: &[f64]) -> (Mat<f64>, Vec<Mat<f64>>) {
+pub(super) fn axis_matrices<K: Kernel>(kernel: &K, axis: &[f64]) -> (Mat<f64>, Vec<Mat<f64>>) {
     let n = axis.len();
     let np = kernel.num_params();
     let mut k = Mat::zeros(n, n);
@@ -470,7 +470,7 @@ fn check_inputs<K: Kernel>(
 }
 
 /// Kernels with their log-hyperparameters taken, in order, from `p`.
-fn kernels_at<K: Kernel + Clone>(kernels: &[K], p: &[f64]) -> Result<Vec<K>> {
+pub(super) fn kernels_at<K: Kernel + Clone>(kernels: &[K], p: &[f64]) -> Result<Vec<K>> {
     let mut out = Vec::with_capacity(kernels.len());
     let mut at = 0;
     for k in kernels {
