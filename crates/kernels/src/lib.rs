@@ -40,8 +40,9 @@ pub use features::{
     SigmaDeltaFourierFeatures, Spectrum,
 };
 pub use gp::{
-    ClassPrediction, ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp, LaplaceGpc,
-    MaskedKroneckerGp, PcgOptions, Prediction, SparseGp, StateSpaceGp, StudentTProcess,
+    AdamOptions, ClassPrediction, ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp,
+    LaplaceGpc, MaskedKroneckerGp, PcgOptions, Prediction, SparseGp, StateSpaceGp,
+    StochasticOptions, StudentTProcess,
 };
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use graph::{

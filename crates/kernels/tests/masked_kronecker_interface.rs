@@ -271,7 +271,7 @@ fn results_do_not_depend_on_the_thread_count() {
                     .map(|e| e.value)
                     .collect();
                 let mut rng = ChaCha8Rng::seed_from_u64(9);
-                let s = gp.sample_posterior_grid(&grid(), 3, &mut rng).unwrap();
+                let s = gp.sample_posterior(&grid(), 3, &mut rng).unwrap();
                 let s: Vec<f64> = (0..s.ncols())
                     .flat_map(|j| s.col(j).iter().copied().collect::<Vec<_>>())
                     .collect();
@@ -347,19 +347,19 @@ fn samples_have_the_exact_moments() {
     let test = vec![vec![0.3, 1.0], vec![-0.1, 0.5], vec![1.0, 2.2]];
     let pts = Points::from_rows(&cells(&test)).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(23);
-    let draws = gp.sample_posterior_grid(&test, 2000, &mut rng).unwrap();
+    let draws = gp.sample_posterior(&test, 2000, &mut rng).unwrap();
     assert_eq!((draws.nrows(), draws.ncols()), (8, 2000));
     let (mean, cov) = dense_moments(Some(&d), &pts);
     check_moments(&draws, &mean, &cov, "posterior");
-    let prior = MaskedKroneckerGp::sample_prior_grid(&kernels(), &test, 2000, &mut rng).unwrap();
+    let prior = MaskedKroneckerGp::sample_prior(&kernels(), &test, 2000, &mut rng).unwrap();
     let (mean, cov) = dense_moments(None, &pts);
     check_moments(&prior, &mean, &cov, "prior");
     // Reproducible from the seed.
     let a = gp
-        .sample_posterior_grid(&test, 4, &mut ChaCha8Rng::seed_from_u64(1))
+        .sample_posterior(&test, 4, &mut ChaCha8Rng::seed_from_u64(1))
         .unwrap();
     let b = gp
-        .sample_posterior_grid(&test, 4, &mut ChaCha8Rng::seed_from_u64(1))
+        .sample_posterior(&test, 4, &mut ChaCha8Rng::seed_from_u64(1))
         .unwrap();
     assert_eq!(a, b);
 }
@@ -439,15 +439,15 @@ fn rejects_bad_input() {
     ));
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     assert!(matches!(
-        gp.sample_posterior_grid(&grid()[..2], 1, &mut rng),
+        gp.sample_posterior(&grid()[..2], 1, &mut rng),
         Err(Error::ShapeMismatch { .. })
     ));
     assert!(matches!(
-        gp.sample_posterior_grid(&[vec![0.0], vec![], vec![1.0]], 1, &mut rng),
+        gp.sample_posterior(&[vec![0.0], vec![], vec![1.0]], 1, &mut rng),
         Err(Error::Empty(_))
     ));
     assert!(matches!(
-        MaskedKroneckerGp::sample_prior_grid(
+        MaskedKroneckerGp::sample_prior(
             &kernels(),
             &[vec![0.0], vec![f64::NAN], vec![1.0]],
             1,
@@ -460,6 +460,6 @@ fn rejects_bad_input() {
         Err(Error::NonFinite(_))
     ));
     // No draws is an empty matrix, not an error.
-    let none = gp.sample_posterior_grid(&grid(), 0, &mut rng).unwrap();
+    let none = gp.sample_posterior(&grid(), 0, &mut rng).unwrap();
     assert_eq!((none.nrows(), none.ncols()), (120, 0));
 }

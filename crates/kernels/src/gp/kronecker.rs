@@ -745,7 +745,7 @@ const SQRT_NEGATIVE_TOL: f64 = 1e-8;
 /// positive semi-definite kernel matrix (faer's eigendecomposition,
 /// sequential so that results do not depend on the number of threads;
 /// eigenvalues within rounding of zero are taken as zero).
-fn axis_sqrt(k: &Mat<f64>) -> Result<Mat<f64>> {
+pub(super) fn axis_sqrt(k: &Mat<f64>) -> Result<Mat<f64>> {
     if k.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
         return Err(Error::NonFinite("KroneckerGp axis kernel matrix"));
     }
@@ -788,7 +788,7 @@ fn axis_sqrt(k: &Mat<f64>) -> Result<Mat<f64>> {
 
 /// The product of the axis lengths, or `InvalidArgument` when it
 /// overflows.
-fn grid_size(lengths: impl IntoIterator<Item = usize>) -> Result<usize> {
+pub(super) fn grid_size(lengths: impl IntoIterator<Item = usize>) -> Result<usize> {
     lengths
         .into_iter()
         .try_fold(1usize, |n, len| n.checked_mul(len))
@@ -800,10 +800,35 @@ fn normals<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<f64> {
     (0..n).map(|_| rng.sample(StandardNormal)).collect()
 }
 
+/// Joint prior draws `(S_1 (x) ... (x) S_d) z` on the grid of `axes`
+/// (first axis slowest), one vector per draw, with `S_i` the square root
+/// [`axis_sqrt`] of axis `i`'s kernel matrix. The normals of `z` come from
+/// `rng` draw by draw; the Kronecker products then run in parallel over
+/// draws, so the result does not depend on the number of threads.
+pub(super) fn grid_prior_draws<K: Kernel, R: Rng + ?Sized>(
+    kernels: &[K],
+    axes: &[Vec<f64>],
+    n_samples: usize,
+    rng: &mut R,
+    context: &'static str,
+) -> Result<Vec<Vec<f64>>> {
+    let factors = cross_factors(kernels, axes, axes, context)?;
+    let size = grid_size(axes.iter().map(Vec::len))?;
+    let roots: Vec<Mat<f64>> = factors.iter().map(axis_sqrt).collect::<Result<_>>()?;
+    let roots: Vec<MatRef<'_, f64>> = roots.iter().map(Mat::as_ref).collect();
+    let z: Vec<Vec<f64>> = (0..n_samples).map(|_| normals(size, rng)).collect();
+    Ok(z.par_iter().map(|z| kron_apply(&roots, z)).collect())
+}
+
+/// Equal-length columns as a `rows x columns.len()` matrix.
+pub(super) fn columns_to_matrix(rows: usize, columns: &[Vec<f64>]) -> Mat<f64> {
+    Mat::from_fn(rows, columns.len(), |i, j| columns[j][i])
+}
+
 /// The points of `a` followed by those of `t` not already present
 /// (compared bit for bit, with `-0.0` as `0.0`), and the position of each
 /// point of `t` in that union.
-fn union_axis(a: &[f64], t: &[f64]) -> (Vec<f64>, Vec<usize>) {
+pub(super) fn union_axis(a: &[f64], t: &[f64]) -> (Vec<f64>, Vec<usize>) {
     let key = |v: f64| (v + 0.0).to_bits();
     let mut union = a.to_vec();
     let mut index: HashMap<u64, usize> = HashMap::with_capacity(a.len() + t.len());
@@ -866,16 +891,15 @@ impl<K: Kernel> KroneckerGp<K> {
         for k in kernels {
             k.check_dim(1)?;
         }
-        let factors = cross_factors(kernels, test_axes, test_axes, "KroneckerGp::sample_prior")?;
         let m = grid_size(test_axes.iter().map(Vec::len))?;
-        let roots: Vec<Mat<f64>> = factors.iter().map(axis_sqrt).collect::<Result<_>>()?;
-        let roots: Vec<MatRef<'_, f64>> = roots.iter().map(Mat::as_ref).collect();
-        let mut out = Mat::zeros(m, n_samples);
-        for c in 0..n_samples {
-            let f = kron_apply(&roots, &normals(m, rng));
-            out.col_mut(c).iter_mut().zip(&f).for_each(|(o, v)| *o = *v);
-        }
-        Ok(out)
+        let draws = grid_prior_draws(
+            kernels,
+            test_axes,
+            n_samples,
+            rng,
+            "KroneckerGp::sample_prior",
+        )?;
+        Ok(columns_to_matrix(m, &draws))
     }
 
     /// Joint posterior samples of `f` at every point of the tensor grid

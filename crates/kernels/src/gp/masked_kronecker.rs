@@ -114,15 +114,14 @@
 
 use super::fit::FitReport;
 use super::kronecker::{
-    GridEigen, axis_matrices, check_grid, cross_factors, kernels_at, kron_apply, kron_vectors,
+    GridEigen, KroneckerGp, axis_matrices, check_grid, columns_to_matrix, cross_factors,
+    grid_prior_draws, kernels_at, kron_apply, kron_vectors, union_axis,
 };
 use super::{GaussianProcess, LN_2PI, Prediction};
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
 use crate::points::Points;
-use faer::diag::Diag;
-use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
-use faer::linalg::evd;
+use faer::dyn_stack::{MemStack, StackReq};
 use faer::matrix_free::LinOp;
 use faer::{Mat, MatMut, MatRef, Par};
 use rand::{Rng, SeedableRng};
@@ -677,97 +676,6 @@ fn gradient_estimates(
         .collect()
 }
 
-/// `R = Q diag(sqrt(lambda))` with `K = Q diag(lambda) Q^T` (faer,
-/// sequential): `R R^T = K`. Eigenvalues below zero by rounding (at most
-/// `1e-10` of the largest) count as zero.
-fn prior_root(k: &Mat<f64>) -> Result<Mat<f64>> {
-    if k.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
-        return Err(Error::NonFinite("MaskedKroneckerGp axis kernel matrix"));
-    }
-    let n = k.nrows();
-    let mut q = Mat::zeros(n, n);
-    let mut s = Diag::zeros(n);
-    let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
-        n,
-        evd::ComputeEigenvectors::Yes,
-        Par::Seq,
-        Default::default(),
-    ));
-    evd::self_adjoint_evd(
-        k.as_ref(),
-        s.as_mut(),
-        Some(q.as_mut()),
-        Par::Seq,
-        MemStack::new(&mut buf),
-        Default::default(),
-    )
-    .map_err(|e| {
-        Error::InvalidArgument(format!(
-            "MaskedKroneckerGp: eigendecomposition failed: {e:?}"
-        ))
-    })?;
-    let lam: Vec<f64> = s.column_vector().iter().copied().collect();
-    let top = lam.iter().fold(0.0f64, |m, &l| m.max(l));
-    if let Some(&low) = lam.iter().find(|&&l| l < -1e-10 * top) {
-        return Err(Error::NotPositiveDefinite(format!(
-            "MaskedKroneckerGp: an axis kernel matrix has eigenvalue {low:e}"
-        )));
-    }
-    for (j, l) in lam.iter().enumerate() {
-        let r = l.max(0.0).sqrt();
-        for v in q.col_mut(j).iter_mut() {
-            *v *= r;
-        }
-    }
-    Ok(q)
-}
-
-/// Checks a test grid: as many axes as kernels, none empty, all finite.
-fn check_test_axes(n_axes: usize, test_axes: &[Vec<f64>], context: &'static str) -> Result<()> {
-    if test_axes.len() != n_axes {
-        return Err(Error::ShapeMismatch {
-            context,
-            expected: format!("{n_axes} axes"),
-            got: format!("{} axes", test_axes.len()),
-        });
-    }
-    for a in test_axes {
-        if a.is_empty() {
-            return Err(Error::Empty("MaskedKroneckerGp: a test axis has no points"));
-        }
-        if a.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("MaskedKroneckerGp test coordinates"));
-        }
-    }
-    Ok(())
-}
-
-/// Joint prior draws `(R_1 (x) ... (x) R_d) z` on the grid of `axes`, one
-/// column per draw; `z` comes from `rng` draw by draw, the products run in
-/// parallel over draws.
-fn prior_draws<K: Kernel, R: Rng + ?Sized>(
-    kernels: &[K],
-    axes: &[Vec<f64>],
-    n_samples: usize,
-    rng: &mut R,
-) -> Result<Vec<Vec<f64>>> {
-    let roots: Vec<Mat<f64>> = axis_gram(kernels, axes)
-        .iter()
-        .map(prior_root)
-        .collect::<Result<_>>()?;
-    let roots: Vec<MatRef<'_, f64>> = roots.iter().map(Mat::as_ref).collect();
-    let size: usize = axes.iter().map(Vec::len).product();
-    let z: Vec<Vec<f64>> = (0..n_samples)
-        .map(|_| (0..size).map(|_| rng.sample(StandardNormal)).collect())
-        .collect();
-    Ok(z.par_iter().map(|z| kron_apply(&roots, z)).collect())
-}
-
-/// Columns to a `rows x columns` matrix.
-fn to_matrix(rows: usize, columns: &[Vec<f64>]) -> Mat<f64> {
-    Mat::from_fn(rows, columns.len(), |i, j| columns[j][i])
-}
-
 /// Linear index (first axis slowest) of every cell of the grid with the
 /// given sizes, mapped through per-axis index maps into a grid with sizes
 /// `into`.
@@ -1119,19 +1027,13 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
     /// kernel rejects one-dimensional inputs; `Empty`, `NonFinite` for an
     /// empty or non-finite axis; `NotPositiveDefinite` when an axis's
     /// kernel matrix has a clearly negative eigenvalue.
-    pub fn sample_prior_grid<R: Rng + ?Sized>(
+    pub fn sample_prior<R: Rng + ?Sized>(
         kernels: &[K],
         axes: &[Vec<f64>],
         n_samples: usize,
         rng: &mut R,
     ) -> Result<Mat<f64>> {
-        check_test_axes(kernels.len(), axes, "MaskedKroneckerGp::sample_prior_grid")?;
-        for k in kernels {
-            k.check_dim(1)?;
-        }
-        let size: usize = axes.iter().map(Vec::len).product();
-        let draws = prior_draws(kernels, axes, n_samples, rng)?;
-        Ok(to_matrix(size, &draws))
+        KroneckerGp::sample_prior(kernels, axes, n_samples, rng)
     }
 
     /// Joint draws of the posterior at every point of the tensor grid
@@ -1147,37 +1049,27 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
     /// # Errors
     /// `ShapeMismatch` for a number of test axes other than the model's;
     /// `Empty`, `NonFinite` for an empty or non-finite test axis;
-    /// `NotPositiveDefinite` as in [`MaskedKroneckerGp::sample_prior_grid`];
+    /// `NotPositiveDefinite` as in [`MaskedKroneckerGp::sample_prior`];
     /// `NotConverged` from a solve.
-    pub fn sample_posterior_grid<R: Rng + ?Sized>(
+    pub fn sample_posterior<R: Rng + ?Sized>(
         &self,
         test_axes: &[Vec<f64>],
         n_samples: usize,
         rng: &mut R,
     ) -> Result<Mat<f64>> {
-        check_test_axes(
-            self.axes.len(),
+        let cross = cross_factors(
+            &self.kernels,
+            &self.axes,
             test_axes,
-            "MaskedKroneckerGp::sample_posterior_grid",
+            "MaskedKroneckerGp::sample_posterior",
         )?;
         // Union axes: the training axis, then the test coordinates it lacks.
-        let mut union = Vec::with_capacity(self.axes.len());
-        let mut test_maps = Vec::with_capacity(self.axes.len());
-        for (train, test) in self.axes.iter().zip(test_axes) {
-            let mut u = train.clone();
-            let map: Vec<usize> = test
-                .iter()
-                .map(|t| match u.iter().position(|v| v == t) {
-                    Some(j) => j,
-                    None => {
-                        u.push(*t);
-                        u.len() - 1
-                    }
-                })
-                .collect();
-            union.push(u);
-            test_maps.push(map);
-        }
+        let (union, test_maps): (Vec<Vec<f64>>, Vec<Vec<usize>>) = self
+            .axes
+            .iter()
+            .zip(test_axes)
+            .map(|(a, t)| union_axis(a, t))
+            .unzip();
         let union_sizes: Vec<usize> = union.iter().map(Vec::len).collect();
         let train_sizes: Vec<usize> = self.axes.iter().map(Vec::len).collect();
         let test_sizes: Vec<usize> = test_axes.iter().map(Vec::len).collect();
@@ -1186,14 +1078,14 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
         let m: usize = test_sizes.iter().product();
         let test_cells: Vec<usize> = (0..m).collect();
         let test_in_union = embed_cells(&test_cells, &test_sizes, &test_maps, &union_sizes);
-        let cross = cross_factors(
-            &self.kernels,
-            &self.axes,
-            test_axes,
-            "MaskedKroneckerGp::sample_posterior_grid",
-        )?;
         let cross: Vec<MatRef<'_, f64>> = cross.iter().map(Mat::as_ref).collect();
-        let priors = prior_draws(&self.kernels, &union, n_samples, rng)?;
+        let priors = grid_prior_draws(
+            &self.kernels,
+            &union,
+            n_samples,
+            rng,
+            "MaskedKroneckerGp::sample_posterior",
+        )?;
         let noise_sd = self.noise_variance.sqrt();
         let n = self.observed.len();
         let residuals: Vec<Vec<f64>> = priors
@@ -1221,7 +1113,7 @@ impl<K: Kernel> MaskedKroneckerGp<K> {
                     .collect())
             })
             .collect::<Result<_>>()?;
-        Ok(to_matrix(m, &draws))
+        Ok(columns_to_matrix(m, &draws))
     }
 }
 

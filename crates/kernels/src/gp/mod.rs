@@ -11,8 +11,10 @@
 //!   Kalman filtering and RTS smoothing, `O(N)`;
 //! - [`KroneckerGp`]: product kernels on full tensor grids through the
 //!   Kronecker eigendecomposition, `O(N sum n_i)`;
-//! - [`MaskedKroneckerGp`]: the same on a grid with missing cells,
-//!   posterior mean by preconditioned CG with Kronecker mat-vecs;
+//! - [`MaskedKroneckerGp`]: the same on a grid with missing cells, solved
+//!   by preconditioned CG with Kronecker mat-vecs; its log-determinant
+//!   and trace terms are stochastic (seeded probes), so it is fitted by
+//!   Adam with the probes held fixed;
 //! - [`SparseGp`]: `M` inducing points, Titsias's collapsed variational
 //!   bound, `O(N M^2)` time and `O(N M)` memory, any kernel.
 //!
@@ -63,7 +65,7 @@ pub use classification::{ClassPrediction, LaplaceGpc};
 pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
-pub use masked_kronecker::{MaskedKroneckerGp, PcgOptions};
+pub use masked_kronecker::{AdamOptions, MaskedKroneckerGp, PcgOptions, StochasticOptions};
 pub use sparse::SparseGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
 pub use student_t::StudentTProcess;
