@@ -370,3 +370,52 @@ fn bad_settings_and_inputs_are_typed_errors() {
     let d = raw.sample_log_spectra(10, &mut rng).unwrap();
     assert_eq!(d.log_spectra.len(), 10);
 }
+
+#[test]
+fn log_normaliser_derivative_matches_the_chain_mean_square_distance() {
+    // d log Z / d sigma = E d(X, M)^2 / sigma^3: the importance estimate of
+    // log Z, differentiated by Richardson-extrapolated central differences,
+    // against the HMC chain's E|r|^2 at n = 10, sigma = 1.
+    let (n, sigma, h) = (10, 1.0, 0.02);
+    let mut rng = ChaCha8Rng::seed_from_u64(600);
+    let mut log_z = |s: f64| {
+        SpdRiemannianNormal::new(Mat::identity(n, n), s)
+            .unwrap()
+            .log_normaliser(20_000, &mut rng)
+            .unwrap()
+    };
+    let (p1, m1, p2, m2) = (
+        log_z(sigma + h),
+        log_z(sigma - h),
+        log_z(sigma + 2.0 * h),
+        log_z(sigma - 2.0 * h),
+    );
+    let fd = (4.0 * (p1.value - m1.value) / (2.0 * h) - (p2.value - m2.value) / (4.0 * h)) / 3.0;
+    let fd_se = ((4.0 / (6.0 * h)).powi(2)
+        * (p1.standard_error.powi(2) + m1.standard_error.powi(2))
+        + (1.0 / (12.0 * h)).powi(2) * (p2.standard_error.powi(2) + m2.standard_error.powi(2)))
+    .sqrt();
+    let law = SpdRiemannianNormal::new(Mat::identity(n, n), sigma).unwrap();
+    let draws = law
+        .sample_log_spectra(20_000, &mut ChaCha8Rng::seed_from_u64(601))
+        .unwrap();
+    let sq: Vec<f64> = draws.log_spectra.iter().map(|r| square(r)).collect();
+    let (e_sq, e_sq_se) = batch_means(&sq, 40);
+    let s3 = sigma.powi(3);
+    assert_close("d log Z / d sigma", (fd, fd_se), (e_sq / s3, e_sq_se / s3));
+}
+
+#[test]
+fn log_normaliser_refuses_degenerate_weights() {
+    let law = SpdRiemannianNormal::new(Mat::identity(3, 3), 0.5).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    assert!(matches!(
+        law.log_normaliser(1, &mut rng),
+        Err(Error::InvalidArgument(_))
+    ));
+    // With 20 proposals the weights' effective size is below 50.
+    assert!(matches!(
+        law.log_normaliser(20, &mut rng),
+        Err(Error::NotConverged { .. })
+    ));
+}
