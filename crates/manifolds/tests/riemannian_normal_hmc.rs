@@ -203,14 +203,14 @@ fn check_stein(law: &SpdRiemannianNormal, count: usize, seed: u64) {
 #[test]
 fn stein_identities_hold_for_n_up_to_50_and_sigma_from_005_to_5() {
     for &n in &[1, 2, 10, 20, 50] {
-        for &sigma in &[0.05, 0.3, 1.0, 5.0] {
+        for (k, &sigma) in [0.05, 0.3, 1.0, 5.0].iter().enumerate() {
             let hmc = SpdRiemannianNormal::with_method(
                 Mat::identity(n, n),
                 sigma,
                 Method::Hmc(HmcSettings::default()),
             )
             .unwrap();
-            check_stein(&hmc, 2000, 300 + n as u64);
+            check_stein(&hmc, 2000, 300 + 10 * n as u64 + k as u64);
         }
     }
 }
@@ -413,9 +413,40 @@ fn log_normaliser_refuses_degenerate_weights() {
         law.log_normaliser(1, &mut rng),
         Err(Error::InvalidArgument(_))
     ));
-    // With 20 proposals the weights' effective size is below 50.
+    // With 20 proposals the weights' effective size is below 200.
     assert!(matches!(
         law.log_normaliser(20, &mut rng),
         Err(Error::NotConverged { .. })
+    ));
+}
+
+#[test]
+fn gaussian_ensemble_and_chamber_normalisers_agree() {
+    // n = 5, sigma = 2: two unrelated envelopes, one answer.
+    use sobolev_manifolds::spd::riemannian_normal::Envelope;
+    let mut rng = ChaCha8Rng::seed_from_u64(700);
+    let law = SpdRiemannianNormal::new(Mat::identity(5, 5), 2.0).unwrap();
+    let chamber = law
+        .log_normaliser_with(Envelope::Chamber { gap: 4.0 }, 20_000, &mut rng)
+        .unwrap();
+    let ensemble = law
+        .log_normaliser_with(
+            Envelope::GaussianEnsemble { tangent_at: 6.0 },
+            20_000,
+            &mut rng,
+        )
+        .unwrap();
+    assert_close(
+        "log Z, n = 5, sigma = 2",
+        (chamber.value, chamber.standard_error),
+        (ensemble.value, ensemble.standard_error),
+    );
+    assert!(matches!(
+        law.log_normaliser_with(
+            Envelope::GaussianEnsemble { tangent_at: 0.0 },
+            100,
+            &mut rng
+        ),
+        Err(Error::InvalidArgument(_))
     ));
 }
