@@ -242,8 +242,8 @@ pub enum Envelope {
     },
 }
 
-/// The settings of the Hamiltonian Monte Carlo chain on the ordered
-/// log-eigenvalues (module docs).
+/// The settings of the Hamiltonian Monte Carlo chain on the log-gaps of
+/// the ordered log-eigenvalues (module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HmcSettings {
     /// Transitions run and discarded at the start of every chain; the step
@@ -254,9 +254,9 @@ pub struct HmcSettings {
     /// The mean acceptance probability the step-size adaptation aims at,
     /// in `(0, 1)`.
     pub target_acceptance: f64,
-    /// Integration time of one trajectory in the coordinates whitened at
-    /// the mode; `pi / 2` turns a standard Gaussian target into independent
-    /// draws.
+    /// Integration time of one trajectory in the log-gap coordinates
+    /// whitened at their mode; `pi / 2` turns a standard Gaussian target
+    /// into independent draws.
     pub trajectory_length: f64,
 }
 
@@ -1143,7 +1143,7 @@ impl Hmc {
             effective_sample_size: effective_sample_size(&squares),
             log_spectra,
             exact: false,
-            acceptance_rate: accepted / (count * self.settings.thin) as f64,
+            acceptance_rate: accepted / (count as f64 * self.settings.thin as f64),
             work: state.work,
             step_size: step,
             leapfrog_steps: steps,
