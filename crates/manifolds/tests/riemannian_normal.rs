@@ -1,14 +1,15 @@
-//! Exact draws of the Riemannian Gaussian on SPD(n) against independent
-//! facts: the normal law for n = 1, the closed-form gap law and the exact
+//! Draws of the Riemannian Gaussian on SPD(n) against independent facts:
+//! the normal law for n = 1, the closed-form gap law and the exact
 //! normaliser for n = 2, Gauss-Legendre quadrature over the Weyl chamber
-//! for n = 3, importance-weighted wrapped draws for n = 4, and invariance
-//! under the choice of centre. Fixed seeds; tolerances are Kolmogorov-
-//! Smirnov critical values at level 1e-3 or five standard errors.
+//! for n = 3 (exact draws and an HMC chain), importance-weighted wrapped
+//! draws for n = 4, and invariance under the choice of centre. Fixed
+//! seeds; tolerances are Kolmogorov-Smirnov critical values at level 1e-3
+//! or five (batch-means, for chains) standard errors.
 
 use faer::Mat;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use sobolev_manifolds::spd::riemannian_normal::Envelope;
+use sobolev_manifolds::spd::riemannian_normal::{Envelope, HmcSettings, Method};
 use sobolev_manifolds::*;
 use sobolev_special::erf;
 use sobolev_special::quadrature::gauss_legendre;
@@ -150,21 +151,81 @@ fn chamber_integral(sigma: f64, bound: f64, top: f64, f: impl Fn(&[f64; 3]) -> f
     6.0 * total
 }
 
+/// For `n = 3`: `E|r|^2`, a grid, and the CDF of `max r` on it, by
+/// quadrature.
+fn three_dimensional_reference(sigma: f64) -> (f64, Vec<f64>, Vec<f64>) {
+    let bound = sigma * sigma + 9.0 * sigma;
+    let z = chamber_integral(sigma, bound, bound, |_| 1.0);
+    let want_sq = chamber_integral(sigma, bound, bound, |r| {
+        r.iter().map(|x| x * x).sum::<f64>()
+    }) / z;
+    let grid: Vec<f64> = (1..20)
+        .map(|k| -bound + 2.0 * bound * k as f64 / 20.0)
+        .collect();
+    let want_cdf: Vec<f64> = grid
+        .iter()
+        .map(|&x| chamber_integral(sigma, bound, x, |_| 1.0) / z)
+        .collect();
+    (want_sq, grid, want_cdf)
+}
+
+/// Mean of a chain and its batch-means standard error (40 batches).
+fn batch_means(v: &[f64]) -> (f64, f64) {
+    let len = v.len() / 40;
+    let means: Vec<f64> = v
+        .chunks_exact(len)
+        .map(|c| c.iter().sum::<f64>() / len as f64)
+        .collect();
+    mean_and_se(&means)
+}
+
+#[test]
+fn three_dimensional_hmc_chain_matches_quadrature() {
+    // The chain's E|r|^2 and the CDF of max r at each grid point, within
+    // five batch-means standard errors (plus one draw's worth, for grid
+    // points where the CDF is 0 or 1).
+    for sigma in [0.4, 1.2] {
+        let (want_sq, grid, want_cdf) = three_dimensional_reference(sigma);
+        let law = SpdRiemannianNormal::with_method(
+            Mat::identity(3, 3),
+            sigma,
+            Method::Hmc(HmcSettings::default()),
+        )
+        .unwrap();
+        let m = 8000;
+        let draws = law
+            .sample_log_spectra(m, &mut ChaCha8Rng::seed_from_u64(31))
+            .unwrap();
+        assert!(!draws.exact);
+        let sq: Vec<f64> = draws
+            .log_spectra
+            .iter()
+            .map(|r| r.iter().map(|x| x * x).sum())
+            .collect();
+        let (got, se) = batch_means(&sq);
+        assert!(
+            (got - want_sq).abs() <= 5.0 * se,
+            "sigma {sigma}: E d^2 {got} vs {want_sq} (se {se})"
+        );
+        for (&x, &f) in grid.iter().zip(&want_cdf) {
+            let below: Vec<f64> = draws
+                .log_spectra
+                .iter()
+                .map(|r| f64::from(u8::from(r.iter().all(|&v| v <= x))))
+                .collect();
+            let (emp, se) = batch_means(&below);
+            assert!(
+                (emp - f).abs() <= 5.0 * se + 1.0 / m as f64,
+                "sigma {sigma}: P(max r <= {x}) {emp} vs {f} (se {se})"
+            );
+        }
+    }
+}
+
 #[test]
 fn three_dimensional_moments_and_largest_eigenvalue_match_quadrature() {
     for (sigma, y0) in [(0.4, 0.25), (1.2, 1.0)] {
-        let bound = sigma * sigma + 9.0 * sigma;
-        let z = chamber_integral(sigma, bound, bound, |_| 1.0);
-        let want_sq = chamber_integral(sigma, bound, bound, |r| {
-            r.iter().map(|x| x * x).sum::<f64>()
-        }) / z;
-        let grid: Vec<f64> = (1..20)
-            .map(|k| -bound + 2.0 * bound * k as f64 / 20.0)
-            .collect();
-        let want_cdf: Vec<f64> = grid
-            .iter()
-            .map(|&x| chamber_integral(sigma, bound, x, |_| 1.0) / z)
-            .collect();
+        let (want_sq, grid, want_cdf) = three_dimensional_reference(sigma);
         for law in both_envelopes(3, sigma, y0) {
             let m = 6000;
             let draws = spectra(&law, m, 3);
@@ -339,11 +400,11 @@ fn bad_input_and_exhausted_proposals_are_typed_errors() {
         Err(Error::NotConverged { .. })
     ));
     assert!(law.clone().with_max_proposals(0).is_err());
-    // No envelope is efficient at n = 20, sigma = 1: a typed error.
-    assert!(matches!(
-        SpdRiemannianNormal::new(Mat::identity(20, 20), 1.0),
-        Err(Error::NotConverged { .. })
-    ));
+    // No envelope is efficient at n = 20, sigma = 1: the constructor
+    // falls back to HMC and says so.
+    let hmc = SpdRiemannianNormal::new(Mat::identity(20, 20), 1.0).unwrap();
+    assert!(!hmc.is_exact());
+    assert_eq!(hmc.envelope(), None);
 }
 
 #[test]
@@ -362,6 +423,41 @@ fn acceptance_rate_estimates_are_honest() {
         assert!(
             (observed - pilot).abs() <= 0.25 * pilot,
             "n {n} sigma {sigma}: observed {observed} vs pilot {pilot}"
+        );
+    }
+}
+
+#[test]
+fn log_normaliser_matches_closed_forms_and_quadrature() {
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    // n = 1 and n = 2: the closed forms.
+    for (n, sigma) in [(1, 0.7), (2, 0.3), (2, 1.0), (2, 3.0)] {
+        let want = SpdNormal::new(Mat::identity(n, n), sigma)
+            .unwrap()
+            .riemannian_log_normaliser()
+            .unwrap();
+        let law = SpdRiemannianNormal::new(Mat::identity(n, n), sigma).unwrap();
+        let got = law.log_normaliser(4000, &mut rng).unwrap();
+        assert!(
+            (got.value - want).abs() <= 5.0 * got.standard_error + 1e-12,
+            "n {n} sigma {sigma}: {got:?} vs {want}"
+        );
+    }
+    // n = 3: Z = (2 pi sigma^2)^{dim/2} 2^N Z_r / M_3(sigma), with Z_r the
+    // integral of p over R^3 by quadrature and M_3 Mehta's integral
+    // sigma^6 (2 pi)^{3/2} Gamma(2) Gamma(5/2) / Gamma(3/2)^2, and
+    // Gamma(5/2) / Gamma(3/2)^2 = 3 / sqrt(pi).
+    for sigma in [0.4, 1.2, 2.5] {
+        let bound = sigma * sigma + 9.0 * sigma;
+        let z_r = chamber_integral(sigma, bound, bound, |_| 1.0);
+        let tau = std::f64::consts::TAU;
+        let mehta = sigma.powi(6) * tau.powf(1.5) * 3.0 / std::f64::consts::PI.sqrt();
+        let want = 3.0 * (tau * sigma * sigma).ln() + 3.0 * 2f64.ln() + z_r.ln() - mehta.ln();
+        let law = SpdRiemannianNormal::new(Mat::identity(3, 3), sigma).unwrap();
+        let got = law.log_normaliser(4000, &mut rng).unwrap();
+        assert!(
+            (got.value - want).abs() <= 5.0 * got.standard_error,
+            "n 3 sigma {sigma}: {got:?} vs {want}"
         );
     }
 }
