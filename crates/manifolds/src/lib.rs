@@ -13,7 +13,8 @@
 //! - Distributions: [`distributions`] (von Mises-Fisher sampling, wrapped
 //!   normal on hyperbolic space), [`spd::normal`] (normal law on SPD
 //!   with the Riemannian Gaussian's weights) and [`spd::riemannian_normal`]
-//!   (exact draws of the Riemannian Gaussian on SPD).
+//!   (the Riemannian Gaussian on SPD: exact draws by rejection, or HMC
+//!   where no envelope is tight, and its normaliser).
 //! - Generic algorithms: [`stats`] (Frechet mean and variance, tangent
 //!   PCA; Riemannian batch normalisation on SPD in [`spd::batch_norm`]),
 //!   [`optim`] (gradient descent, conjugate gradients, SGD with

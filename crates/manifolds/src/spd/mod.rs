@@ -15,8 +15,9 @@
 //! [`Manifold`]. Matrix functions (exp, log, square roots, powers and their
 //! Frechet derivatives) come from `sobolev_linalg::matfun`. With the
 //! affine-invariant metric, [`normal`] gives the wrapped normal law on
-//! `SPD(n)`, [`riemannian_normal`] exact draws of the Riemannian Gaussian, and
-//! [`batch_norm`] the Riemannian batch-normalisation statistics. The O(n)-
+//! `SPD(n)`, [`riemannian_normal`] draws of the Riemannian Gaussian (exact
+//! by rejection, or by HMC where no envelope is tight) and its normaliser,
+//! and [`batch_norm`] the Riemannian batch-normalisation statistics. The O(n)-
 //! invariant family of Thanwerdas and Pennec (2023) contains the first
 //! three and Bures-Wasserstein as special cases; its two-parameter
 //! `(alpha, beta)` members are the `new(alpha, beta)` constructors of
