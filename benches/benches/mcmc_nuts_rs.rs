@@ -11,7 +11,8 @@
 //! bulk effective sample size (`diagnostics::ess_bulk`, which matches ArviZ),
 //! per second of wall time, per second of the sampling thread's CPU time
 //! (which a loaded machine does not inflate), and per gradient evaluation
-//! after warm-up.
+//! after warm-up, and the thread CPU time per gradient evaluation (warm-up
+//! included; column `ns/grad`).
 //! Agreement is the largest difference of posterior means between the two
 //! samplers in units of the posterior standard deviation.
 //!
@@ -141,6 +142,12 @@ impl Run {
                     .collect()
             })
             .collect()
+    }
+
+    /// Thread CPU time per gradient evaluation, warm-up included, in
+    /// nanoseconds: the sampler's cost per gradient with the density's.
+    fn cpu_ns_per_gradient(&self) -> f64 {
+        1e9 * self.cpu_seconds / (self.warmup_gradients + self.gradients) as f64
     }
 
     fn min_ess_bulk(&self, d: usize) -> f64 {
@@ -286,7 +293,7 @@ fn compare<T: Target>(
         let Some(run) = run else { continue };
         let ess = run.min_ess_bulk(d);
         println!(
-            "{name:<22} {label:<9} {:>8.3} {:>8.3} {:>9.1} {:>10.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4}",
+            "{name:<22} {label:<9} {:>8.3} {:>8.3} {:>9.1} {:>10.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4} {:>8.1}",
             run.seconds,
             run.cpu_seconds,
             ess,
@@ -295,7 +302,8 @@ fn compare<T: Target>(
             ess / run.gradients as f64,
             run.warmup_gradients,
             run.gradients,
-            run.divergences
+            run.divergences,
+            run.cpu_ns_per_gradient()
         );
         rows.push(ess);
     }
@@ -354,7 +362,7 @@ fn main() -> BoxResult<()> {
         "{N_CHAINS} chains x {N_WARMUP} warm-up x {N_DRAWS} draws, diagonal metric, one thread"
     );
     println!(
-        "{:<22} {:<9} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>4}",
+        "{:<22} {:<9} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>4} {:>8}",
         "target",
         "sampler",
         "seconds",
@@ -365,7 +373,8 @@ fn main() -> BoxResult<()> {
         "ESS/grad",
         "wu grads",
         "grads",
-        "div"
+        "div",
+        "ns/grad"
     );
     let gaussian = CorrelatedGaussian::new(50, 1e4, 3)?;
     let funnel = Funnel {
