@@ -110,6 +110,16 @@ pub(crate) struct Workspace {
     nuts: Option<NutsWorkspace>,
 }
 
+impl Workspace {
+    /// Hands back the chain's previous point, whose buffers NUTS reuses for
+    /// its next draw (the other kernels let it drop).
+    pub(crate) fn recycle(&mut self, point: Point) {
+        if let Some(nuts) = self.nuts.as_mut() {
+            nuts.recycle(point);
+        }
+    }
+}
+
 impl Kernel {
     /// One transition from `current`. `iteration` counts transitions so far
     /// (used by SGLD's schedule).
