@@ -11,7 +11,9 @@
 //! bulk effective sample size (`diagnostics::ess_bulk`, which matches ArviZ),
 //! per second of wall time, per second of the sampling thread's CPU time
 //! (which a loaded machine does not inflate), and per gradient evaluation
-//! after warm-up.
+//! after warm-up, and the thread CPU time per gradient evaluation (warm-up
+//! included; column `ns/grad`), with the mean step size of the kept draws
+//! (`eps`).
 //! Agreement is the largest difference of posterior means between the two
 //! samplers in units of the posterior standard deviation.
 //!
@@ -129,6 +131,8 @@ struct Run {
     gradients: usize,
     warmup_gradients: usize,
     divergences: usize,
+    /// Mean step size of the kept draws (jitter included).
+    mean_step_size: f64,
 }
 
 impl Run {
@@ -141,6 +145,12 @@ impl Run {
                     .collect()
             })
             .collect()
+    }
+
+    /// Thread CPU time per gradient evaluation, warm-up included, in
+    /// nanoseconds: the sampler's cost per gradient with the density's.
+    fn cpu_ns_per_gradient(&self) -> f64 {
+        1e9 * self.cpu_seconds / (self.warmup_gradients + self.gradients) as f64
     }
 
     fn min_ess_bulk(&self, d: usize) -> f64 {
@@ -190,9 +200,12 @@ fn run_ours<T: Target>(target: &T, schedule: mcmc::WarmupSchedule) -> BoxResult<
     });
     let draws = draws?;
     let seconds = start.elapsed().as_secs_f64();
+    let mean_step_size =
+        draws.stats.iter().map(|s| s.step_size).sum::<f64>() / draws.stats.len() as f64;
     Ok(Run {
         seconds,
         cpu_seconds,
+        mean_step_size,
         gradients: draws.gradient_evaluations(),
         warmup_gradients: draws.warmup_gradients,
         divergences: draws.divergences(),
@@ -212,6 +225,7 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
     };
     let mut values = Vec::with_capacity(N_CHAINS * N_DRAWS * d);
     let (mut gradients, mut warmup_gradients, mut divergences) = (0u64, 0u64, 0usize);
+    let mut sum_step_size = 0.0;
     let start = Instant::now();
     let cpu = thread_cpu_seconds();
     for c in 0..N_CHAINS {
@@ -227,6 +241,7 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
                 values.extend_from_slice(&x);
                 gradients += progress.num_gradients;
                 divergences += usize::from(progress.diverging);
+                sum_step_size += progress.step_size;
             } else {
                 warmup_gradients += progress.num_gradients;
             }
@@ -241,6 +256,7 @@ fn run_nuts_rs<T: Target>(target: &T) -> BoxResult<Run> {
         gradients: gradients as usize,
         warmup_gradients: warmup_gradients as usize,
         divergences,
+        mean_step_size: sum_step_size / (N_CHAINS * N_DRAWS) as f64,
     })
 }
 
@@ -286,7 +302,7 @@ fn compare<T: Target>(
         let Some(run) = run else { continue };
         let ess = run.min_ess_bulk(d);
         println!(
-            "{name:<22} {label:<9} {:>8.3} {:>8.3} {:>9.1} {:>10.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4}",
+            "{name:<22} {label:<9} {:>8.3} {:>8.3} {:>9.1} {:>10.1} {:>10.1} {:>10.5} {:>9} {:>9} {:>4} {:>8.1} {:>7.4}",
             run.seconds,
             run.cpu_seconds,
             ess,
@@ -295,7 +311,9 @@ fn compare<T: Target>(
             ess / run.gradients as f64,
             run.warmup_gradients,
             run.gradients,
-            run.divergences
+            run.divergences,
+            run.cpu_ns_per_gradient(),
+            run.mean_step_size
         );
         rows.push(ess);
     }
@@ -354,7 +372,7 @@ fn main() -> BoxResult<()> {
         "{N_CHAINS} chains x {N_WARMUP} warm-up x {N_DRAWS} draws, diagonal metric, one thread"
     );
     println!(
-        "{:<22} {:<9} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>4}",
+        "{:<22} {:<9} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>4} {:>8} {:>7}",
         "target",
         "sampler",
         "seconds",
@@ -365,7 +383,9 @@ fn main() -> BoxResult<()> {
         "ESS/grad",
         "wu grads",
         "grads",
-        "div"
+        "div",
+        "ns/grad",
+        "eps"
     );
     let gaussian = CorrelatedGaussian::new(50, 1e4, 3)?;
     let funnel = Funnel {

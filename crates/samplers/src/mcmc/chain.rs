@@ -219,7 +219,8 @@ impl Chain {
             &mut self.rng,
         )?;
         let moved = t.point.x != self.point.x;
-        self.point = t.point;
+        let previous = std::mem::replace(&mut self.point, t.point);
+        self.work.recycle(previous);
         let stats = DrawStats {
             info: t.info,
             step_size: eps,

@@ -110,6 +110,16 @@ pub(crate) struct Workspace {
     nuts: Option<NutsWorkspace>,
 }
 
+impl Workspace {
+    /// Hands back the chain's previous point, whose buffers NUTS reuses for
+    /// its next draw (the other kernels let it drop).
+    pub(crate) fn recycle(&mut self, point: Point) {
+        if let Some(nuts) = self.nuts.as_mut() {
+            nuts.recycle(point);
+        }
+    }
+}
+
 impl Kernel {
     /// One transition from `current`. `iteration` counts transitions so far
     /// (used by SGLD's schedule).
@@ -275,6 +285,17 @@ pub(crate) fn acceptance(log_ratio: f64) -> (f64, f64) {
     (plain, 2.0 * e / (1.0 + e))
 }
 
+/// [`acceptance`] from the acceptance ratio `r = e^d` itself (in
+/// `[0, inf]`; NaN gives 0), for callers that need `e^d` anyway: the
+/// symmetric form uses `min(r, 1/r) = e^{-|d|}`.
+pub(crate) fn acceptance_of_ratio(ratio: f64) -> (f64, f64) {
+    if ratio.is_nan() {
+        return (0.0, 0.0);
+    }
+    let e = if ratio > 1.0 { 1.0 / ratio } else { ratio };
+    (ratio.min(1.0), 2.0 * e / (1.0 + e))
+}
+
 /// A draw of `N(0, M^{-1})`: the velocity of a momentum `p ~ N(0, M)`.
 fn metric_noise<R: Rng + ?Sized>(metric: &Metric, d: usize, rng: &mut R) -> Vec<f64> {
     let mut p = vec![0.0; d];
@@ -286,7 +307,7 @@ fn metric_noise<R: Rng + ?Sized>(metric: &Metric, d: usize, rng: &mut R) -> Vec<
 
 #[cfg(test)]
 mod tests {
-    use super::acceptance;
+    use super::{acceptance, acceptance_of_ratio};
 
     #[test]
     fn acceptance_statistics_match_their_closed_forms() {
@@ -301,5 +322,20 @@ mod tests {
         assert_eq!(acceptance(f64::NEG_INFINITY), (0.0, 0.0));
         assert_eq!(acceptance(f64::NAN), (0.0, 0.0));
         assert_eq!(acceptance(f64::INFINITY), (1.0, 0.0));
+    }
+
+    #[test]
+    fn acceptance_of_the_ratio_agrees_with_the_log_form() {
+        for d in [-800.0, -3.0, -0.25, 0.0, 1e-3, 0.7, 12.0, 800.0] {
+            let (a, s) = acceptance(d);
+            let (ar, sr) = acceptance_of_ratio(f64::exp(d));
+            assert!(
+                (a - ar).abs() <= 1e-15 && (s - sr).abs() <= 1e-15,
+                "d = {d}"
+            );
+        }
+        assert_eq!(acceptance_of_ratio(0.0), (0.0, 0.0));
+        assert_eq!(acceptance_of_ratio(f64::INFINITY), (1.0, 0.0));
+        assert_eq!(acceptance_of_ratio(f64::NAN), (0.0, 0.0));
     }
 }

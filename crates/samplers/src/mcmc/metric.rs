@@ -5,7 +5,7 @@
 //! posterior covariance (diagonal or dense), which makes the target look
 //! isotropic to the integrator (Neal 2011, Betancourt 2017).
 
-use super::hamiltonian::dot;
+use super::lanes::{diagonal_kick, diagonal_kick_drift, dot};
 use crate::{Error, Result};
 use faer::Mat;
 use faer::linalg::solvers::DenseSolveCore;
@@ -114,15 +114,7 @@ impl Metric {
                     *xi += eps * *pi;
                 }
             }),
-            Self::Diagonal(m) => pulp::Arch::new().dispatch(DiagonalKickDrift {
-                half,
-                grad,
-                p,
-                v,
-                eps,
-                x,
-                inv_mass: m,
-            }),
+            Self::Diagonal(m) => diagonal_kick_drift(half, grad, p, v, eps, x, m),
             Self::Dense { .. } => {
                 for (pi, gi) in p.iter_mut().zip(grad) {
                     *pi += half * gi;
@@ -146,13 +138,7 @@ impl Metric {
                 v.copy_from_slice(p);
                 0.5 * dot(p, v)
             }
-            Self::Diagonal(m) => pulp::Arch::new().dispatch(DiagonalKick {
-                half,
-                grad,
-                p,
-                v,
-                inv_mass: m,
-            }),
+            Self::Diagonal(m) => diagonal_kick(half, grad, p, v, m),
             Self::Dense { .. } => {
                 for (pi, gi) in p.iter_mut().zip(grad) {
                     *pi += half * gi;
@@ -195,90 +181,5 @@ impl Metric {
                 }
             }
         }
-    }
-}
-
-/// The diagonal branch of [`Metric::kick_drift`] as a pulp operation (its
-/// body is inlined into code compiled for each instruction set).
-struct DiagonalKickDrift<'a> {
-    half: f64,
-    grad: &'a [f64],
-    p: &'a mut [f64],
-    v: &'a mut [f64],
-    eps: f64,
-    x: &'a mut [f64],
-    inv_mass: &'a [f64],
-}
-
-impl pulp::WithSimd for DiagonalKickDrift<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Self {
-            half,
-            grad,
-            p,
-            v,
-            eps,
-            x,
-            inv_mass,
-        } = self;
-        for ((((pi, vi), xi), gi), mi) in p
-            .iter_mut()
-            .zip(v.iter_mut())
-            .zip(x)
-            .zip(grad)
-            .zip(inv_mass)
-        {
-            *pi += half * gi;
-            *vi = *pi * mi;
-            *xi += eps * *vi;
-        }
-    }
-}
-
-/// The diagonal branch of [`Metric::kick`] as a pulp operation.
-struct DiagonalKick<'a> {
-    half: f64,
-    grad: &'a [f64],
-    p: &'a mut [f64],
-    v: &'a mut [f64],
-    inv_mass: &'a [f64],
-}
-
-impl pulp::WithSimd for DiagonalKick<'_> {
-    type Output = f64;
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
-        let Self {
-            half,
-            grad,
-            p,
-            v,
-            inv_mass: m,
-        } = self;
-        let mut twice_kinetic = 0.0;
-        // Four partial sums of `p . v`, so the loop vectorises.
-        let mut acc = [0.0; 4];
-        let chunks = p
-            .chunks_exact_mut(4)
-            .zip(v.chunks_exact_mut(4))
-            .zip(grad.chunks_exact(4))
-            .zip(m.chunks_exact(4));
-        for (((pc, vc), gc), mc) in chunks {
-            for k in 0..4 {
-                pc[k] += half * gc[k];
-                vc[k] = pc[k] * mc[k];
-                acc[k] += pc[k] * vc[k];
-            }
-        }
-        let done = p.len() / 4 * 4;
-        for (((pi, vi), gi), mi) in p.iter_mut().zip(v.iter_mut()).zip(grad).zip(m).skip(done) {
-            *pi += half * gi;
-            *vi = *pi * mi;
-            twice_kinetic += *pi * *vi;
-        }
-        twice_kinetic += (acc[0] + acc[1]) + (acc[2] + acc[3]);
-        0.5 * twice_kinetic
     }
 }

@@ -19,6 +19,7 @@ mod adapt;
 mod chain;
 mod hamiltonian;
 mod kernel;
+mod lanes;
 mod metric;
 mod nuts;
 mod target;
