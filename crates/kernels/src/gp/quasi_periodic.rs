@@ -52,6 +52,15 @@
 //! on 150 noisy quasi-periodic points recovers the period to 0.6% and
 //! reaches the same log marginal likelihood as [`crate::ExactGp`]'s fit
 //! to 4e-12 relative.
+//!
+//! Cost (release build, shared 2-core machine at load average about 3),
+//! Matern 3/2 with `l_p = 1` (`J = 11` at the default truncation,
+//! `D = 48`), irregular inputs: log marginal likelihood 0.16 s per 1e4
+//! points and 1.8 s per 1e5 (`O(m D^2)` per point); gradient (four
+//! sensitivity passes on two threads) 1.3 s per 1e4 and 11.7 s per 1e5;
+//! `predict` at 1e3 test inputs after 1e4 observations 1.5 s (the RTS
+//! Cholesky, `O(D^3)` per node). Memory: one `D x D` matrix per node for
+//! prediction, `O(D^2)` for the likelihood and gradient.
 
 use super::LN_2PI;
 use super::fit::{FitOptions, FitReport, Objective, maximise_lml};
