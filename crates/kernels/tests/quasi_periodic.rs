@@ -254,3 +254,60 @@ fn fit_recovers_the_period_and_matches_exact_gp() {
         assert!((a - b).abs() < 1e-3, "{pq:?} vs {pe:?}");
     }
 }
+
+#[test]
+fn reversed_regular_grid_matches_exact_gp() {
+    // A regular grid reuses one transition; given in reverse order.
+    let t: Vec<f64> = (0..50).rev().map(|i| 0.2 * i as f64).collect();
+    let y: Vec<f64> = t.iter().map(|s| (2.5 * s).sin() + 0.1 * s).collect();
+    let x = Points::from_1d(&t).unwrap();
+    let k = kernel(MaternOrder::FiveHalves, 0.8);
+    let qp = QuasiPeriodicGp::with_truncation(k, 0.03, 1e-15, &x, &y).unwrap();
+    let product = Product::new(
+        Periodic::new(1.0, k.periodic_lengthscale, k.period).unwrap(),
+        Stationary::new(Matern52, k.variance, k.lengthscale).unwrap(),
+    )
+    .unwrap();
+    let ex = ExactGp::new(product, 0.03, x.clone(), y).unwrap();
+    let mut worst = rel(qp.log_marginal_likelihood(), ex.log_marginal_likelihood());
+    let g = qp.log_marginal_likelihood_gradient().unwrap();
+    let ge = ex.log_marginal_likelihood_gradient();
+    for (a, b) in g.iter().zip([ge[3], ge[4], ge[1], ge[2], ge[5]]) {
+        worst = worst.max(rel(*a, b));
+    }
+    let (pq, pe) = (qp.predict(&x).unwrap(), ex.predict(&x).unwrap());
+    for i in 0..x.len() {
+        worst = worst.max(rel(pq.mean[i], pe.mean[i]));
+        worst = worst.max(rel(pq.variance[i], pe.variance[i]));
+    }
+    eprintln!("regular grid: worst relative difference {worst:.2e}");
+    assert!(worst < 1e-9, "{worst:e}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+    /// The model does not depend on the order of the observations, and
+    /// predictions at permuted inputs are the permuted predictions.
+    #[test]
+    fn invariant_under_permutation(seed in 0u64..1000, rot in 1usize..29) {
+        let (t, y) = data(30, 1.5, seed + 1);
+        let k = kernel(MaternOrder::ThreeHalves, 1.1);
+        let x = Points::from_1d(&t).unwrap();
+        let gp = QuasiPeriodicGp::new(k, 0.05, &x, &y).unwrap();
+        let (mut tp, mut yp) = (t.clone(), y.clone());
+        tp.rotate_left(rot);
+        yp.rotate_left(rot);
+        let gq = QuasiPeriodicGp::new(k, 0.05, &Points::from_1d(&tp).unwrap(), &yp).unwrap();
+        proptest::prop_assert!(rel(gp.log_marginal_likelihood(), gq.log_marginal_likelihood()) < 1e-12);
+        let xs = [11.0, -0.5, 3.3, 7.1, 0.2];
+        let mut xr = xs;
+        xr.rotate_left(2);
+        let a = gp.predict(&Points::from_1d(&xs).unwrap()).unwrap();
+        let b = gp.predict(&Points::from_1d(&xr).unwrap()).unwrap();
+        for i in 0..xs.len() {
+            let j = (i + xs.len() - 2) % xs.len();
+            proptest::prop_assert_eq!(a.mean[i], b.mean[j]);
+            proptest::prop_assert_eq!(a.variance[i], b.variance[j]);
+        }
+    }
+}
