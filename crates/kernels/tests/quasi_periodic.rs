@@ -311,3 +311,37 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn prior_samples_have_the_kernel_covariance() {
+    use rand::SeedableRng;
+    use sobolev_kernels::Kernel;
+    let k = kernel(MaternOrder::ThreeHalves, 0.9);
+    let ts = [3.0, 0.0, 0.4, 1.05, 2.1, 2.1, 5.5];
+    let xs = Points::from_1d(&ts).unwrap();
+    let n = 4000;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let draws = QuasiPeriodicGp::sample_prior(k, &xs, n, &mut rng).unwrap();
+    let product = Product::new(
+        Periodic::new(1.0, k.periodic_lengthscale, k.period).unwrap(),
+        Stationary::new(Matern32, k.variance, k.lengthscale).unwrap(),
+    )
+    .unwrap();
+    let mut worst: f64 = 0.0;
+    for i in 0..ts.len() {
+        for j in 0..=i {
+            let c: f64 = (0..n).map(|s| draws[(i, s)] * draws[(j, s)]).sum::<f64>() / n as f64;
+            let kij = product.eval(&[ts[i]], &[ts[j]]);
+            let (kii, kjj) = (
+                product.eval(&[ts[i]], &[ts[i]]),
+                product.eval(&[ts[j]], &[ts[j]]),
+            );
+            let se = ((kii * kjj + kij * kij) / n as f64).sqrt();
+            worst = worst.max(((c - kij) / se).abs());
+        }
+    }
+    eprintln!("prior covariance: largest |z| {worst:.2} over 28 statistics");
+    assert!(worst < 5.0, "{worst}");
+    // Equal inputs give equal draws.
+    assert_eq!(draws[(4, 0)], draws[(5, 0)]);
+}

@@ -72,6 +72,8 @@ use crate::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatRef, Par, Side};
+use rand::Rng;
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sobolev_special::log_bessel_i;
@@ -683,6 +685,54 @@ fn smooth(
     Ok(())
 }
 
+/// Pivots at or below this fraction of their diagonal entry are rounding
+/// of a singular covariance and give a zero column in [`psd_cholesky`].
+const PIVOT_TOL: f64 = 1e-12;
+
+/// Lower triangular `L` with `L L^T = P` for a small symmetric positive
+/// semi-definite `P`; a pivot at rounding level gives a zero column (the
+/// process noise over a tiny step is singular to rounding).
+fn psd_cholesky(p: &Mat<f64>) -> Mat<f64> {
+    let n = p.nrows();
+    let mut l = Mat::<f64>::zeros(n, n);
+    for j in 0..n {
+        let mut d = p[(j, j)];
+        for k in 0..j {
+            d -= l[(j, k)] * l[(j, k)];
+        }
+        if d.is_nan() || d <= PIVOT_TOL * p[(j, j)].abs() {
+            continue;
+        }
+        let r = d.sqrt();
+        l[(j, j)] = r;
+        for i in j + 1..n {
+            let mut s = p[(i, j)];
+            for k in 0..j {
+                s -= l[(i, k)] * l[(j, k)];
+            }
+            l[(i, j)] = s / r;
+        }
+    }
+    l
+}
+
+/// Adds `L z`, `z` standard normal, to each of the `2 (J + 1)` Matern
+/// sub-states (length `m`) of every column of `x`.
+fn add_matern_noise<R: Rng + ?Sized>(x: &mut Mat<f64>, l: &Mat<f64>, rng: &mut R) {
+    let m = l.nrows();
+    let mut z = vec![0.0; m];
+    for c in 0..x.ncols() {
+        for start in (0..x.nrows()).step_by(m) {
+            for v in z.iter_mut() {
+                *v = rng.sample(StandardNormal);
+            }
+            for i in 0..m {
+                x[(start + i, c)] += (0..=i).map(|k| l[(i, k)] * z[k]).sum::<f64>();
+            }
+        }
+    }
+}
+
 /// Indices sorting `x` increasingly.
 fn sorting_order(x: &[f64]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..x.len()).collect();
@@ -872,6 +922,69 @@ impl QuasiPeriodicGp {
     /// `J`, the highest harmonic of the periodic series kept.
     pub fn harmonics(&self) -> usize {
         self.harmonics
+    }
+
+    /// Joint samples of the quasi-periodic prior at `xs` (any order): a
+    /// `len(xs) x n_samples` matrix, one draw per column, with the periodic
+    /// series truncated at [`DEFAULT_TRUNCATION`].
+    ///
+    /// Algorithm: the discretised SDE simulated over the sorted inputs.
+    /// Rotations preserve the unit oscillator covariance, so the process
+    /// noise of harmonic `j` over a step is `I_2 (x) Q_m`,
+    /// `Q_m = P_m - A_m P_m A_m^T`, the Matern one: each of the
+    /// `2 (J + 1)` Matern sub-states starts from `N(0, P_m)` and gets
+    /// independent `N(0, Q_m)` noise after its rotation-and-decay
+    /// transition; `f = sum_j q_j x_{j,0}`. Exact in law for the truncated
+    /// kernel, `O(M D)` per draw for `M` inputs; `m` standard normals per
+    /// sub-state, draw and distinct input, in time order.
+    ///
+    /// Checked (tests/quasi_periodic.rs): sample covariances of 4000 draws
+    /// within 5 Monte Carlo standard errors of the kernel (largest |z| 2.0
+    /// over 28 statistics, lags up to 5.5 with period 2.1).
+    ///
+    /// Errors: `InvalidArgument` for non-positive hyperparameters;
+    /// `ShapeMismatch` unless `xs` is one-dimensional; `NonFinite` inputs.
+    pub fn sample_prior<R: Rng + ?Sized>(
+        kernel: QuasiPeriodicKernel,
+        xs: &Points,
+        n_samples: usize,
+        rng: &mut R,
+    ) -> Result<Mat<f64>> {
+        kernel.check()?;
+        check_1d(xs, "QuasiPeriodicGp::sample_prior")?;
+        let raw = xs.as_slice();
+        if raw.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite("QuasiPeriodicGp sample inputs"));
+        }
+        let order = sorting_order(raw);
+        // The noise variance plays no part in the prior.
+        let sde = QpSde::new(&kernel, 1.0, DEFAULT_TRUNCATION)?;
+        let mut out = Mat::zeros(raw.len(), n_samples);
+        let mut x = Mat::<f64>::zeros(sde.dim(), n_samples);
+        add_matern_noise(&mut x, &psd_cholesky(&sde.matern.p_inf), rng);
+        let mut prev: Option<f64> = None;
+        for &row in &order {
+            let t = raw[row];
+            if let Some(tp) = prev
+                && t > tp
+            {
+                let tr = sde.transition(t - tp, None);
+                let (am, _) = sde.matern.transition(t - tp);
+                let q = &sde.matern.p_inf - &am * &sde.matern.p_inf * am.transpose();
+                x = sde.left(&tr.a, x.as_ref());
+                add_matern_noise(&mut x, &psd_cholesky(&q), rng);
+            }
+            prev = Some(t);
+            for c in 0..n_samples {
+                out[(row, c)] = sde
+                    .q
+                    .iter()
+                    .enumerate()
+                    .map(|(k, qk)| qk * x[(k * sde.block, c)])
+                    .sum();
+            }
+        }
+        Ok(out)
     }
 
     /// The state dimension `2 (J + 1) m`.
