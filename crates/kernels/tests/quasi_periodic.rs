@@ -345,3 +345,27 @@ fn prior_samples_have_the_kernel_covariance() {
     // Equal inputs give equal draws.
     assert_eq!(draws[(4, 0)], draws[(5, 0)]);
 }
+
+#[test]
+fn posterior_samples_match_predict() {
+    use rand::SeedableRng;
+    let (t, y) = data(40, 2.0, 31);
+    let x = Points::from_1d(&t).unwrap();
+    let gp = QuasiPeriodicGp::new(kernel(MaternOrder::Half, 1.1), 0.05, &x, &y).unwrap();
+    let ts = [t[0], 11.0, -0.7, 4.44, t[7], 6.0, t[3]];
+    let xs = Points::from_1d(&ts).unwrap();
+    let n = 2000;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let draws = gp.sample_posterior(&xs, n, &mut rng).unwrap();
+    let pred = gp.predict(&xs).unwrap();
+    let mut worst: f64 = 0.0;
+    for i in 0..ts.len() {
+        let mean = (0..n).map(|s| draws[(i, s)]).sum::<f64>() / n as f64;
+        let var = (0..n).map(|s| (draws[(i, s)] - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let v = pred.variance[i];
+        worst = worst.max((mean - pred.mean[i]).abs() / (v / n as f64).sqrt());
+        worst = worst.max((var - v).abs() / (v * (2.0 / n as f64).sqrt()));
+    }
+    eprintln!("posterior moments: largest |z| {worst:.2} over 14 statistics");
+    assert!(worst < 5.0, "{worst}");
+}

@@ -41,6 +41,12 @@
 //! as in [`super::state_space`]; each RTS step solves with the `D x D`
 //! predicted covariance by faer's Cholesky (`O(D^3)` per node).
 //!
+//! Samples: prior draws by simulating the discretised SDE (rotations keep
+//! the oscillator covariance, so the process noise is the Matern one per
+//! harmonic), posterior draws by forward filtering, backward sampling
+//! (Carter & Kohn 1994; Fruhwirth-Schnatter 1994); both exact in law for
+//! the truncated kernel.
+//!
 //! Accuracy (tests/quasi_periodic.rs): log marginal likelihood, its
 //! gradient and predictions (mean and variance at nine test inputs, outside
 //! and between the data and at a training input) agree with
@@ -733,6 +739,127 @@ fn add_matern_noise<R: Rng + ?Sized>(x: &mut Mat<f64>, l: &Mat<f64>, rng: &mut R
     }
 }
 
+/// The law of the state at one node given the state `x'` at the next:
+/// `N(offset + G x', L L^T)`, `G = P_f A^T P_pred^{-1}`,
+/// `offset = m_f - G m_pred`, `L L^T = P_f - G A P_f` (Carter & Kohn,
+/// Biometrika 1994; Fruhwirth-Schnatter, J. Time Ser. Anal. 1994).
+struct BackwardStep {
+    gain: Mat<f64>,
+    offset: Vec<f64>,
+    chol: Mat<f64>,
+}
+
+impl BackwardStep {
+    fn new(sde: &QpSde, a: &[Mat<f64>], mf: &[f64], pf: &Mat<f64>) -> Result<Self> {
+        let (m_pred, p_pred) = sde.predict(a, mf, pf);
+        let ap = sde.left(a, pf.as_ref());
+        let llt = p_pred.llt(Side::Lower).map_err(|_| {
+            Error::NotPositiveDefinite("backward sampling predicted covariance".into())
+        })?;
+        let gain = llt.solve(&ap).transpose().to_owned();
+        let offset = (0..mf.len())
+            .map(|i| {
+                mf[i]
+                    - (0..m_pred.len())
+                        .map(|j| gain[(i, j)] * m_pred[j])
+                        .sum::<f64>()
+            })
+            .collect();
+        let mut cov = pf - &gain * &ap;
+        symmetrise(&mut cov);
+        Ok(Self {
+            gain,
+            offset,
+            chol: psd_cholesky(&cov),
+        })
+    }
+}
+
+/// `mean + L z` for a standard normal `z`.
+fn gaussian_state<R: Rng + ?Sized>(mean: &[f64], l: &Mat<f64>, rng: &mut R) -> Vec<f64> {
+    let z: Vec<f64> = (0..mean.len())
+        .map(|_| rng.sample(StandardNormal))
+        .collect();
+    (0..mean.len())
+        .map(|i| mean[i] + (0..=i).map(|k| l[(i, k)] * z[k]).sum::<f64>())
+        .collect()
+}
+
+/// Joint posterior samples of `f` at sorted `ts` (rows `order[j]`) by
+/// forward filtering over observations and sample inputs merged in time
+/// order, then backward sampling; nodes at one time share one state.
+fn ffbs<R: Rng + ?Sized>(
+    sde: &QpSde,
+    t: &[f64],
+    y: &[f64],
+    ts: &[f64],
+    order: &[usize],
+    n_samples: usize,
+    rng: &mut R,
+) -> Result<Mat<f64>> {
+    let mut out = Mat::zeros(ts.len(), n_samples);
+    if ts.is_empty() {
+        return Ok(out);
+    }
+    let mut nodes: Vec<(f64, Option<f64>, Option<usize>)> = Vec::with_capacity(t.len() + ts.len());
+    let (mut i, mut j) = (0, 0);
+    while i < t.len() || j < ts.len() {
+        if j == ts.len() || (i < t.len() && t[i] <= ts[j]) {
+            nodes.push((t[i], Some(y[i]), None));
+            i += 1;
+        } else {
+            nodes.push((ts[j], None, Some(order[j])));
+            j += 1;
+        }
+    }
+    let n = nodes.len();
+    let mut filtered: Vec<(Vec<f64>, Mat<f64>)> = Vec::with_capacity(n);
+    let (mut m, mut p) = (vec![0.0; sde.dim()], sde.p_inf());
+    for k in 0..n {
+        if k > 0 && nodes[k].0 > nodes[k - 1].0 {
+            let tr = sde.transition(nodes[k].0 - nodes[k - 1].0, None);
+            (m, p) = sde.predict(&tr.a, &m, &p);
+        }
+        if let Some(yk) = nodes[k].1 {
+            let (v, inv_s, ph) = sde.innovation(yk, &m, &p)?;
+            update(&mut m, &mut p, v, inv_s, &ph);
+        }
+        filtered.push((m.clone(), p.clone()));
+    }
+    let mut steps: Vec<Option<BackwardStep>> = Vec::with_capacity(n - 1);
+    for k in 0..n - 1 {
+        let dt = nodes[k + 1].0 - nodes[k].0;
+        steps.push(if dt > 0.0 {
+            let (mf, pf) = &filtered[k];
+            Some(BackwardStep::new(sde, &sde.transition(dt, None).a, mf, pf)?)
+        } else {
+            None
+        });
+    }
+    let (m_last, p_last) = &filtered[n - 1];
+    let chol_last = psd_cholesky(p_last);
+    for c in 0..n_samples {
+        let mut x = gaussian_state(m_last, &chol_last, rng);
+        if let Some(r) = nodes[n - 1].2 {
+            out[(r, c)] = sde.observe(&sde.q, &x);
+        }
+        for k in (0..n - 1).rev() {
+            if let Some(step) = &steps[k] {
+                let mean: Vec<f64> = (0..x.len())
+                    .map(|i| {
+                        step.offset[i] + (0..x.len()).map(|j| step.gain[(i, j)] * x[j]).sum::<f64>()
+                    })
+                    .collect();
+                x = gaussian_state(&mean, &step.chol, rng);
+            }
+            if let Some(r) = nodes[k].2 {
+                out[(r, c)] = sde.observe(&sde.q, &x);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Indices sorting `x` increasingly.
 fn sorting_order(x: &[f64]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..x.len()).collect();
@@ -922,6 +1049,43 @@ impl QuasiPeriodicGp {
     /// `J`, the highest harmonic of the periodic series kept.
     pub fn harmonics(&self) -> usize {
         self.harmonics
+    }
+
+    /// Joint posterior samples of `f` at `xs` (any order, training inputs
+    /// included): a `len(xs) x n_samples` matrix, one draw per column.
+    ///
+    /// Algorithm: forward filtering, backward sampling (Carter & Kohn 1994;
+    /// Fruhwirth-Schnatter 1994) over the observations and the sample
+    /// inputs merged in time order: the last state is drawn from its
+    /// filtered law, each earlier one from its law given the filtered state
+    /// and the state drawn after it, exact in law. Gains and conditional
+    /// Cholesky factors (rounding-level pivots dropped) are computed once,
+    /// `O(D^3)` per node, and kept (`2 D^2` floats per node); each draw is
+    /// then `O((N + M) D^2)`, `D` standard normals per node, backwards.
+    ///
+    /// Checked (tests/quasi_periodic.rs): sample means and variances of
+    /// 2000 draws at training and new inputs within 5 Monte Carlo standard
+    /// errors of [`GaussianProcess::predict`] (largest |z| 2.6 over 14
+    /// statistics, Matern 1/2, 40 observations).
+    ///
+    /// Errors: `ShapeMismatch` unless `xs` is one-dimensional; `NonFinite`
+    /// inputs; `NotPositiveDefinite` if a predicted covariance cannot be
+    /// factored.
+    pub fn sample_posterior<R: Rng + ?Sized>(
+        &self,
+        xs: &Points,
+        n_samples: usize,
+        rng: &mut R,
+    ) -> Result<Mat<f64>> {
+        check_1d(xs, "QuasiPeriodicGp::sample_posterior")?;
+        let raw = xs.as_slice();
+        if raw.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite("QuasiPeriodicGp sample inputs"));
+        }
+        let order = sorting_order(raw);
+        let ts: Vec<f64> = order.iter().map(|&i| raw[i]).collect();
+        let sde = QpSde::new(&self.kernel, self.noise_variance, self.truncation)?;
+        ffbs(&sde, &self.t, &self.y, &ts, &order, n_samples, rng)
     }
 
     /// Joint samples of the quasi-periodic prior at `xs` (any order): a
