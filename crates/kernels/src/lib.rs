@@ -41,8 +41,8 @@ pub use features::{
 };
 pub use gp::{
     AdamOptions, ClassPrediction, ExactGp, FitOptions, GaussianProcess, Jitter, KroneckerGp,
-    LaplaceGpc, MaskedKroneckerGp, PcgOptions, Prediction, SparseGp, StateSpaceGp,
-    StochasticOptions, StudentTProcess,
+    LaplaceGpc, MaskedKroneckerGp, PcgOptions, Prediction, QuasiPeriodicGp, QuasiPeriodicKernel,
+    SparseGp, StateSpaceGp, StochasticOptions, StudentTProcess,
 };
 pub use gram::{cross_gram, gram, gram_diagonal};
 pub use graph::{

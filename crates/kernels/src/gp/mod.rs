@@ -9,6 +9,8 @@
 //! - [`ExactGp`]: dense Cholesky, `O(N^3)`, any kernel;
 //! - [`StateSpaceGp`]: Matern 1/2, 3/2, 5/2 in one dimension as linear SDEs,
 //!   Kalman filtering and RTS smoothing, `O(N)`;
+//! - [`QuasiPeriodicGp`]: periodic times Matern in one dimension, the
+//!   periodic series truncated to a stated tolerance, `O(N D^2)` filtering;
 //! - [`KroneckerGp`]: product kernels on full tensor grids through the
 //!   Kronecker eigendecomposition, `O(N sum n_i)`;
 //! - [`MaskedKroneckerGp`]: the same on a grid with missing cells, solved
@@ -49,6 +51,7 @@ pub mod exact;
 pub mod fit;
 pub mod kronecker;
 pub mod masked_kronecker;
+pub mod quasi_periodic;
 pub mod sparse;
 pub mod state_space;
 pub mod student_t;
@@ -66,6 +69,7 @@ pub use exact::ExactGp;
 pub use fit::{FitOptions, FitReport};
 pub use kronecker::KroneckerGp;
 pub use masked_kronecker::{AdamOptions, MaskedKroneckerGp, PcgOptions, StochasticOptions};
+pub use quasi_periodic::{QuasiPeriodicGp, QuasiPeriodicKernel};
 pub use sparse::SparseGp;
 pub use state_space::{MaternOrder, StateSpaceGp};
 pub use student_t::StudentTProcess;
