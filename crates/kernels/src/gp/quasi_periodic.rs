@@ -70,7 +70,7 @@
 
 use super::LN_2PI;
 use super::fit::{FitOptions, FitReport, Objective, maximise_lml};
-use super::state_space::MaternOrder;
+use super::state_space::{MaternOrder, merge_time_nodes, sorted_inputs, sorted_observations};
 use super::{GaussianProcess, Prediction};
 use crate::kernel::check_positive;
 use crate::points::Points;
@@ -801,17 +801,7 @@ fn ffbs<R: Rng + ?Sized>(
     if ts.is_empty() {
         return Ok(out);
     }
-    let mut nodes: Vec<(f64, Option<f64>, Option<usize>)> = Vec::with_capacity(t.len() + ts.len());
-    let (mut i, mut j) = (0, 0);
-    while i < t.len() || j < ts.len() {
-        if j == ts.len() || (i < t.len() && t[i] <= ts[j]) {
-            nodes.push((t[i], Some(y[i]), None));
-            i += 1;
-        } else {
-            nodes.push((ts[j], None, Some(order[j])));
-            j += 1;
-        }
-    }
+    let nodes = merge_time_nodes(t, y, ts, order);
     let n = nodes.len();
     let mut filtered: Vec<(Vec<f64>, Mat<f64>)> = Vec::with_capacity(n);
     let (mut m, mut p) = (vec![0.0; sde.dim()], sde.p_inf());
@@ -858,26 +848,6 @@ fn ffbs<R: Rng + ?Sized>(
         }
     }
     Ok(out)
-}
-
-/// Indices sorting `x` increasingly.
-fn sorting_order(x: &[f64]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    if !x.is_sorted_by(|a, b| a <= b) {
-        idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    }
-    idx
-}
-
-fn check_1d(t: &Points, context: &'static str) -> Result<()> {
-    if t.dim() != 1 {
-        return Err(Error::ShapeMismatch {
-            context,
-            expected: "one-dimensional inputs".into(),
-            got: format!("dimension {}", t.dim()),
-        });
-    }
-    Ok(())
 }
 
 /// A 1-D GP with a quasi-periodic kernel (periodic times Matern) solved as
@@ -952,26 +922,7 @@ impl QuasiPeriodicGp {
                 "truncation tolerance must lie in (0, 1), got {truncation}"
             )));
         }
-        check_1d(t, "QuasiPeriodicGp inputs")?;
-        if y.len() != t.len() {
-            return Err(Error::ShapeMismatch {
-                context: "GP targets",
-                expected: format!("{} targets, one per input", t.len()),
-                got: format!("{}", y.len()),
-            });
-        }
-        if y.is_empty() {
-            return Err(Error::Empty(
-                "QuasiPeriodicGp needs at least one observation",
-            ));
-        }
-        if y.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("GP targets"));
-        }
-        let ts = t.as_slice();
-        let idx = sorting_order(ts);
-        let t: Vec<f64> = idx.iter().map(|&i| ts[i]).collect();
-        let y: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
+        let (t, y) = sorted_observations(t, y, "QuasiPeriodicGp inputs")?;
         let sde = QpSde::new(&kernel, noise_variance, truncation)?;
         let (lml, _, _) = filter(&sde, &t, &y, None)?;
         Ok(Self {
@@ -1077,13 +1028,7 @@ impl QuasiPeriodicGp {
         n_samples: usize,
         rng: &mut R,
     ) -> Result<Mat<f64>> {
-        check_1d(xs, "QuasiPeriodicGp::sample_posterior")?;
-        let raw = xs.as_slice();
-        if raw.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("QuasiPeriodicGp sample inputs"));
-        }
-        let order = sorting_order(raw);
-        let ts: Vec<f64> = order.iter().map(|&i| raw[i]).collect();
+        let (ts, order) = sorted_inputs(xs, "QuasiPeriodicGp::sample_posterior")?;
         let sde = QpSde::new(&self.kernel, self.noise_variance, self.truncation)?;
         ffbs(&sde, &self.t, &self.y, &ts, &order, n_samples, rng)
     }
@@ -1115,20 +1060,14 @@ impl QuasiPeriodicGp {
         rng: &mut R,
     ) -> Result<Mat<f64>> {
         kernel.check()?;
-        check_1d(xs, "QuasiPeriodicGp::sample_prior")?;
-        let raw = xs.as_slice();
-        if raw.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("QuasiPeriodicGp sample inputs"));
-        }
-        let order = sorting_order(raw);
+        let (ts, order) = sorted_inputs(xs, "QuasiPeriodicGp::sample_prior")?;
         // The noise variance plays no part in the prior.
         let sde = QpSde::new(&kernel, 1.0, DEFAULT_TRUNCATION)?;
-        let mut out = Mat::zeros(raw.len(), n_samples);
+        let mut out = Mat::zeros(ts.len(), n_samples);
         let mut x = Mat::<f64>::zeros(sde.dim(), n_samples);
         add_matern_noise(&mut x, &psd_cholesky(&sde.matern.p_inf), rng);
         let mut prev: Option<f64> = None;
-        for &row in &order {
-            let t = raw[row];
+        for (&t, &row) in ts.iter().zip(&order) {
             if let Some(tp) = prev
                 && t > tp
             {
@@ -1169,13 +1108,7 @@ impl GaussianProcess for QuasiPeriodicGp {
 
     /// One filter and one RTS sweep over observations and test inputs.
     fn predict(&self, xs: &Points) -> Result<Prediction> {
-        check_1d(xs, "QuasiPeriodicGp::predict")?;
-        let raw = xs.as_slice();
-        if raw.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("QuasiPeriodicGp test inputs"));
-        }
-        let order = sorting_order(raw);
-        let ts: Vec<f64> = order.iter().map(|&i| raw[i]).collect();
+        let (ts, order) = sorted_inputs(xs, "QuasiPeriodicGp::predict")?;
         let sde = QpSde::new(&self.kernel, self.noise_variance, self.truncation)?;
         let mut mean = vec![0.0; ts.len()];
         let mut variance = vec![0.0; ts.len()];

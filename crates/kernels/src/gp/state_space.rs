@@ -717,18 +717,7 @@ fn ffbs<const M: usize, R: Rng + ?Sized>(
     if ts.is_empty() {
         return Ok(out);
     }
-    // (time, observation, output row), observations first at equal times.
-    let mut nodes: Vec<(f64, Option<f64>, Option<usize>)> = Vec::with_capacity(t.len() + ts.len());
-    let (mut i, mut j) = (0, 0);
-    while i < t.len() || j < ts.len() {
-        if j == ts.len() || (i < t.len() && t[i] <= ts[j]) {
-            nodes.push((t[i], Some(y[i]), None));
-            i += 1;
-        } else {
-            nodes.push((ts[j], None, Some(order[j])));
-            j += 1;
-        }
-    }
+    let nodes = merge_time_nodes(t, y, ts, order);
     let n = nodes.len();
     let mut filtered: Vec<([f64; M], Sq<M>)> = Vec::with_capacity(n);
     let (mut m, mut p) = ([0.0; M], sde.p_inf);
@@ -818,9 +807,8 @@ fn simulate_prior<const M: usize, R: Rng + ?Sized>(
     out
 }
 
-/// Finite one-dimensional test inputs, sorted, and the row of each in the
-/// caller's order.
-fn sorted_inputs(xs: &Points, context: &'static str) -> Result<(Vec<f64>, Vec<usize>)> {
+/// `ShapeMismatch` unless `xs` holds one-dimensional points.
+fn check_one_dimensional(xs: &Points, context: &'static str) -> Result<()> {
     if xs.dim() != 1 {
         return Err(Error::ShapeMismatch {
             context,
@@ -828,13 +816,72 @@ fn sorted_inputs(xs: &Points, context: &'static str) -> Result<(Vec<f64>, Vec<us
             got: format!("dimension {}", xs.dim()),
         });
     }
+    Ok(())
+}
+
+/// Finite one-dimensional test inputs, sorted, and the row of each in the
+/// caller's order.
+pub(super) fn sorted_inputs(xs: &Points, context: &'static str) -> Result<(Vec<f64>, Vec<usize>)> {
+    check_one_dimensional(xs, context)?;
     let raw = xs.as_slice();
     if raw.iter().any(|v| !v.is_finite()) {
-        return Err(Error::NonFinite("StateSpaceGp test inputs"));
+        return Err(Error::NonFinite("one-dimensional GP test inputs"));
     }
     let order = sorting_order(raw);
     let ts = order.iter().map(|&i| raw[i]).collect();
     Ok((ts, order))
+}
+
+/// Checked one-dimensional observations `(t, y)`, sorted by time: one
+/// finite target per input and at least one of them.
+pub(super) fn sorted_observations(
+    t: &Points,
+    y: &[f64],
+    context: &'static str,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    check_one_dimensional(t, context)?;
+    if y.len() != t.len() {
+        return Err(Error::ShapeMismatch {
+            context: "GP targets",
+            expected: format!("{} targets, one per input", t.len()),
+            got: format!("{}", y.len()),
+        });
+    }
+    if y.is_empty() {
+        return Err(Error::Empty(
+            "a one-dimensional GP needs at least one observation",
+        ));
+    }
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite("GP targets"));
+    }
+    let ts = t.as_slice();
+    let idx = sorting_order(ts);
+    let t = idx.iter().map(|&i| ts[i]).collect();
+    let y = idx.iter().map(|&i| y[i]).collect();
+    Ok((t, y))
+}
+
+/// A time of the merged sweep over observations and sample inputs: the
+/// time, the observation made there if any, and the output row if it is
+/// a sample input.
+pub(super) type TimeNode = (f64, Option<f64>, Option<usize>);
+
+/// Observations `(t, y)` and sorted sample inputs `ts` (output rows
+/// `order`) merged in time order, observations first at equal times.
+pub(super) fn merge_time_nodes(t: &[f64], y: &[f64], ts: &[f64], order: &[usize]) -> Vec<TimeNode> {
+    let mut nodes = Vec::with_capacity(t.len() + ts.len());
+    let (mut i, mut j) = (0, 0);
+    while i < t.len() || j < ts.len() {
+        if j == ts.len() || (i < t.len() && t[i] <= ts[j]) {
+            nodes.push((t[i], Some(y[i]), None));
+            i += 1;
+        } else {
+            nodes.push((ts[j], None, Some(order[j])));
+            j += 1;
+        }
+    }
+    nodes
 }
 
 /// Calls `$body` with `$sde` the model of `$order` at the hyperparameters.
@@ -889,7 +936,7 @@ impl Objective for SsObjective<'_> {
 
 /// Indices sorting `x` increasingly (the identity, without sorting, when
 /// `x` is already sorted).
-fn sorting_order(x: &[f64]) -> Vec<usize> {
+pub(super) fn sorting_order(x: &[f64]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..x.len()).collect();
     if !x.is_sorted_by(|a, b| a <= b) {
         idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
@@ -915,30 +962,7 @@ impl StateSpaceGp {
         check_positive(variance, "kernel variance")?;
         check_positive(lengthscale, "lengthscale")?;
         check_positive(noise_variance, "noise variance")?;
-        if t.dim() != 1 {
-            return Err(Error::ShapeMismatch {
-                context: "StateSpaceGp inputs",
-                expected: "one-dimensional inputs".into(),
-                got: format!("dimension {}", t.dim()),
-            });
-        }
-        if y.len() != t.len() {
-            return Err(Error::ShapeMismatch {
-                context: "GP targets",
-                expected: format!("{} targets, one per input", t.len()),
-                got: format!("{}", y.len()),
-            });
-        }
-        if y.is_empty() {
-            return Err(Error::Empty("StateSpaceGp needs at least one observation"));
-        }
-        if y.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NonFinite("GP targets"));
-        }
-        let ts = t.as_slice();
-        let idx = sorting_order(ts);
-        let t: Vec<f64> = idx.iter().map(|&i| ts[i]).collect();
-        let y: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
+        let (t, y) = sorted_observations(t, y, "StateSpaceGp inputs")?;
         let lml = with_sde!(order, variance, lengthscale, noise_variance, |sde| {
             filter_lml(&sde, &t, &y)
         })?;
