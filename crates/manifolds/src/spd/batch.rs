@@ -26,16 +26,25 @@
 //! Householder tridiagonalisation with implicit QL otherwise (the
 //! square-root-free variant for the distance). The QL sweeps are a serial
 //! chain of square roots and divisions, so for `log` and `dist` four pairs
-//! are solved together (eigenvectors: rotations interleaved pair by pair;
-//! eigenvalues: one SIMD lane per pair), with exactly the arithmetic each
-//! pair would get alone: results do not depend on how the batch is grouped.
+//! are solved together, one SIMD lane per pair, with exactly the
+//! arithmetic each pair would get alone: results do not depend on how the
+//! batch is grouped.
+//!
+//! For `log` the eigenvectors come from the lockstep QL of `small_eigh`
+//! (one SIMD lane per pair, rotations recorded and applied to each pair's
+//! eigenvector rows after the sweep), which took the `log` from 8.7 to
+//! 7.2 us of CPU time per pair at `n = 16` (one thread, 256 pairs of the
+//! benchmark's kind, 2000 repetitions, old and new runs interleaved under a
+//! load average of 3 to 5 on two cores; `dist` / `exp` 4.9 / 5.3 us in the
+//! same runs).
 //!
 //! CPU time per pair at `n = 16` on one thread, inputs of `cargo xtask
 //! peers manifolds`: dist / exp / log 12.3 / 18.1 / 17.7 us with nalgebra
 //! whitening and products and the one-pair solver (idle machine); 5.7 /
-//! 6.0 / 9.9 us with the kernels above (measured with a load average of
-//! 5 to 7 on two cores, so if anything pessimistic); geomstats 2.8 takes
-//! 48 / 44 / 42 us per pair on one thread in the same conditions.
+//! 6.0 / 9.9 us with the kernels above before the lockstep QL (measured
+//! with a load average of 5 to 7 on two cores, so if anything
+//! pessimistic); geomstats 2.8 takes 48 / 44 / 42 us per pair on one
+//! thread in the same conditions.
 //!
 //! Measured accuracy: the batches agree with the single-pair routines of
 //! [`super::affine_invariant`] to 1e-12 relative (n = 2, 3, 5, 16, 18),
