@@ -1,5 +1,6 @@
 //! Criterion benches of sobolev-manifolds: batched SPD(3) affine-invariant
-//! distances, one SPD(16) exp/log, Poincare distances, a small Frechet mean.
+//! distances, batched SPD(16) dist/exp/log, one SPD(16) exp/log, Poincare
+//! distances, a small Frechet mean.
 
 // `criterion_group!` expands to an undocumented public function.
 #![allow(missing_docs)]
@@ -27,6 +28,34 @@ fn spd(c: &mut Criterion) {
         })
     });
     let m16 = Spd::<AffineInvariant>::new(16).unwrap();
+    // Batched SPD(16) dist / exp / log over 256 pairs (one rayon block, so
+    // one thread): the per-pair cost is the time / 256.
+    let pairs = 256;
+    let ps: Vec<Mat<f64>> = (0..pairs).map(|_| m16.random_point(&mut rng)).collect();
+    let qs: Vec<Mat<f64>> = (0..pairs).map(|_| m16.random_point(&mut rng)).collect();
+    let a: Vec<f64> = ps.iter().flat_map(|p| p.to_flat()).collect();
+    let b: Vec<f64> = qs.iter().flat_map(|p| p.to_flat()).collect();
+    let mut v = vec![0.0; a.len()];
+    m16.log_batch(&a, &b, &mut v).unwrap();
+    let mut out = vec![0.0; a.len()];
+    c.bench_function("spd16_ai_dist_batch_256", |bch| {
+        bch.iter(|| {
+            m16.dist_batch(black_box(&a), black_box(&b), &mut out[..pairs])
+                .unwrap()
+        })
+    });
+    c.bench_function("spd16_ai_exp_batch_256", |bch| {
+        bch.iter(|| {
+            m16.exp_batch(black_box(&a), black_box(&v), &mut out)
+                .unwrap()
+        })
+    });
+    c.bench_function("spd16_ai_log_batch_256", |bch| {
+        bch.iter(|| {
+            m16.log_batch(black_box(&a), black_box(&b), &mut out)
+                .unwrap()
+        })
+    });
     let (p, q) = (m16.random_point(&mut rng), m16.random_point(&mut rng));
     c.bench_function("spd16_ai_log", |bch| {
         bch.iter(|| m16.log(black_box(&p), black_box(&q)).unwrap())

@@ -57,10 +57,15 @@ fn sym_batch(rng: &mut ChaCha8Rng, n: usize, m: usize) -> Vec<f64> {
     out
 }
 
-/// Runs the manifolds cases.
+/// Runs the manifolds cases; with `SOBOLEV_PEERS_CASES=spd` in the
+/// environment only the batched affine-invariant SPD cases (same inputs as
+/// in the full run).
 pub fn run(ex: &mut Exchange) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     spd_cases(ex, &mut rng)?;
+    if std::env::var("SOBOLEV_PEERS_CASES").is_ok_and(|c| c == "spd") {
+        return Ok(());
+    }
     // Frechet mean of 100 SPD(60) matrices.
     {
         let (n, m) = (60, 100);

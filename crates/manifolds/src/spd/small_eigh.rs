@@ -29,11 +29,17 @@
 //!
 //! The QL sweeps are a serial chain of square roots and divisions, which
 //! leaves most of the processor idle. The batched kernels therefore solve
-//! [`LANES`] matrices together: with eigenvectors by interleaving the
-//! matrices' rotations one by one (the out-of-order core overlaps their
-//! chains), for eigenvalues only in SIMD lanes with masks. Both give
-//! exactly the results of the one-matrix solvers. The reduction's loops run
-//! over whole rows of fixed length, so they vectorise.
+//! [`LANES`] matrices together, in SIMD lanes with masks: every matrix
+//! keeps its own shifts, deflation points and iteration counts, and a lane
+//! that is done (or whose sweep is shorter) keeps its values. With
+//! eigenvectors, each lane's rotations are recorded during the sweep and
+//! applied to its eigenvector rows afterwards, in the sweep's order, so
+//! the lanes do not carry the `O(n)` row updates and no work is masked
+//! there. Both give exactly the results of the one-matrix solvers. Each
+//! rotation takes one division (`1 / r`, then two products), since the
+//! divider, not the multipliers, bounds the sweeps. The reduction's loops
+//! run over whole rows of fixed length, so they vectorise, and it builds
+//! `Q^T` from the front, in the row layout the rotations use.
 //!
 //! The input is scaled by its largest entry first, so no intermediate
 //! overflows and the squares in the rotations need no `hypot`.
@@ -42,8 +48,8 @@
 //! repeated spectra, and SPD spectra spread over 1e-8..1e8): the largest of
 //! the eigenvalue differences to faer's `self_adjoint_eigenvalues`, the
 //! residuals `|A v_k - l_k v_k|` and the orthogonality defects, relative to
-//! `max |l_i|`, is 1.3e-15 for n = 3, 2.3e-15 for n = 4, 5, 2.8e-15 for
-//! n = 7, 3.3e-15 for n = 11 and 4.0e-15 for n = 16.
+//! `max |l_i|`, is 1.3e-15 for n = 3, 2.2e-15 for n = 4, 5, 3.3e-15 for
+//! n = 7, 3.7e-15 for n = 11 and 4.2e-15 for n = 16.
 
 /// Iteration cap per eigenvalue of the implicit QL; two or three iterations
 /// per eigenvalue are typical, the cap only guards pathological input.
@@ -277,7 +283,8 @@ fn eigh3(a: &[[f64; 3]; 3]) -> Option<([f64; 3], [[f64; 3]; 3])> {
 fn ql_eigh<const N: usize, const VECTORS: bool>(
     a: &mut [[f64; N]; N],
 ) -> Option<([f64; N], [[f64; N]; N])> {
-    let (mut d, mut e, mut z) = tridiagonalise::<N, VECTORS>(a);
+    let mut z = [[0.0; N]; N];
+    let (mut d, mut e) = tridiagonalise::<N, VECTORS>(a, &mut z);
     if !VECTORS {
         return root_free_ql(d, e).map(|d| (d, z));
     }
@@ -312,8 +319,11 @@ fn ql_eigh<const N: usize, const VECTORS: bool>(
                     underflow = true;
                     break;
                 }
-                s = f / r;
-                c = g / r;
+                // One division for both (the divider, not the
+                // multipliers, bounds the sweep).
+                let inv_r = 1.0 / r;
+                s = f * inv_r;
+                c = g * inv_r;
                 g = d[i + 1] - shift;
                 let t = (d[i] - g) * s + 2.0 * c * b;
                 shift = s * t;
@@ -358,12 +368,13 @@ fn deflation_index<const N: usize>(d: &[f64; N], e: &[f64; N], l: usize) -> usiz
 
 /// Householder reduction of the symmetric `a` (overwritten) to the
 /// tridiagonal `(d, e)`, `e[k]` coupling `d[k]` and `d[k + 1]`; with
-/// `VECTORS` also `Z^T = Q^T` (rows are the columns of `Q`, `A = Q T Q^T`),
-/// else a zero array.
+/// `VECTORS` also `Z = Q^T` into `z` (rows are the columns of `Q`,
+/// `A = Q T Q^T`), else `z` is left alone.
 #[inline(always)]
 fn tridiagonalise<const N: usize, const VECTORS: bool>(
     a: &mut [[f64; N]; N],
-) -> ([f64; N], [f64; N], [[f64; N]; N]) {
+    z: &mut [[f64; N]; N],
+) -> ([f64; N], [f64; N]) {
     let mut d = [0.0; N];
     // e[k] couples d[k] and d[k + 1]; e[N - 1] = 0.
     let mut e = [0.0; N];
@@ -373,7 +384,10 @@ fn tridiagonalise<const N: usize, const VECTORS: bool>(
     let mut taus = [0.0; N];
     for k in 0..N.saturating_sub(2) {
         let x = &a[k][k + 1..];
-        let tail: f64 = x[1..].iter().map(|t| t * t).sum();
+        let mut tail = 0.0;
+        for t in &x[1..] {
+            tail += t * t;
+        }
         d[k] = a[k][k];
         if tail == 0.0 {
             e[k] = x[0];
@@ -424,45 +438,37 @@ fn tridiagonalise<const N: usize, const VECTORS: bool>(
     }
     d[N - 1] = a[N - 1][N - 1];
 
-    // Q = H_0 ... H_{N-3}, built from the back (Q <- H_k Q = Q - tau v
-    // (v^T Q), a sum of rows and a rank-one row update, on whole rows);
-    // each reflection touches the trailing rows only. Returned transposed:
-    // row r of Z^T is column r of Q, the layout the QL rotations want.
-    let mut z = [[0.0; N]; N];
+    // Z = Q^T = H_{N-3} ... H_0 (the reflections are symmetric), built
+    // from the front in place, Z <- H_k Z = Z - tau v (v^T Z): a sum of
+    // rows and a rank-one row update, on whole rows. Rows of Z are the
+    // columns of Q, the layout the QL rotations want.
     if VECTORS {
-        let mut q = [[0.0; N]; N];
-        for (k, row) in q.iter_mut().enumerate() {
+        for (k, row) in z.iter_mut().enumerate() {
+            row.fill(0.0);
             row[k] = 1.0;
         }
-        for k in (0..N.saturating_sub(2)).rev() {
+        for k in 0..N.saturating_sub(2) {
             let tau = taus[k];
             if tau == 0.0 {
                 continue;
             }
-            let mut v = [0.0; N];
-            v[k + 1..].copy_from_slice(&a[k][k + 1..]);
+            let v = &a[k];
             let mut u = [0.0; N];
             for j in k + 1..N {
                 let vj = v[j];
-                for (ui, qj) in u.iter_mut().zip(&q[j]) {
-                    *ui += vj * qj;
+                for (ui, zj) in u.iter_mut().zip(&z[j]) {
+                    *ui += vj * zj;
                 }
             }
             for i in k + 1..N {
                 let f = tau * v[i];
-                for (qi, ui) in q[i].iter_mut().zip(&u) {
-                    *qi -= f * ui;
+                for (zi, ui) in z[i].iter_mut().zip(&u) {
+                    *zi -= f * ui;
                 }
             }
         }
-        for i in 0..N {
-            for j in 0..N {
-                z[j][i] = q[i][j];
-            }
-        }
     }
-
-    (d, e, z)
+    (d, e)
 }
 
 /// Eigenvalues of the symmetric tridiagonal matrix with diagonal `d` and
@@ -552,8 +558,8 @@ type Lanes = [f64; LANES];
 pub(crate) type EigenLanes<const N: usize> = ([[f64; N]; LANES], [[[f64; N]; N]; LANES]);
 
 /// [`sym_eigh`] on [`LANES`] matrices at once, with the same results bit
-/// for bit. The QL sweeps, whose serial chain of square roots and divisions
-/// bounds the single-matrix solver, are interleaved (see
+/// for bit. The QL sweeps, whose serial chain of square roots and
+/// divisions bounds the single-matrix solver, are interleaved (see
 /// [`ql_interleaved`]): each matrix follows its own iteration, and the
 /// processor overlaps the chains of the different matrices. `None` if any
 /// matrix fails as in [`sym_eigh`].
@@ -573,22 +579,30 @@ pub(crate) fn sym_eigh_lanes<const N: usize>(a: &[[[f64; N]; N]; LANES]) -> Opti
     for k in 0..LANES {
         let (mut s, scale) = scaled(&a[k])?;
         scales[k] = scale;
-        (d[k], e[k], vecs[k]) = tridiagonalise::<N, true>(&mut s);
+        (d[k], e[k]) = tridiagonalise::<N, true>(&mut s, &mut vecs[k]);
     }
-    ql_interleaved(&mut d, &mut e, &mut vecs)?;
+    let mut dl = [[0.0; LANES]; N];
+    let mut el = [[0.0; LANES]; N];
     for k in 0..LANES {
         for i in 0..N {
-            vals[k][i] = d[k][i] * scales[k];
+            dl[i][k] = d[k][i];
+            el[i][k] = e[k][i];
+        }
+    }
+    ql_lockstep(&mut dl, &mut el, &mut vecs)?;
+    for k in 0..LANES {
+        for i in 0..N {
+            vals[k][i] = dl[i][k] * scales[k];
         }
     }
     Some((vals, vecs))
 }
 
 /// [`sym_eigvals`] on [`LANES`] matrices at once, bit for bit. The
-/// square-root-free QL runs in lockstep: every quantity is a vector of one
-/// value per matrix, each matrix with its own shift and deflation point,
-/// and a matrix that has deflated (or whose sweep is shorter) is masked, so
-/// the sweeps' arithmetic is vectorised across the matrices.
+/// square-root-free QL runs in lockstep: every quantity is a vector of one value per
+/// matrix, each matrix with its own shift and deflation point, and a
+/// matrix that has deflated (or whose sweep is shorter) is masked, so the
+/// sweeps' arithmetic is vectorised across the matrices.
 #[inline(always)]
 pub(crate) fn sym_eigvals_lanes<const N: usize>(
     a: &[[[f64; N]; N]; LANES],
@@ -606,7 +620,7 @@ pub(crate) fn sym_eigvals_lanes<const N: usize>(
     for k in 0..LANES {
         let (mut s, scale) = scaled(&a[k])?;
         scales[k] = scale;
-        let (dk, ek, _) = tridiagonalise::<N, false>(&mut s);
+        let (dk, ek) = tridiagonalise::<N, false>(&mut s, &mut [[0.0; N]; N]);
         for i in 0..N {
             d[i][k] = dk[i];
             e2[i][k] = ek[i] * ek[i];
@@ -647,127 +661,139 @@ fn deflation_index_lane<const N: usize, const SQUARED: bool>(
     m
 }
 
-/// Where one matrix of [`ql_interleaved`] stands: at eigenvalue `l`,
-/// between sweeps or at rotation `i` of the sweep over `l..m`, with the
-/// running quantities of that sweep.
-#[derive(Clone, Copy)]
-struct QlState {
-    l: usize,
-    m: usize,
-    i: usize,
-    iter: usize,
-    s: f64,
-    c: f64,
-    g: f64,
-    shift: f64,
-    sweeping: bool,
-    done: bool,
-}
-
-/// The implicit QL of [`ql_eigh`] on [`LANES`] tridiagonal matrices
-/// (`d[k]`, `e[k]`, rotations applied to the rows of `z[k]`), interleaved:
-/// each round advances every unfinished matrix by one rotation, so the
-/// serial chains of square roots and divisions of the matrices overlap in
-/// the processor while each matrix follows exactly its own iteration (no
-/// matrix waits for the others, none does extra work). `None` if a matrix
-/// does not converge or ends non-finite.
+/// The implicit QL of [`ql_eigh`] on [`LANES`] tridiagonal matrices in
+/// lockstep: the diagonals `d` and off-diagonals `e` are lane-major, so
+/// each step of a sweep (its square root, two divisions and the updates of
+/// `d` and `e`) is one operation on a vector of lanes. Every matrix keeps
+/// its own shift, deflation point and iteration count; a matrix that has
+/// deflated at `l`, whose sweep is shorter, or whose bulge vanished is
+/// masked. Each matrix's rotations are recorded during the sweep and then
+/// applied to the rows of its `z[k]` ([`rotate_rows`]), so the eigenvectors
+/// get exactly the rotations of the one-matrix solver, and no masked work.
+/// `None` if a matrix does not converge or ends non-finite.
 #[inline(always)]
-fn ql_interleaved<const N: usize>(
-    d: &mut [[f64; N]; LANES],
-    e: &mut [[f64; N]; LANES],
+fn ql_lockstep<const N: usize>(
+    d: &mut [Lanes; N],
+    e: &mut [Lanes; N],
     z: &mut [[[f64; N]; N]; LANES],
 ) -> Option<()> {
-    let start = QlState {
-        l: 0,
-        m: 0,
-        i: 0,
-        iter: 0,
-        s: 1.0,
-        c: 1.0,
-        g: 0.0,
-        shift: 0.0,
-        sweeping: false,
-        done: N == 0,
-    };
-    let mut states = [start; LANES];
-    loop {
-        let mut busy = false;
-        for (k, t) in states.iter_mut().enumerate() {
-            if t.done {
-                continue;
+    // The cosines and sines of the current sweep's rotations, lane-major
+    // (entries outside a lane's sweep are not read).
+    let mut rot_c = [[1.0; LANES]; N];
+    let mut rot_s = [[0.0; LANES]; N];
+    for l in 0..N {
+        let mut iter = [0usize; LANES];
+        loop {
+            let mut m = [l; LANES];
+            for (k, mk) in m.iter_mut().enumerate() {
+                *mk = deflation_index_lane::<N, false>(d, e, l, k);
             }
-            busy = true;
-            let (d, e, z) = (&mut d[k], &mut e[k], &mut z[k]);
-            if !t.sweeping {
-                // The next sweep at `l`, or the next eigenvalue.
-                let l = t.l;
-                let m = deflation_index(d, e, l);
-                if m == l {
-                    t.l += 1;
-                    t.iter = 0;
-                    t.done = t.l >= N;
+            let top = m.iter().copied().max().unwrap_or(l);
+            if top == l {
+                break;
+            }
+            let mut live = [false; LANES];
+            for k in 0..LANES {
+                if m[k] > l {
+                    live[k] = true;
+                    iter[k] += 1;
+                    if iter[k] > QL_MAX_ITER {
+                        return None;
+                    }
+                }
+            }
+            // Wilkinson-type shifts from the leading 2x2 blocks.
+            let mut g = [0.0; LANES];
+            for k in 0..LANES {
+                if live[k] {
+                    let g0 = (d[l + 1][k] - d[l][k]) / (2.0 * e[l][k]);
+                    let r = (g0 * g0 + 1.0).sqrt();
+                    g[k] = d[m[k]][k] - d[l][k] + e[l][k] / (g0 + if g0 >= 0.0 { r } else { -r });
+                }
+            }
+            let (mut s, mut c, mut shift) = ([1.0; LANES], [1.0; LANES], [0.0; LANES]);
+            // Where each matrix's rotations stop: `l`, or above the row
+            // where its bulge vanished.
+            let mut stop = [l; LANES];
+            for i in (l..top).rev() {
+                // Every lane computes the step, written lane by lane so
+                // that it vectorises; inactive lanes keep their values.
+                let act: [bool; LANES] = std::array::from_fn(|k| live[k] && i < m[k]);
+                let (ei, di, di1, ei1) = (e[i], d[i], d[i + 1], e[i + 1]);
+                let f: Lanes = std::array::from_fn(|k| s[k] * ei[k]);
+                let b: Lanes = std::array::from_fn(|k| c[k] * ei[k]);
+                let r: Lanes = std::array::from_fn(|k| (f[k] * f[k] + g[k] * g[k]).sqrt());
+                let inv_r: Lanes = std::array::from_fn(|k| 1.0 / r[k]);
+                let sk: Lanes = std::array::from_fn(|k| f[k] * inv_r[k]);
+                let ck: Lanes = std::array::from_fn(|k| g[k] * inv_r[k]);
+                let gg: Lanes = std::array::from_fn(|k| di1[k] - shift[k]);
+                let t: Lanes =
+                    std::array::from_fn(|k| (di[k] - gg[k]) * sk[k] + 2.0 * ck[k] * b[k]);
+                let new_shift: Lanes = std::array::from_fn(|k| sk[k] * t[k]);
+                let new_d: Lanes = std::array::from_fn(|k| gg[k] + new_shift[k]);
+                let new_g: Lanes = std::array::from_fn(|k| ck[k] * t[k] - b[k]);
+                let step: [bool; LANES] = std::array::from_fn(|k| act[k] && r[k] != 0.0);
+                e[i + 1] = std::array::from_fn(|k| if act[k] { r[k] } else { ei1[k] });
+                d[i + 1] = std::array::from_fn(|k| if step[k] { new_d[k] } else { di1[k] });
+                shift = std::array::from_fn(|k| if step[k] { new_shift[k] } else { shift[k] });
+                g = std::array::from_fn(|k| if step[k] { new_g[k] } else { g[k] });
+                s = std::array::from_fn(|k| if step[k] { sk[k] } else { s[k] });
+                c = std::array::from_fn(|k| if step[k] { ck[k] } else { c[k] });
+                rot_c[i] = ck;
+                rot_s[i] = sk;
+                if step != act {
+                    for k in 0..LANES {
+                        if act[k] && !step[k] {
+                            // The bulge vanished: deflate and restart.
+                            d[i + 1][k] -= shift[k];
+                            e[m[k]][k] = 0.0;
+                            live[k] = false;
+                            stop[k] = i + 1;
+                        }
+                    }
+                }
+            }
+            for k in 0..LANES {
+                if m[k] == l {
                     continue;
                 }
-                t.iter += 1;
-                if t.iter > QL_MAX_ITER {
-                    return None;
+                if live[k] {
+                    d[l][k] -= shift[k];
+                    e[l][k] = g[k];
+                    e[m[k]][k] = 0.0;
                 }
-                // Wilkinson-type shift from the leading 2x2 block.
-                let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-                let r = (g * g + 1.0).sqrt();
-                g = d[m] - d[l] + e[l] / (g + if g >= 0.0 { r } else { -r });
-                *t = QlState {
-                    m,
-                    i: m - 1,
-                    s: 1.0,
-                    c: 1.0,
-                    g,
-                    shift: 0.0,
-                    sweeping: true,
-                    ..*t
-                };
+                let mut rot = [(1.0, 0.0); N];
+                for i in stop[k]..m[k] {
+                    rot[i] = (rot_c[i][k], rot_s[i][k]);
+                }
+                rotate_rows(&mut z[k], &rot, stop[k], m[k]);
             }
-            let i = t.i;
-            let f = t.s * e[i];
-            let b = t.c * e[i];
-            let r = (f * f + t.g * t.g).sqrt();
-            e[i + 1] = r;
-            if r == 0.0 {
-                // The bulge vanished: deflate and restart.
-                d[i + 1] -= t.shift;
-                e[t.m] = 0.0;
-                t.sweeping = false;
-                continue;
-            }
-            let s = f / r;
-            let c = t.g / r;
-            let g = d[i + 1] - t.shift;
-            let tt = (d[i] - g) * s + 2.0 * c * b;
-            t.shift = s * tt;
-            d[i + 1] = g + t.shift;
-            t.g = c * tt - b;
-            t.s = s;
-            t.c = c;
-            let (lo, hi) = z.split_at_mut(i + 1);
-            for (x, y) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
-                let (xi, yi) = (*x, *y);
-                *y = s * xi + c * yi;
-                *x = c * xi - s * yi;
-            }
-            if i == t.l {
-                d[t.l] -= t.shift;
-                e[t.l] = t.g;
-                e[t.m] = 0.0;
-                t.sweeping = false;
-            } else {
-                t.i = i - 1;
-            }
-        }
-        if !busy {
-            break;
         }
     }
     d.iter().flatten().all(|x| x.is_finite()).then_some(())
+}
+
+/// Applies the rotations `rot[i] = (c, s)` of one QL sweep, `i = hi - 1`
+/// down to `lo`, each to rows `i`, `i + 1` of `z` (`(x, y) <- (c x - s y,
+/// s x + c y)`), in the order and with the arithmetic of the sweep itself.
+/// The row shared by consecutive rotations stays in registers.
+#[inline(always)]
+fn rotate_rows<const N: usize>(z: &mut [[f64; N]; N], rot: &[(f64, f64); N], lo: usize, hi: usize) {
+    if lo >= hi {
+        return;
+    }
+    let mut carry = z[hi];
+    for i in (lo..hi).rev() {
+        let (c, s) = rot[i];
+        let x = z[i];
+        let mut y = [0.0; N];
+        for j in 0..N {
+            y[j] = s * x[j] + c * carry[j];
+            carry[j] = c * x[j] - s * carry[j];
+        }
+        z[i + 1] = y;
+    }
+    z[lo] = carry;
 }
 
 /// The square-root-free QL of [`root_free_ql`] on [`LANES`] tridiagonal
