@@ -316,16 +316,7 @@ impl<K: Kernel + Clone> ExactGp<K> {
 
     /// Posterior mean, and `L^{-1} K(X, x_*)` for the covariance.
     fn posterior_parts(&self, xs: &Points) -> Result<(Vec<f64>, Mat<f64>)> {
-        let mut kxs = cross_gram(&self.kernel, &self.x, xs)?;
-        let mean = (0..xs.len())
-            .map(|j| (0..self.x.len()).map(|i| kxs[(i, j)] * self.alpha[i]).sum())
-            .collect();
-        solve_lower_triangular_in_place(
-            self.chol_ref(),
-            kxs.as_mut(),
-            faer::get_global_parallelism(),
-        );
-        Ok((mean, kxs))
+        mean_and_whitened_cross(&self.kernel, &self.x, &self.alpha, self.chol_ref(), xs)
     }
 
     /// Joint posterior samples of `f` at `xs`: a `len(xs) x n_samples`
@@ -383,6 +374,23 @@ const SAMPLE_JITTER: Jitter = Jitter::Escalate {
     relative: 1e-12,
     max_relative: 1e-3,
 };
+
+/// The posterior mean `K(xs, X) alpha` at `xs` and `V = L^{-1} K(X, xs)`
+/// for the Cholesky factor `L` of the training covariance.
+pub(super) fn mean_and_whitened_cross<K: Kernel>(
+    kernel: &K,
+    x: &Points,
+    alpha: &[f64],
+    chol: MatRef<'_, f64>,
+    xs: &Points,
+) -> Result<(Vec<f64>, Mat<f64>)> {
+    let mut kxs = cross_gram(kernel, x, xs)?;
+    let mean = (0..xs.len())
+        .map(|j| (0..x.len()).map(|i| kxs[(i, j)] * alpha[i]).sum())
+        .collect();
+    solve_lower_triangular_in_place(chol, kxs.as_mut(), faer::get_global_parallelism());
+    Ok((mean, kxs))
+}
 
 /// The column-major posterior covariance `K(xs, xs) - V^T V + U^T U`
 /// (`U` only for the sparse model's correction).

@@ -184,37 +184,41 @@ pub(super) struct GridEigen {
     eigenvalues: Vec<f64>,
 }
 
+/// `(Q, lambda)` with `K = Q diag(lambda) Q^T` for one axis's symmetric
+/// kernel matrix (faer's eigendecomposition, sequential so that results do
+/// not depend on the number of threads); `NonFinite` for a non-finite
+/// entry.
+fn axis_eigh(k: &Mat<f64>) -> Result<(Mat<f64>, Vec<f64>)> {
+    if k.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+        return Err(Error::NonFinite("KroneckerGp axis kernel matrix"));
+    }
+    let n = k.nrows();
+    let mut q = Mat::zeros(n, n);
+    let mut s = Diag::zeros(n);
+    let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        evd::ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    ));
+    evd::self_adjoint_evd(
+        k.as_ref(),
+        s.as_mut(),
+        Some(q.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|e| {
+        Error::InvalidArgument(format!("KroneckerGp: eigendecomposition failed: {e:?}"))
+    })?;
+    Ok((q, s.column_vector().iter().copied().collect()))
+}
+
 impl GridEigen {
     pub(super) fn new(factors: &[Mat<f64>], noise_variance: f64) -> Result<Self> {
-        let decomposed: Vec<(Mat<f64>, Vec<f64>)> = factors
-            .par_iter()
-            .map(|k| {
-                if k.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
-                    return Err(Error::NonFinite("KroneckerGp axis kernel matrix"));
-                }
-                let n = k.nrows();
-                let mut u = Mat::zeros(n, n);
-                let mut s = Diag::zeros(n);
-                let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
-                    n,
-                    evd::ComputeEigenvectors::Yes,
-                    Par::Seq,
-                    Default::default(),
-                ));
-                evd::self_adjoint_evd(
-                    k.as_ref(),
-                    s.as_mut(),
-                    Some(u.as_mut()),
-                    Par::Seq,
-                    MemStack::new(&mut buf),
-                    Default::default(),
-                )
-                .map_err(|e| {
-                    Error::InvalidArgument(format!("KroneckerGp: eigendecomposition failed: {e:?}"))
-                })?;
-                Ok((u, s.column_vector().iter().copied().collect()))
-            })
-            .collect::<Result<_>>()?;
+        let decomposed: Vec<(Mat<f64>, Vec<f64>)> =
+            factors.par_iter().map(axis_eigh).collect::<Result<_>>()?;
         let (q, lam): (Vec<_>, Vec<_>) = decomposed.into_iter().unzip();
         let eigenvalues = kron_vectors(lam.iter().map(Vec::as_slice));
         let min = eigenvalues
@@ -746,30 +750,7 @@ const SQRT_NEGATIVE_TOL: f64 = 1e-8;
 /// sequential so that results do not depend on the number of threads;
 /// eigenvalues within rounding of zero are taken as zero).
 pub(super) fn axis_sqrt(k: &Mat<f64>) -> Result<Mat<f64>> {
-    if k.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
-        return Err(Error::NonFinite("KroneckerGp axis kernel matrix"));
-    }
-    let n = k.nrows();
-    let mut q = Mat::zeros(n, n);
-    let mut s = Diag::zeros(n);
-    let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
-        n,
-        evd::ComputeEigenvectors::Yes,
-        Par::Seq,
-        Default::default(),
-    ));
-    evd::self_adjoint_evd(
-        k.as_ref(),
-        s.as_mut(),
-        Some(q.as_mut()),
-        Par::Seq,
-        MemStack::new(&mut buf),
-        Default::default(),
-    )
-    .map_err(|e| {
-        Error::InvalidArgument(format!("KroneckerGp: eigendecomposition failed: {e:?}"))
-    })?;
-    let lam: Vec<f64> = s.column_vector().iter().copied().collect();
+    let (mut q, lam) = axis_eigh(k)?;
     let top = lam.iter().fold(0.0f64, |m, &v| m.max(v));
     let low = lam.iter().fold(0.0f64, |m, &v| m.min(v));
     if low < -SQRT_NEGATIVE_TOL * top {

@@ -34,17 +34,17 @@ use super::ExactGp;
 use super::LN_2PI;
 use super::cholesky::Jitter;
 use super::exact::{
-    Factor, check_targets, factor, lml_gradient, posterior_covariance, sample_gaussian,
+    Factor, check_targets, factor, lml_gradient, mean_and_whitened_cross, posterior_covariance,
+    sample_gaussian,
 };
 use super::fit::{
     FitOptions, FitReport, Objective, join_log_params, maximise_lml, split_log_params,
 };
 use super::{GaussianProcess, Prediction};
-use crate::gram::{cross_gram, gram_diagonal};
+use crate::gram::gram_diagonal;
 use crate::kernel::{Kernel, check_positive};
 use crate::points::Points;
 use crate::{Error, Result};
-use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
 use faer::{Mat, MatRef};
 use rand::Rng;
 use rand_distr::{ChiSquared, Distribution};
@@ -276,16 +276,8 @@ impl<K: Kernel + Clone> StudentTProcess<K> {
     /// The GP's posterior mean and `V = L^{-1} K(X, xs)`.
     fn posterior_parts(&self, xs: &Points) -> Result<(Vec<f64>, Mat<f64>)> {
         let n = self.x.len();
-        let mut kxs = cross_gram(&self.kernel, &self.x, xs)?;
-        let mean = (0..xs.len())
-            .map(|j| (0..n).map(|i| kxs[(i, j)] * self.alpha[i]).sum())
-            .collect();
-        solve_lower_triangular_in_place(
-            MatRef::from_column_major_slice(&self.chol, n, n),
-            kxs.as_mut(),
-            faer::get_global_parallelism(),
-        );
-        Ok((mean, kxs))
+        let chol = MatRef::from_column_major_slice(&self.chol, n, n);
+        mean_and_whitened_cross(&self.kernel, &self.x, &self.alpha, chol, xs)
     }
 
     /// Joint posterior samples of the latent `f` at `xs`
