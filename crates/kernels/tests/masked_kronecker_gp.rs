@@ -1,59 +1,18 @@
 //! MaskedKroneckerGp against ExactGp on the observed cells with the same
 //! product kernel, and against KroneckerGp when no cell is missing.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use sobolev_kernels::kernel::{ActiveDims, Matern52, Product, Stationary};
 use sobolev_kernels::{
     Error, ExactGp, GaussianProcess, KroneckerGp, MaskedKroneckerGp, PcgOptions, Points,
 };
 use sobolev_linalg::lanczos::Reorthogonalization;
 use sobolev_linalg::slq::SlqOptions;
 
-type Axis = Stationary<Matern52>;
-
-fn grid() -> Vec<Vec<f64>> {
-    vec![
-        (0..6).map(|i| 0.3 * i as f64).collect(),
-        (0..5).map(|i| -1.0 + 0.45 * i as f64).collect(),
-        (0..4).map(|i| (i as f64).sqrt()).collect(),
-    ]
-}
-
-fn kernels() -> Vec<Axis> {
-    vec![
-        Stationary::new(Matern52, 1.7, 0.8).unwrap(),
-        Stationary::new(Matern52, 1.0, 1.3).unwrap(),
-        Stationary::new(Matern52, 1.0, 0.6).unwrap(),
-    ]
-}
-
-fn cells(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let mut pts = Vec::new();
-    for &a in &axes[0] {
-        for &b in &axes[1] {
-            for &c in &axes[2] {
-                pts.push(vec![a, b, c]);
-            }
-        }
-    }
-    pts
-}
+#[path = "common/masked_grid.rs"]
+mod masked_grid;
+use masked_grid::{cells, grid, kernels, product, random_mask};
 
 fn target(p: &[f64]) -> f64 {
     (p[0] * 2.0).sin() + p[1] * p[2] - 0.3 * p[1].powi(2)
-}
-
-fn product(k: &[Axis]) -> impl sobolev_kernels::kernel::Kernel + Clone + use<> {
-    Product::new(
-        Product::new(
-            ActiveDims::new(k[0].clone(), vec![0], 3).unwrap(),
-            ActiveDims::new(k[1].clone(), vec![1], 3).unwrap(),
-        )
-        .unwrap(),
-        ActiveDims::new(k[2].clone(), vec![2], 3).unwrap(),
-    )
-    .unwrap()
 }
 
 fn assert_close(a: &[f64], b: &[f64], rel: f64, what: &str) {
@@ -76,8 +35,7 @@ fn assert_close(a: &[f64], b: &[f64], rel: f64, what: &str) {
 fn matches_the_exact_gp_on_the_observed_cells() {
     let axes = grid();
     let pts = cells(&axes);
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let mask: Vec<bool> = (0..pts.len()).map(|_| rng.random::<f64>() >= 0.3).collect();
+    let mask = random_mask(pts.len());
     let missing = mask.iter().filter(|m| !**m).count();
     assert!((25..=45).contains(&missing), "{missing} cells missing");
     let observed: Vec<Vec<f64>> = pts
@@ -129,8 +87,7 @@ fn matches_the_exact_gp_on_the_observed_cells() {
 fn slq_log_marginal_likelihood_brackets_the_exact_one() {
     let axes = grid();
     let pts = cells(&axes);
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let mask: Vec<bool> = (0..pts.len()).map(|_| rng.random::<f64>() >= 0.3).collect();
+    let mask = random_mask(pts.len());
     let observed: Vec<Vec<f64>> = pts
         .iter()
         .zip(&mask)

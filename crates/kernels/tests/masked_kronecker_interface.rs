@@ -9,55 +9,17 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use sobolev_kernels::gp::masked_kronecker::{AdamOptions, StochasticOptions};
-use sobolev_kernels::kernel::{ActiveDims, Kernel, Matern52, Product, Stationary};
+use sobolev_kernels::kernel::Kernel;
 use sobolev_kernels::{
     Error, ExactGp, FitOptions, GaussianProcess, MaskedKroneckerGp, PcgOptions, Points, cross_gram,
     gram,
 };
 
-type Axis = Stationary<Matern52>;
+#[path = "common/masked_grid.rs"]
+mod masked_grid;
+use masked_grid::{Axis, cells, grid, kernels, product, random_mask};
 
 const NOISE: f64 = 0.05;
-
-fn grid() -> Vec<Vec<f64>> {
-    vec![
-        (0..6).map(|i| 0.3 * i as f64).collect(),
-        (0..5).map(|i| -1.0 + 0.45 * i as f64).collect(),
-        (0..4).map(|i| (i as f64).sqrt()).collect(),
-    ]
-}
-
-fn kernels() -> Vec<Axis> {
-    vec![
-        Stationary::new(Matern52, 1.7, 0.8).unwrap(),
-        Stationary::new(Matern52, 1.0, 1.3).unwrap(),
-        Stationary::new(Matern52, 1.0, 0.6).unwrap(),
-    ]
-}
-
-fn cells(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let mut pts = Vec::new();
-    for &a in &axes[0] {
-        for &b in &axes[1] {
-            for &c in &axes[2] {
-                pts.push(vec![a, b, c]);
-            }
-        }
-    }
-    pts
-}
-
-fn product(k: &[Axis]) -> impl Kernel + Clone + use<> {
-    Product::new(
-        Product::new(
-            ActiveDims::new(k[0].clone(), vec![0], 3).unwrap(),
-            ActiveDims::new(k[1].clone(), vec![1], 3).unwrap(),
-        )
-        .unwrap(),
-        ActiveDims::new(k[2].clone(), vec![2], 3).unwrap(),
-    )
-    .unwrap()
-}
 
 /// The mask (seed 5, ~30 % missing), the observed points and noisy targets.
 struct Data {
@@ -68,8 +30,7 @@ struct Data {
 
 fn data() -> Data {
     let pts = cells(&grid());
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let mask: Vec<bool> = (0..pts.len()).map(|_| rng.random::<f64>() >= 0.3).collect();
+    let mask = random_mask(pts.len());
     let observed: Vec<Vec<f64>> = pts
         .iter()
         .zip(&mask)
