@@ -9,7 +9,7 @@ use sobolev_linalg::slq::SlqOptions;
 
 #[path = "common/masked_grid.rs"]
 mod masked_grid;
-use masked_grid::{cells, grid, kernels, product, random_mask};
+use masked_grid::{cells, grid, kernels, observed_cells, product, random_mask};
 
 fn target(p: &[f64]) -> f64 {
     (p[0] * 2.0).sin() + p[1] * p[2] - 0.3 * p[1].powi(2)
@@ -38,12 +38,7 @@ fn matches_the_exact_gp_on_the_observed_cells() {
     let mask = random_mask(pts.len());
     let missing = mask.iter().filter(|m| !**m).count();
     assert!((25..=45).contains(&missing), "{missing} cells missing");
-    let observed: Vec<Vec<f64>> = pts
-        .iter()
-        .zip(&mask)
-        .filter(|(_, m)| **m)
-        .map(|(p, _)| p.clone())
-        .collect();
+    let observed = observed_cells(&pts, &mask);
     let y: Vec<f64> = observed.iter().map(|p| target(p)).collect();
     let noise = 0.05;
     let gp = MaskedKroneckerGp::new(
@@ -88,12 +83,7 @@ fn slq_log_marginal_likelihood_brackets_the_exact_one() {
     let axes = grid();
     let pts = cells(&axes);
     let mask = random_mask(pts.len());
-    let observed: Vec<Vec<f64>> = pts
-        .iter()
-        .zip(&mask)
-        .filter(|(_, m)| **m)
-        .map(|(p, _)| p.clone())
-        .collect();
+    let observed = observed_cells(&pts, &mask);
     let y: Vec<f64> = observed.iter().map(|p| target(p)).collect();
     let noise = 0.05;
     let gp = MaskedKroneckerGp::new(

@@ -17,7 +17,7 @@ use sobolev_kernels::{
 
 #[path = "common/masked_grid.rs"]
 mod masked_grid;
-use masked_grid::{Axis, cells, grid, kernels, product, random_mask};
+use masked_grid::{Axis, cells, grid, kernels, observed_cells, product, random_mask};
 
 const NOISE: f64 = 0.05;
 
@@ -31,12 +31,7 @@ struct Data {
 fn data() -> Data {
     let pts = cells(&grid());
     let mask = random_mask(pts.len());
-    let observed: Vec<Vec<f64>> = pts
-        .iter()
-        .zip(&mask)
-        .filter(|(_, m)| **m)
-        .map(|(p, _)| p.clone())
-        .collect();
+    let observed = observed_cells(&pts, &mask);
     let mut noise = ChaCha8Rng::seed_from_u64(17);
     let y = observed
         .iter()

@@ -56,3 +56,12 @@ pub(crate) fn random_mask(n: usize) -> Vec<bool> {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     (0..n).map(|_| rng.random::<f64>() >= 0.3).collect()
 }
+
+/// The cells of `pts` where `mask` is true.
+pub(crate) fn observed_cells(pts: &[Vec<f64>], mask: &[bool]) -> Vec<Vec<f64>> {
+    pts.iter()
+        .zip(mask)
+        .filter(|(_, m)| **m)
+        .map(|(p, _)| p.clone())
+        .collect()
+}
