@@ -48,8 +48,10 @@ pub struct Estimate {
 const Z95: f64 = 1.959963984540054;
 
 impl Estimate {
-    /// `offset + mean(samples)` with its standard error.
-    pub(crate) fn from_samples(offset: f64, samples: &[f64]) -> Self {
+    /// `offset + mean(samples)` with the standard error of the mean (the
+    /// sample variance over `m - 1`; infinite for a single sample) and its
+    /// 95 % normal confidence interval.
+    pub fn from_samples(offset: f64, samples: &[f64]) -> Self {
         let m = samples.len() as f64;
         let mean = samples.iter().sum::<f64>() / m;
         let var = if samples.len() > 1 {

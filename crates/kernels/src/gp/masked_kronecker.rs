@@ -134,9 +134,6 @@ use sobolev_linalg::slq::{self, SlqOptions};
 use sobolev_linalg::trace::Estimate;
 use std::sync::OnceLock;
 
-/// Two-sided 95 % normal quantile, for the intervals of [`Estimate`]s.
-const Z95: f64 = 1.959_963_984_540_054;
-
 /// Stopping rule of the conjugate-gradient solves.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PcgOptions {
@@ -581,22 +578,6 @@ fn full_grid_traces(op: &Restricted<'_>, derivatives: &[Vec<Mat<f64>>]) -> Vec<f
     out
 }
 
-/// `offset + mean(samples)` with the samples' standard error.
-fn estimate(offset: f64, samples: &[f64]) -> Estimate {
-    let m = samples.len() as f64;
-    let mean = samples.iter().sum::<f64>() / m;
-    let var = samples.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (m - 1.0);
-    let se = (var / m).sqrt();
-    let value = offset + mean;
-    Estimate {
-        value,
-        std_error: se,
-        ci_low: value - Z95 * se,
-        ci_high: value + Z95 * se,
-        probes: samples.len(),
-    }
-}
-
 /// The log marginal likelihood's gradient in the log-hyperparameters
 /// (each axis's kernel's, then the log noise variance): exact data terms
 /// and, for the traces, `t_k = u_k^T B u_k` with `u_k = A^{-1} z_k`
@@ -671,7 +652,7 @@ fn gradient_estimates(
                 .iter()
                 .map(|(t, f)| -0.5 * (t - beta * (f - tau)))
                 .collect();
-            estimate(0.5 * d, &samples)
+            Estimate::from_samples(0.5 * d, &samples)
         })
         .collect()
 }
